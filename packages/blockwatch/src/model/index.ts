@@ -1,0 +1,5 @@
+export * from './failures.ts';
+export type * from './measurement.ts';
+export * from './operations.ts';
+export { measurementSchema, validateMeasurement, webConnectivityTestKeysSchema } from './schema.ts';
+export * from './verdict.ts';

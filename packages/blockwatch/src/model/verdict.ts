@@ -1,0 +1,90 @@
+/**
+ * The verdict: what the one analysis engine (`verdict/`) says about a measurement.
+ *
+ * This type is the contract between analysis, store, event detection and the UI.
+ * `blocking` and `accessible` keep exactly OONI's classic meaning; everything else is ours.
+ */
+
+/** OONI's classic `blocking` key. */
+export type ClassicBlocking = false | 'dns' | 'tcp_ip' | 'http-failure' | 'http-diff' | null;
+
+/**
+ * Our blocking methods, finer than OONI's: TLS is its own type, interception is told apart,
+ * and a fingerprinted block page is named as such.
+ */
+export const BLOCKING_METHODS = [
+  'dns', // tampered answer (block-page address, bogon, localhost), NXDOMAIN, injected reply
+  'tcp_ip', // connect timeout / refused / unreachable to addresses the control reaches
+  'tls', // reset, FIN or stall after the ClientHello (SNI filtering)
+  'tls_interception', // a chain issued by another CA than the control sees / only a national root validates it
+  'http_blockpage', // an HTTP block page (fingerprinted or different from the control's page)
+  'http_failure', // reset / EOF / timeout during the HTTP exchange
+  'throttling', // handshake or throughput far below the network's baseline
+] as const;
+export type BlockingMethod = (typeof BLOCKING_METHODS)[number];
+
+/** Per-layer result, as in OONI's v0.5 analysis: ok / blocked / down / unknown; absent layer = not measured. */
+export type LayerStatus = 'ok' | 'blocked' | 'down' | 'unknown';
+
+export interface LayerResult {
+  status: LayerStatus;
+  /** Short machine-stable reasons, e.g. "answer 10.10.34.35 matches fingerprint ooni.ir_4". */
+  evidence: string[];
+  /** The decisive probe-side failure string, if any. */
+  failure?: string | null;
+}
+
+export interface FingerprintMatch {
+  name: string;
+  scope: string;
+  /** dns | body | header.location | header.server | … */
+  location: string;
+  pattern_type: 'full' | 'prefix' | 'contains' | 'regexp';
+  /** The value that matched (an address, a header value, a body excerpt). */
+  matched: string;
+  /** true when this match confirms blocking (OONI rule: scope isp/nat, or cc in expected_countries). */
+  confirms: boolean;
+}
+
+/** The outcome a timeline shows: what event detection consumes. */
+export type Outcome = 'accessible' | 'blocked' | 'down' | 'unknown';
+
+export interface ClassicKeys {
+  dns_consistency: 'consistent' | 'inconsistent' | null;
+  body_length_match: boolean | null;
+  body_proportion: number;
+  status_code_match: boolean | null;
+  headers_match: boolean | null;
+  title_match: boolean | null;
+  x_status?: number;
+  x_dns_flags?: number;
+  x_blocking_flags?: number;
+  x_null_null_flags?: number;
+}
+
+export interface Verdict {
+  /** Which algorithm produced `blocking`/`accessible`: OONI's v0.4 classic, or v0.5's mapping. */
+  engine: 'classic-0.4' | 'lte-0.5';
+  // --- OONI's classic meaning ---
+  blocking: ClassicBlocking;
+  accessible: boolean | null;
+  // --- ours ---
+  outcome: Outcome;
+  /** OONI fastpath meaning: something looks wrong (blocking is a string, or a fingerprint matched). */
+  anomaly: boolean;
+  /** A block-page fingerprint confirms blocking. */
+  confirmed: boolean;
+  /** The measurement failed to produce evidence either way (OONI "failure"). */
+  failure: boolean;
+  /** The main method (first of `methods`), or null. */
+  method: BlockingMethod | null;
+  methods: BlockingMethod[];
+  fingerprints: FingerprintMatch[];
+  layers: { dns?: LayerResult; tcp?: LayerResult; tls?: LayerResult; http?: LayerResult };
+  interception?: { probe_issuer: string | null; control_issuer: string | null; validated_by_extra_ca: boolean };
+  classic: ClassicKeys;
+  /** One human sentence (or a few) explaining the verdict, citing addresses, ASNs, fingerprints. */
+  explanation: string;
+  /** When the verdict is null/unknown because the input could not be analysed: why. */
+  reason?: string;
+}

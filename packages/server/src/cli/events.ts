@@ -1,0 +1,13 @@
+import { defineCommand } from 'blockwatch/cli';
+import { BlockwatchError } from 'blockwatch/errors.ts';
+
+export default defineCommand({
+  name: 'events',
+  summary: 'not implemented yet',
+  usage: '[options]',
+  options: {},
+  positionals: true,
+  async run() {
+    throw new BlockwatchError('BW_ERR_NOT_INSTALLED', 'events is not implemented yet');
+  },
+});
