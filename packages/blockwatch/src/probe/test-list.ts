@@ -1,0 +1,127 @@
+/**
+ * Citizen Lab test lists: CSV files with the header `url,category_code,category_description,date_added,source,notes`
+ * (RFC 4180: quoted fields may hold commas, quotes as "" and line breaks). Only `url` is required; every
+ * error names the file and the line, and a list with any bad row is rejected as a whole.
+ */
+import { readFileSync } from 'node:fs';
+import { BlockwatchError } from '../errors.ts';
+
+export interface TestListEntry {
+  url: string;
+  /** e.g. "NEWS", "" when the list has no category column */
+  category_code: string;
+  /** 1-based line where the row starts */
+  line: number;
+}
+
+interface CsvRow {
+  fields: string[];
+  line: number;
+}
+
+/** RFC 4180 rows with the line each starts on; throws on an unterminated quote. */
+export function parseCsv(text: string, name: string): CsvRow[] {
+  const rows: CsvRow[] = [];
+  let fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  let line = 1;
+  let rowLine = 1;
+  let quoteLine = 0;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // BOM
+  const endRow = () => {
+    fields.push(field);
+    if (!(fields.length === 1 && fields[0] === '')) rows.push({ fields, line: rowLine });
+    fields = [];
+    field = '';
+  };
+  for (; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else {
+        if (c === '\n') line++;
+        field += c;
+      }
+    } else if (c === '"' && field === '') {
+      quoted = true;
+      quoteLine = line;
+    } else if (c === ',') {
+      fields.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      endRow();
+      line++;
+      rowLine = line;
+    } else field += c;
+  }
+  if (quoted) throw new BlockwatchError('BW_ERR_INVALID_INPUT', `${name}:${quoteLine}: unterminated quoted field`);
+  if (field !== '' || fields.length) endRow();
+  return rows;
+}
+
+/** Checks one URL the way the probe needs it: absolute http(s) with a host. Returns the error or null. */
+export function urlProblem(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `'${url}' is not a valid URL`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return `'${url}' is not an http:// or https:// URL`;
+  }
+  if (!parsed.hostname) return `'${url}' has no host`;
+  return null;
+}
+
+export function parseTestList(text: string, name: string): TestListEntry[] {
+  const rows = parseCsv(text, name);
+  if (rows.length === 0) throw new BlockwatchError('BW_ERR_INVALID_INPUT', `${name}: the test list is empty`);
+  const header = rows[0].fields.map((h) => h.trim().toLowerCase());
+  const urlColumn = header.indexOf('url');
+  if (urlColumn < 0) {
+    throw new BlockwatchError(
+      'BW_ERR_INVALID_INPUT',
+      `${name}:${rows[0].line}: expected a header with a 'url' column (url,category_code,...), got '${rows[0].fields.join(',')}'`,
+    );
+  }
+  const categoryColumn = header.indexOf('category_code');
+  const seen = new Set<string>();
+  const entries: TestListEntry[] = [];
+  for (const row of rows.slice(1)) {
+    if (row.fields.length !== header.length) {
+      throw new BlockwatchError(
+        'BW_ERR_INVALID_INPUT',
+        `${name}:${row.line}: expected ${header.length} fields like the header, got ${row.fields.length}`,
+      );
+    }
+    const url = row.fields[urlColumn].trim();
+    const problem = urlProblem(url);
+    if (problem) throw new BlockwatchError('BW_ERR_INVALID_INPUT', `${name}:${row.line}: ${problem}`);
+    if (seen.has(url)) continue;
+    seen.add(url);
+    entries.push({ url, category_code: categoryColumn >= 0 ? row.fields[categoryColumn].trim() : '', line: row.line });
+  }
+  if (entries.length === 0) throw new BlockwatchError('BW_ERR_INVALID_INPUT', `${name}: the test list has no URLs`);
+  return entries;
+}
+
+export function readTestList(path: string): TestListEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new BlockwatchError(
+      code === 'ENOENT' ? 'BW_ERR_NOT_FOUND' : 'BW_ERR_INVALID_INPUT',
+      `cannot read test list ${path}: ${code ?? (err as Error).message}`,
+    );
+  }
+  return parseTestList(text, path);
+}
