@@ -124,7 +124,16 @@ export interface NetworkEvent {
 /** The control helper's answer (OONI TH protocol, web-connectivity.md §3). */
 export interface ControlResponse {
   tcp_connect: Record<string, { status: boolean; failure: string | null }>;
-  tls_handshake?: Record<string, { server_name: string; status: boolean; failure: string | null }>;
+  tls_handshake?: Record<
+    string,
+    {
+      server_name: string;
+      status: boolean;
+      failure: string | null;
+      /** ours: issuer (RFC 4514, as @peculiar/x509 prints it) of the leaf certificate the helper received */
+      x_issuer?: string | null;
+    }
+  >;
   quic_handshake?: Record<string, unknown>;
   http_request: {
     body_length: number;
