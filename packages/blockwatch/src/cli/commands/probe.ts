@@ -1,13 +1,247 @@
-import { BlockwatchError } from '../../errors.ts';
-import { defineCommand } from '../command.ts';
+/**
+ * `blockwatch probe`: Web Connectivity measurements of URLs from this network, in OONI's format.
+ * A thin shell: it validates every input first (bad input changes nothing and exits 2), asks for consent,
+ * then runs `measureUrl` over the URLs with a concurrency limit and writes JSONL and/or a table.
+ */
+
+import { getServers } from 'node:dns';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve as resolvePath } from 'node:path';
+import { BlockwatchError, UsageError } from '../../errors.ts';
+import {
+  createAsnLookup,
+  createCountryLookup,
+  type GeoRegistry,
+  loadGeoRegistry,
+  localInterfaceAddresses,
+  locateProbe,
+  parseAsnOption,
+  parseCcOption,
+} from '../../geo/index.ts';
+import { validateMeasurement, type WebConnectivityMeasurement } from '../../model/index.ts';
+import { loadAnalyzer } from '../../probe/analyzer.ts';
+import { configDir } from '../../probe/config-dir.ts';
+import { ensureConsent } from '../../probe/consent.ts';
+import { createReportId } from '../../probe/envelope.ts';
+import { progressLine, renderTable } from '../../probe/report.ts';
+import { parseResolvePins } from '../../probe/resolve-pins.ts';
+import { runPool } from '../../probe/run-pool.ts';
+import { createSubmitQueue } from '../../probe/submit-queue.ts';
+import { readTestList, urlProblem } from '../../probe/test-list.ts';
+import { measureUrl } from '../../probe/web-connectivity.ts';
+import { defineCommand, intOption, secondsOption } from '../command.ts';
+
+function httpUrlOption(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const problem = urlProblem(value);
+  if (problem) throw new UsageError(`--${name}: ${problem}`);
+  return value;
+}
+
+/** Splits "IP", "IP:PORT" or "[IPv6]:PORT" (a bare IPv6 address too); null when it is none of these. */
+function splitResolver(value: string): { ip: string; port: number } | null {
+  if (isIP(value)) return { ip: value, port: 53 };
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(value) ?? /^([^:[\]]+):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[2]) : 0;
+  return m && isIP(m[1]) && port >= 1 && port <= 65535 ? { ip: m[1], port } : null;
+}
+
+function resolverOption(value: string | undefined): string | undefined {
+  if (value !== undefined && !splitResolver(value)) {
+    throw new UsageError(`--resolver must be IP, IP:PORT or [IPv6]:PORT, got '${value}'`);
+  }
+  return value;
+}
+
+function readCa(path: string | undefined, cwd: string): string[] | undefined {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(resolvePath(cwd, path), 'utf8');
+  } catch (err) {
+    throw new BlockwatchError('BW_ERR_NOT_FOUND', `--ca: cannot read ${path}: ${(err as NodeJS.ErrnoException).code}`);
+  }
+  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!pems) throw new BlockwatchError('BW_ERR_INVALID_INPUT', `--ca: ${path} holds no PEM certificate`);
+  return pems;
+}
 
 export default defineCommand({
   name: 'probe',
-  summary: 'not implemented yet',
-  usage: '[options]',
-  options: {},
+  summary: 'measure URLs from this network (Web Connectivity, OONI format)',
+  usage: '[URL…] [--list FILE.csv] [options]',
+  details: `
+Measures each URL step by step (DNS, TCP and TLS to every address, HTTP), asks a control helper to measure
+it from an unfiltered network, and writes one OONI-format measurement per URL with blockwatch's verdict.
+Before the first run it shows the risks of measuring and asks for your consent (see docs/probe.md).
+
+Examples:
+  blockwatch probe https://example.org/ --helper https://th.example.net/
+  blockwatch probe --list global.csv --concurrency 8 --out run.jsonl
+  blockwatch probe https://example.org/ --resolve example.org:443:127.0.0.1 --ca test-ca.pem --json`,
   positionals: true,
-  async run() {
-    throw new BlockwatchError('BW_ERR_NOT_INSTALLED', 'probe is not implemented yet');
+  options: {
+    list: { type: 'string', arg: 'FILE.csv', description: 'a Citizen Lab test list (url,category_code,…)' },
+    resolver: { type: 'string', arg: 'IP[:PORT]', description: 'also resolve over UDP with this DNS server' },
+    doh: { type: 'string', arg: 'URL', description: 'also resolve with this DNS-over-HTTPS server' },
+    resolve: {
+      type: 'string',
+      multiple: true,
+      arg: 'HOST:PORT:ADDR',
+      description: 'use ADDR for HOST:PORT instead of DNS, like curl',
+    },
+    helper: { type: 'string', arg: 'URL', description: 'control helper (OONI test-helper protocol)' },
+    ca: { type: 'string', arg: 'FILE', description: 'extra trusted root certificates (PEM)' },
+    out: { type: 'string', arg: 'FILE.jsonl', description: 'write the measurements to this file (JSONL)' },
+    json: { type: 'boolean', description: 'write the measurements to stdout (JSONL) instead of a table' },
+    concurrency: { type: 'string', arg: 'N', description: 'URLs measured at the same time', default: '4' },
+    timeout: { type: 'string', arg: 'SECONDS', description: 'time budget of one measurement', default: '60' },
+    cc: { type: 'string', arg: 'CC', description: "this network's country code (else looked up offline)" },
+    asn: { type: 'string', arg: 'ASN', description: "this network's AS number (else looked up offline)" },
+    'asn-registry': { type: 'string', arg: 'FILE', description: 'JSON file of address → ASN overrides (lab)' },
+    'accept-risks': { type: 'boolean', description: 'consent to the risks for this run (unattended use)' },
+    submit: { type: 'string', arg: 'URL', description: 'send the measurements to this collector' },
+  },
+  async run({ values, positionals }, ctx) {
+    // 1. Validate everything before touching anything.
+    const cwd = ctx.cwd;
+    const urls: { url: string; category_code: string }[] = [];
+    for (const [i, u] of positionals.entries()) {
+      const problem = urlProblem(u);
+      if (problem) throw new UsageError(`argument ${i + 1}: ${problem}`);
+      urls.push({ url: u, category_code: '' });
+    }
+    if (values.list) {
+      for (const e of readTestList(resolvePath(cwd, values.list))) {
+        if (!urls.some((u) => u.url === e.url)) urls.push(e);
+      }
+    }
+    if (urls.length === 0) throw new UsageError('probe: give at least one URL or --list FILE.csv');
+    const pins = parseResolvePins(values.resolve);
+    const resolver = resolverOption(values.resolver);
+    const doh = httpUrlOption('doh', values.doh);
+    const helperUrl = httpUrlOption('helper', values.helper);
+    const submitUrl = httpUrlOption('submit', values.submit);
+    const ca = readCa(values.ca, cwd);
+    const concurrency = intOption('concurrency', values.concurrency, 4, 1, 256);
+    const timeoutMs = secondsOption('timeout', values.timeout, 60) * 1000;
+    const cc = values.cc === undefined ? undefined : parseCcOption(values.cc);
+    const asn = values.asn === undefined ? undefined : parseAsnOption(values.asn);
+    const registry: GeoRegistry | undefined = values['asn-registry']
+      ? loadGeoRegistry(resolvePath(cwd, values['asn-registry']))
+      : undefined;
+    const outPath = values.out ? resolvePath(cwd, values.out) : undefined;
+
+    // 2. Consent.
+    const dir = configDir(ctx.env);
+    await ensureConsent({
+      configDir: dir,
+      acceptRisks: !!values['accept-risks'],
+      stdin: ctx.stdin,
+      stderr: ctx.stderr,
+      signal: ctx.signal,
+    });
+
+    // 3. Who and where we are (offline).
+    const asnOf = createAsnLookup({ cacheDir: join(dir, 'geo'), ...(registry ? { registry } : {}) });
+    const countryOf = createCountryLookup(registry ? { registry } : {});
+    const ownAddresses = localInterfaceAddresses();
+    const location = locateProbe({
+      asnOf,
+      countryOf,
+      addresses: ownAddresses,
+      ...(cc ? { cc } : {}),
+      ...(asn !== undefined ? { asn } : {}),
+    });
+    // The resolver the probe uses, as configured (OONI asks a whoami service; we never call one).
+    const resolverIp = splitResolver(resolver ?? getServers()[0] ?? '')?.ip ?? '';
+    const resolverAsn = isIP(resolverIp) ? asnOf(resolverIp) : null;
+    const testStartMs = Date.now();
+    const reportId = createReportId({ nowMs: testStartMs, cc: location.probe_cc, asn: location.probe_asn });
+    const analyze = await loadAnalyzer({ asnOf });
+
+    // 4. Measure.
+    const out = outPath ? createWriteStream(outPath, { flags: 'w' }) : undefined;
+    const queue = submitUrl ? createSubmitQueue({ dir: join(dir, 'queue'), collectorUrl: submitUrl }) : undefined;
+    const showProgress = !values.json && !!ctx.stderr.isTTY;
+    const results: WebConnectivityMeasurement[] = [];
+    let invalid = 0;
+    let done = 0;
+    const columns = (ctx.stderr as { columns?: number }).columns ?? 80;
+    if (showProgress) ctx.stderr.write(progressLine(0, urls.length, '', columns));
+    await runPool(
+      urls,
+      concurrency,
+      (entry) =>
+        measureUrl(entry.url, {
+          ...(resolver ? { resolver } : {}),
+          ...(doh ? { doh } : {}),
+          pins,
+          ...(helperUrl ? { helperUrl } : {}),
+          ...(ca ? { ca } : {}),
+          timeoutMs,
+          probe: location,
+          resolverIdentity: {
+            ip: resolverIp,
+            asn: `AS${resolverAsn?.asn ?? 0}`,
+            networkName: resolverAsn?.org ?? '',
+          },
+          reportId,
+          testStartMs,
+          asnOf,
+          ownAddresses: location.address ? [...ownAddresses, location.address] : ownAddresses,
+          ...(analyze ? { analyze } : {}),
+          signal: ctx.signal,
+        }),
+      (m, entry) => {
+        done++;
+        const check = validateMeasurement(m);
+        if (!check.ok) {
+          invalid++;
+          ctx.stderr.write(
+            `\nblockwatch: internal error: the measurement of ${entry.url} does not validate at ${check.path}: ${check.message}\n`,
+          );
+          return;
+        }
+        results.push(m);
+        const line = `${JSON.stringify(m)}\n`;
+        if (values.json) ctx.stdout.write(line);
+        out?.write(line);
+        queue?.enqueue([m]);
+        if (showProgress) ctx.stderr.write(`\r\x1b[K${progressLine(done, urls.length, entry.url, columns)}`);
+      },
+      ctx.signal,
+    );
+    if (showProgress) ctx.stderr.write('\r\x1b[K');
+    if (out)
+      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    if (!values.json) {
+      // Keep URL order, not completion order.
+      const order = new Map(urls.map((u, i) => [u.url, i]));
+      results.sort((a, b) => (order.get(String(a.input)) ?? 0) - (order.get(String(b.input)) ?? 0));
+      ctx.stdout.write(renderTable(results, (ctx.stdout as { columns?: number }).columns ?? 120));
+    }
+    if (outPath) ctx.stderr.write(`${results.length} measurements written to ${outPath}\n`);
+
+    // 5. Submit (the queue also holds what earlier runs could not send).
+    if (queue) {
+      const r = await queue.flush({
+        budgetMs: 60_000,
+        signal: ctx.signal,
+        onRetry: (error, waitMs) =>
+          ctx.stderr.write(`collector unreachable (${error}); retrying in ${(waitMs / 1000).toFixed(1)} s\n`),
+      });
+      ctx.stderr.write(
+        r.pending
+          ? `${r.accepted} measurements submitted; ${r.pending} queued in ${queue.dir} for the next run (${r.lastError})\n`
+          : `${r.accepted} measurements submitted to ${submitUrl}\n`,
+      );
+    }
+    if (ctx.signal.aborted) {
+      ctx.stderr.write(`interrupted: ${done} of ${urls.length} URLs measured\n`);
+      return 130;
+    }
+    return invalid ? 70 : 0;
   },
 });

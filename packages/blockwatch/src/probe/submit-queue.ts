@@ -1,0 +1,137 @@
+/**
+ * Submission to a collector (`POST {url}/api/v1/submit`, body `{"measurements":[…]}`, answered 200
+ * `{"accepted":n}` once the measurements are durable), through a queue on disk: measurements are written to
+ * `<config dir>/queue/` first and a batch file is deleted only after the collector accepted it, so a collector
+ * that is down, or a probe that is interrupted, loses nothing; the next run (or the next retry) sends them.
+ *
+ * Retries use exponential backoff with jitter (0.5 s doubling, at most 30 s between attempts) until the
+ * caller's time budget runs out.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+
+/** Measurements per POST: keeps each request well under a collector's body limit. */
+const BATCH_SIZE = 100;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export interface SubmitQueue {
+  dir: string;
+  /** Writes measurements to the queue (durably, one batch file per call). */
+  enqueue(measurements: readonly unknown[]): void;
+  /** How many measurements are waiting. */
+  pending(): number;
+  /**
+   * Sends every queued batch; retries with backoff until `budgetMs` is spent.
+   * Returns what was accepted and what is still queued (to be sent by a later run).
+   */
+  flush(options?: {
+    budgetMs?: number;
+    signal?: AbortSignal;
+    onRetry?: (error: string, waitMs: number) => void;
+  }): Promise<{
+    accepted: number;
+    pending: number;
+    lastError: string | null;
+  }>;
+}
+
+function batchFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+function readBatch(path: string): unknown[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as unknown);
+}
+
+/** One POST; resolves the number accepted, rejects with a short reason. */
+async function postBatch(endpoint: string, measurements: unknown[], signal?: AbortSignal): Promise<number> {
+  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  const response = await request(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ measurements }),
+    signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    headersTimeout: REQUEST_TIMEOUT_MS,
+    bodyTimeout: REQUEST_TIMEOUT_MS,
+  });
+  const text = await response.body.text();
+  if (response.statusCode !== 200) {
+    throw new Error(`collector answered HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
+  }
+  const accepted = (JSON.parse(text) as { accepted?: unknown }).accepted;
+  if (typeof accepted !== 'number') throw new Error('collector answer has no "accepted" count');
+  return accepted;
+}
+
+export function createSubmitQueue(options: { dir: string; collectorUrl: string; nowMs?: () => number }): SubmitQueue {
+  const dir = options.dir;
+  const endpoint = `${options.collectorUrl.replace(/\/+$/, '')}/api/v1/submit`;
+  const nowMs = options.nowMs ?? Date.now;
+  return {
+    dir,
+    enqueue(measurements) {
+      if (measurements.length === 0) return;
+      mkdirSync(dir, { recursive: true });
+      for (let i = 0; i < measurements.length; i += BATCH_SIZE) {
+        // Sortable names keep submission in measurement order; write + rename so a crash leaves no half file.
+        const name = `${String(nowMs()).padStart(15, '0')}-${randomBytes(4).toString('hex')}.jsonl`;
+        const body = `${measurements
+          .slice(i, i + BATCH_SIZE)
+          .map((m) => JSON.stringify(m))
+          .join('\n')}\n`;
+        writeFileSync(join(dir, `${name}.tmp`), body);
+        renameSync(join(dir, `${name}.tmp`), join(dir, name));
+      }
+    },
+    pending() {
+      return batchFiles(dir).reduce((n, f) => n + readBatch(join(dir, f)).length, 0);
+    },
+    async flush({ budgetMs = 60_000, signal, onRetry } = {}) {
+      const deadline = Date.now() + budgetMs;
+      let accepted = 0;
+      let lastError: string | null = null;
+      let backoffMs = 500;
+      for (const file of batchFiles(dir)) {
+        const path = join(dir, file);
+        let batch: unknown[];
+        try {
+          batch = readBatch(path);
+        } catch {
+          // A corrupt batch (disk trouble) must not block the others: keep it aside for inspection.
+          renameSync(path, `${path}.corrupt`);
+          continue;
+        }
+        for (;;) {
+          if (signal?.aborted) return { accepted, pending: this.pending(), lastError };
+          try {
+            accepted += await postBatch(endpoint, batch, signal);
+            unlinkSync(path);
+            lastError = null;
+            backoffMs = 500;
+            break;
+          } catch (err) {
+            lastError = (err as Error).message || String(err);
+            const waitMs = Math.min(30_000, backoffMs) * (0.75 + Math.random() * 0.5);
+            if (Date.now() + waitMs > deadline) return { accepted, pending: this.pending(), lastError };
+            onRetry?.(lastError, waitMs);
+            await sleep(waitMs, undefined, signal ? { signal } : {}).catch(() => {});
+            backoffMs *= 2;
+          }
+        }
+      }
+      return { accepted, pending: this.pending(), lastError };
+    },
+  };
+}

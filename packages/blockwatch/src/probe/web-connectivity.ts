@@ -1,0 +1,408 @@
+/**
+ * One Web Connectivity measurement of one URL (OONI ts-017, v0.4.3 shape with v0.5 extras).
+ *
+ *   DNS:  system resolver (or a --resolve pin) ∥ UDP resolver (A+AAAA, late replies kept) ∥ DoH (A+AAAA)
+ *     │
+ *     ├─ control request to the helper (every address × port) ───────────────┐
+ *     ├─ TCP connect to every address on the URL's port (+ TLS with SNI)     │
+ *     │     └─ as soon as one endpoint works: HTTP GET pinned to it          │
+ *     │        (redirects followed; system-resolver addresses preferred)    │
+ *     └────────────────────────────────────────────────────────────────────→ envelope → verdict → scrub
+ *
+ * Network failures are data: the result is always a measurement. Every step's timeout is capped by what is
+ * left of the total budget, so a measurement never takes much longer than `timeoutMs`. Loopback addresses are
+ * dialled only when pinned with --resolve (a resolver answering 127.0.0.1 is a finding, not a target).
+ */
+import { lookup as dnsLookup } from 'node:dns/promises';
+import type { Socket } from 'node:net';
+import { isIP } from 'node:net';
+import { InvalidArgumentError } from '../errors.ts';
+import type { AsnLookup } from '../geo/index.ts';
+import type {
+  DnsQuery,
+  HttpTransaction,
+  TcpConnect,
+  TlsHandshake,
+  Verdict,
+  WebConnectivityMeasurement,
+  WebConnectivityTestKeys,
+} from '../model/index.ts';
+import { unknownFailure } from '../netx/classify.ts';
+import type { Trace } from '../netx/index.ts';
+import { createTrace, httpGet, lookupDoh, lookupSystem, lookupUdp, tcpConnect, tlsHandshake } from '../netx/index.ts';
+import { buildControlRequest, type ControlResult, formatEndpoint, requestControl } from './control.ts';
+import { createEnvelope, SOFTWARE_NAME, SOFTWARE_VERSION } from './envelope.ts';
+import { pinKey, type ResolvePins, urlPort } from './resolve-pins.ts';
+import { createScrubber } from './scrub.ts';
+
+/** The headers OONI's probe sends (and the helper forwards), so both fetch the same page. */
+export const REQUEST_HEADERS: Record<string, string> = {
+  'User-Agent':
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+  Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+  'Accept-Language': 'en-US;q=0.8,en;q=0.5',
+};
+
+/** Per-step limits (OONI v0.5: 4 s DNS, 10 s TCP/TLS/HTTP, 30 s helper), each capped by the total budget. */
+const STEP_MS = { dns: 4_000, connect: 10_000, tls: 10_000, http: 15_000, control: 30_000, udpLinger: 500 };
+/** Body snapshot kept in the measurement (OONI v0.5: 512 KiB). */
+export const MAX_BODY_BYTES = 1 << 19;
+
+export interface ProbeIdentity {
+  probe_cc: string;
+  probe_asn: string;
+  probe_network_name: string;
+}
+
+export interface ResolverIdentity {
+  ip: string;
+  asn: string;
+  networkName: string;
+}
+
+export interface MeasureOptions {
+  /** UDP resolver "ip[:port]" (--resolver) */
+  resolver?: string;
+  /** DoH URL (--doh) */
+  doh?: string;
+  pins?: ResolvePins;
+  /** control helper URL (--helper) */
+  helperUrl?: string;
+  /** extra trusted roots, PEM (--ca) */
+  ca?: string[];
+  /** total budget for the measurement (default 60 s) */
+  timeoutMs?: number;
+  /** wall clock in ms (the lab replays days on its own clock); default Date.now */
+  nowMs?: () => number;
+  probe: ProbeIdentity;
+  resolverIdentity: ResolverIdentity;
+  reportId: string;
+  testStartMs: number;
+  /** annotates DNS answers with asn/as_org_name */
+  asnOf?: AsnLookup;
+  /** this host's interface addresses: scrubbed along with the sockets' local addresses */
+  ownAddresses?: string[];
+  /** the verdict engine; its result is stored in the measurement */
+  analyze?: (m: WebConnectivityMeasurement) => Verdict;
+  signal?: AbortSignal;
+}
+
+interface Endpoint {
+  ip: string;
+  /** the address came from the system resolver or a pin (OONI's "classic" set) */
+  classic: boolean;
+  tags: string[];
+}
+
+interface EndpointResult {
+  endpoint: Endpoint;
+  tcp: TcpConnect;
+  tls?: TlsHandshake;
+  localAddress?: string;
+  ok: boolean;
+}
+
+function answersOf(q: DnsQuery | undefined): string[] {
+  return (q?.answers ?? []).flatMap((a) => (a.ipv4 ? [a.ipv4] : a.ipv6 ? [a.ipv6] : []));
+}
+
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || ip.startsWith('127.') || ip.toLowerCase().startsWith('::ffff:127.');
+}
+
+function pinnedQuery(host: string, addresses: string[], trace: Trace): DnsQuery {
+  const t = trace.now();
+  return {
+    hostname: host,
+    query_type: 'ANY',
+    // QUIRK: a pin acts like an /etc/hosts entry, which getaddrinfo would return; the tag says it was a pin.
+    engine: 'getaddrinfo',
+    resolver_address: '',
+    failure: null,
+    answers: addresses.map((ip) =>
+      isIP(ip) === 6 ? { answer_type: 'AAAA', ipv6: ip, ttl: null } : { answer_type: 'A', ipv4: ip, ttl: null },
+    ),
+    t0: t,
+    t,
+    tags: ['classic', 'x_pinned'],
+    transaction_id: trace.nextId(),
+  };
+}
+
+export async function measureUrl(input: string, options: MeasureOptions): Promise<WebConnectivityMeasurement> {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new InvalidArgumentError(`'${input}' is not a valid URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError(`'${input}' is not an http:// or https:// URL`);
+  }
+  const nowMs = options.nowMs ?? Date.now;
+  const totalMs = options.timeoutMs ?? 60_000;
+  const trace = createTrace({ nowMs });
+  const startMs = trace.zeroMs;
+  const deadlineMs = startMs + totalMs;
+  /** A step's timeout: its own limit, capped by what is left of the budget (never below 1 ms). */
+  const budget = (stepMs: number) => Math.max(1, Math.min(stepMs, deadlineMs - nowMs()));
+  const signal = options.signal;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = urlPort(url);
+  const pinned = options.pins?.get(pinKey(host, port));
+
+  // --- DNS ---------------------------------------------------------------------------------------------
+  const queries: DnsQuery[] = [];
+  const duplicates: DnsQuery[] = [];
+  let systemQuery: DnsQuery | undefined;
+  const literal = isIP(host) !== 0;
+  const dnsSteps: Promise<void>[] = [];
+  if (pinned) systemQuery = pinnedQuery(host, pinned, trace);
+  else if (!literal) {
+    dnsSteps.push(
+      lookupSystem(host, { trace, timeoutMs: budget(STEP_MS.dns), signal }).then((q) => {
+        q.tags = [...(q.tags ?? []), 'classic'];
+        systemQuery = q;
+      }),
+    );
+  }
+  const extraQueries: DnsQuery[] = [];
+  if (!literal && options.resolver) {
+    for (const queryType of ['A', 'AAAA'] as const) {
+      dnsSteps.push(
+        lookupUdp(host, {
+          trace,
+          resolver: options.resolver,
+          queryType,
+          timeoutMs: budget(STEP_MS.dns),
+          lingerMs: STEP_MS.udpLinger,
+          signal,
+        }).then((r) => {
+          extraQueries.push(r.query);
+          duplicates.push(...r.duplicates);
+        }),
+      );
+    }
+  }
+  if (!literal && options.doh) {
+    const dohUrl = new URL(options.doh);
+    const dohPins = options.pins?.get(pinKey(dohUrl.hostname, urlPort(dohUrl)));
+    for (const queryType of ['A', 'AAAA'] as const) {
+      dnsSteps.push(
+        lookupDoh(host, {
+          trace,
+          url: options.doh,
+          queryType,
+          timeoutMs: budget(STEP_MS.dns),
+          ...(options.ca ? { ca: options.ca } : {}),
+          ...(dohPins ? { resolve: new Map([[dohUrl.hostname, dohPins[0]]]) } : {}),
+          signal,
+        }).then((q) => {
+          extraQueries.push(q);
+        }),
+      );
+    }
+  }
+  await Promise.all(dnsSteps);
+  if (systemQuery) queries.push(systemQuery);
+  queries.push(...extraQueries.sort((a, b) => a.transaction_id - b.transaction_id));
+  if (options.asnOf) {
+    for (const q of [...queries, ...duplicates]) {
+      for (const a of q.answers ?? []) {
+        const ip = a.ipv4 ?? a.ipv6;
+        const hit = ip ? options.asnOf(ip) : null;
+        a.asn = hit?.asn ?? 0;
+        if (hit?.org) a.as_org_name = hit.org;
+      }
+    }
+  }
+
+  // Endpoints: system/pinned addresses first ("classic"), then addresses only the UDP/DoH resolvers gave.
+  const endpoints: Endpoint[] = [];
+  const seen = new Set<string>();
+  const addEndpoint = (ip: string, classic: boolean, origin: string) => {
+    if (seen.has(ip)) {
+      endpoints.find((e) => e.ip === ip)?.tags.push(origin);
+      return;
+    }
+    if (isLoopback(ip) && !pinned?.includes(ip)) return;
+    seen.add(ip);
+    endpoints.push({ ip, classic, tags: classic ? ['classic'] : [origin] });
+  };
+  if (literal) addEndpoint(host, true, 'classic');
+  for (const ip of answersOf(systemQuery)) addEndpoint(ip, true, 'classic');
+  for (const q of extraQueries) for (const ip of answersOf(q)) addEndpoint(ip, false, q.engine);
+
+  // --- control ∥ connectivity ∥ HTTP -------------------------------------------------------------------
+  const controlPromise: Promise<ControlResult | null> = options.helperUrl
+    ? requestControl({
+        helperUrl: options.helperUrl,
+        request: buildControlRequest(
+          url.href,
+          endpoints.map((e) => e.ip),
+          REQUEST_HEADERS,
+        ),
+        timeoutMs: budget(STEP_MS.control),
+        ...(options.ca ? { ca: options.ca } : {}),
+        ...(options.pins ? { pins: options.pins } : {}),
+        userAgent: `${SOFTWARE_NAME}/${SOFTWARE_VERSION}`,
+        ...(signal ? { signal } : {}),
+      })
+    : Promise.resolve(null);
+
+  const secure = url.protocol === 'https:';
+  let pickHttpEndpoint!: (e: Endpoint | null) => void;
+  const httpEndpoint = new Promise<Endpoint | null>((resolve) => {
+    pickHttpEndpoint = resolve;
+  });
+  const connectOne = async (endpoint: Endpoint): Promise<EndpointResult> => {
+    const { record, socket } = await tcpConnect(endpoint.ip, port, {
+      trace,
+      timeoutMs: budget(STEP_MS.connect),
+      signal,
+    });
+    record.tags = [...(record.tags ?? []), ...endpoint.tags];
+    const result: EndpointResult = { endpoint, tcp: record, ok: record.status.success };
+    const open: Socket | undefined = socket;
+    if (open?.localAddress) result.localAddress = open.localAddress;
+    try {
+      if (secure && open && record.status.success) {
+        const tls = await tlsHandshake(open, {
+          trace,
+          address: formatEndpoint(endpoint.ip, port),
+          serverName: host,
+          alpn: ['h2', 'http/1.1'],
+          ...(options.ca ? { ca: options.ca } : {}),
+          timeoutMs: budget(STEP_MS.tls),
+          signal,
+        });
+        tls.record.tags = [...(tls.record.tags ?? []), ...endpoint.tags];
+        result.tls = tls.record;
+        result.ok = tls.record.failure === null;
+        tls.tlsSocket?.destroy();
+      }
+    } finally {
+      open?.destroy();
+    }
+    return result;
+  };
+  // System-resolver addresses win the HTTP fetch; others only when no classic endpoint works.
+  const connectivity = Promise.all(
+    endpoints.map((e) =>
+      connectOne(e).then((r) => {
+        if (r.ok && e.classic) pickHttpEndpoint(e);
+        return r;
+      }),
+    ),
+  ).then((results) => {
+    const fallback = results.find((r) => r.ok)?.endpoint ?? endpoints.find((e) => e.classic) ?? endpoints[0] ?? null;
+    pickHttpEndpoint(fallback);
+    return results;
+  });
+
+  const httpPromise = httpEndpoint.then(async (endpoint) => {
+    if (!endpoint) return null; // no address at all: the HTTP step is skipped (OONI v0.4)
+    return httpGet(url.href, {
+      trace,
+      address: endpoint.ip,
+      resolveHost: (name) => resolveRedirectHost(name, options.pins),
+      headers: REQUEST_HEADERS,
+      ...(options.ca ? { ca: options.ca } : {}),
+      timeoutMs: budget(STEP_MS.http),
+      maxBodyBytes: MAX_BODY_BYTES,
+      maxRedirects: 10,
+      signal,
+    });
+  });
+
+  const [controlResult, results, http] = await Promise.all([controlPromise, connectivity, httpPromise]);
+
+  // --- test keys ----------------------------------------------------------------------------------------
+  const control = controlResult?.control;
+  const tcp_connect = results.map((r) => {
+    const th = control?.tcp_connect?.[formatEndpoint(r.tcp.ip, r.tcp.port)];
+    if (th) r.tcp.status.blocked = th.status && !r.tcp.status.success;
+    return r.tcp;
+  });
+  const tls_handshakes = results.flatMap((r) => (r.tls ? [r.tls] : []));
+  const requests: HttpTransaction[] = http?.requests ?? [];
+  const testKeys: WebConnectivityTestKeys = {
+    agent: 'redirect',
+    client_resolver: null,
+    retries: null,
+    socksproxy: null,
+    queries,
+    tcp_connect,
+    tls_handshakes,
+    requests,
+    ...(controlResult ? { control: control ?? null } : {}),
+    control_failure: controlResult ? controlResult.control_failure : null,
+    x_control_request: options.helperUrl
+      ? buildControlRequest(
+          url.href,
+          endpoints.map((e) => e.ip),
+          REQUEST_HEADERS,
+        )
+      : null,
+    dns_experiment_failure: systemQuery?.failure ?? null,
+    http_experiment_failure: http?.failure ?? null,
+    dns_consistency: null,
+    body_length_match: null,
+    body_proportion: 0,
+    status_code_match: null,
+    headers_match: null,
+    title_match: null,
+    blocking: null,
+    accessible: null,
+    x_dns_duplicate_responses: duplicates,
+  };
+  // Without a helper there is no control: say so the way OONI does (a failure string), not with null.
+  if (!options.helperUrl) testKeys.control_failure = unknownFailure('no control helper was configured (--helper)');
+
+  const endMs = nowMs();
+  let measurement = createEnvelope({
+    input: input,
+    startMs,
+    testStartMs: options.testStartMs,
+    runtimeSeconds: (endMs - startMs) / 1000,
+    reportId: options.reportId,
+    probe: options.probe,
+    resolver: options.resolverIdentity,
+    ...(options.helperUrl ? { helperUrl: options.helperUrl } : {}),
+    testKeys,
+  });
+
+  // Privacy before analysis, so nothing derived from the probe's address survives either.
+  const own = [
+    ...(options.ownAddresses ?? []),
+    ...results.flatMap((r) => (r.localAddress ? [r.localAddress] : [])),
+    ...(controlResult?.clientAddress ? [controlResult.clientAddress] : []),
+  ];
+  const servers = [...endpoints.map((e) => e.ip), ...requests.map((r) => r.address.replace(/^\[?(.*?)\]?:\d+$/, '$1'))];
+  measurement = createScrubber(own, servers).measurement(measurement);
+
+  if (options.analyze) {
+    const verdict = options.analyze(measurement);
+    const tk = measurement.test_keys;
+    tk.x_blockwatch_verdict = verdict;
+    tk.blocking = verdict.blocking;
+    tk.accessible = verdict.accessible;
+    Object.assign(tk, verdict.classic);
+  }
+  return measurement;
+}
+
+/** Where a redirect's host is dialled: a --resolve pin, else the system resolver; never loopback unpinned. */
+async function resolveRedirectHost(name: string, pins?: ResolvePins): Promise<string | null> {
+  const bare = name.replace(/^\[|\]$/g, '').toLowerCase();
+  if (isIP(bare)) return isLoopback(bare) ? null : bare;
+  for (const [key, addresses] of pins ?? []) {
+    if (key.slice(0, key.lastIndexOf(':')) === bare && addresses.length) return addresses[0];
+  }
+  try {
+    const { address } = await dnsLookup(bare);
+    return isLoopback(address) ? null : address;
+  } catch {
+    return null;
+  }
+}
