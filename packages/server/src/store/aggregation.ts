@@ -1,0 +1,78 @@
+/**
+ * OONI's aggregation (`/api/v1/aggregation`): counts per one or two axes with OONI's count semantics
+ * (anomaly = anomaly ∧ ¬confirmed ∧ ¬failure; confirmed = confirmed ∧ ¬failure; failure; ok = none).
+ * Served from the daily rollup whenever the axes and filters allow, else from the measurements table.
+ * This module only builds SQL (pure).
+ */
+import { type MeasurementFilter, rollupCanFilter, whereClause } from './filters.ts';
+
+export const AXES = [
+  'measurement_start_day',
+  'probe_cc',
+  'probe_asn',
+  'test_name',
+  'domain',
+  'input',
+  'category_code',
+  'blocking_type',
+] as const;
+export type Axis = (typeof AXES)[number];
+export const TIME_GRAINS = ['day', 'week', 'month'] as const;
+export type TimeGrain = (typeof TIME_GRAINS)[number];
+
+export interface AggregationQuery {
+  axis_x?: Axis;
+  axis_y?: Axis;
+  time_grain?: TimeGrain;
+  filter: MeasurementFilter;
+}
+
+/** A result row: the axis values, then OONI's five counts. */
+export type AggregationRow = Record<string, string | number>;
+
+export const MAX_AGGREGATION_ROWS = 100_000;
+
+function axisExpression(axis: Axis, grain: TimeGrain): string {
+  if (axis !== 'measurement_start_day') return axis;
+  const day = grain === 'week' ? 'toMonday(test_day)' : grain === 'month' ? 'toStartOfMonth(test_day)' : 'test_day';
+  return `toString(${day})`;
+}
+
+export function aggregationSql(q: AggregationQuery): { sql: string; params: Record<string, unknown>; source: string } {
+  const axes = [q.axis_x, q.axis_y].filter((a): a is Axis => a !== undefined);
+  const useRollup = rollupCanFilter(q.filter) && !axes.includes('input');
+  const where = whereClause(q.filter, useRollup ? 'rollup' : 'measurements');
+  const grain = q.time_grain ?? 'day';
+  const select = axes.map((a) => `${axisExpression(a, grain)} AS ${a}`);
+  const counts = useRollup
+    ? [
+        'sum(anomaly_count) AS anomaly_count',
+        'sum(confirmed_count) AS confirmed_count',
+        'sum(failure_count) AS failure_count',
+        'sum(ok_count) AS ok_count',
+        'sum(measurement_count) AS measurement_count',
+      ]
+    : [
+        'toInt64(countIf(anomaly AND NOT confirmed AND NOT failure)) AS anomaly_count',
+        'toInt64(countIf(confirmed AND NOT failure)) AS confirmed_count',
+        'toInt64(countIf(failure)) AS failure_count',
+        'toInt64(countIf(NOT anomaly AND NOT confirmed AND NOT failure)) AS ok_count',
+        'toInt64(count()) AS measurement_count',
+      ];
+  const group = axes.length ? `GROUP BY ${axes.join(', ')}` : '';
+  // Rows cancelled out by deletions (negative rollup rows) sum to zero and are not results.
+  const having = useRollup && axes.length ? 'HAVING measurement_count > 0' : '';
+  const order = axes.length ? `ORDER BY ${axes.join(', ')}` : '';
+  const sql = [
+    `SELECT ${[...select, ...counts].join(', ')}`,
+    `FROM ${useRollup ? 'rollup_daily' : 'measurements'}`,
+    where.sql,
+    group,
+    having,
+    order,
+    `LIMIT ${MAX_AGGREGATION_ROWS + 1}`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return { sql, params: where.params, source: useRollup ? 'rollup_daily' : 'measurements' };
+}

@@ -1,0 +1,63 @@
+/**
+ * One ClickHouse client for both deployments: `@clickhouse/client` over chdb's in-process connection
+ * (embedded, a data directory) or over HTTP to a ClickHouse server. Every query the server runs goes
+ * through the same client API, so the SQL is the same in both modes.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { BlockwatchError, InvalidArgumentError } from 'blockwatch/errors.ts';
+
+export type StoreLocation = { dataDir: string } | { url: string; cluster?: string };
+
+/** Settings pinned on every query so the embedded engine and any server version answer alike. */
+const PINNED_SETTINGS = {
+  // 64-bit integers unquoted in JSON: the default on 26.7, not on older servers (counts stay < 2^53).
+  output_format_json_quote_64bit_integers: 0,
+  date_time_input_format: 'best_effort',
+} as const;
+
+export async function openClient(location: StoreLocation): Promise<ClickHouseClient> {
+  if ('dataDir' in location) {
+    const path = resolve(location.dataDir, 'clickhouse');
+    mkdirSync(path, { recursive: true });
+    // chdb is loaded lazily: a server deployment never loads the 500 MB engine.
+    const { createChdbConnection } = await import('chdb/connection');
+    let connection: ReturnType<typeof createChdbConnection>;
+    try {
+      connection = createChdbConnection({ path });
+    } catch (err) {
+      // chdb reports a held lock only as "Failed to create connection" (the reason goes to stderr).
+      throw new BlockwatchError(
+        'BW_ERR_STORE',
+        `cannot open the embedded store in ${path}: ${(err as Error).message} (is another blockwatch process using this --data directory?)`,
+        { cause: err },
+      );
+    }
+    // chdb declares the Connection contract from @clickhouse/client-common 1.23.0, the client bundles 1.23.1's
+    // copy of the same interface: identical at run time, distinct nominal types for TypeScript.
+    type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+    return createClient({
+      connection: connection as unknown as ClientConnection,
+      clickhouse_settings: PINNED_SETTINGS,
+    });
+  }
+  let url: URL;
+  try {
+    url = new URL(location.url);
+  } catch {
+    throw new InvalidArgumentError(
+      `--clickhouse must be a URL such as http://user:password@host:8123/db, got '${location.url}'`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError(`--clickhouse must be an http(s) URL, got '${url.protocol}'`);
+  }
+  const client = createClient({ url, clickhouse_settings: PINNED_SETTINGS, request_timeout: 60_000 });
+  const ping = await client.ping();
+  if (!ping.success) {
+    await client.close();
+    throw new BlockwatchError('BW_ERR_STORE', `cannot reach ClickHouse at ${url.host}: ${ping.error.message}`);
+  }
+  return client;
+}

@@ -1,0 +1,182 @@
+/**
+ * Pure mapping from an analysed measurement to the rows the store writes (no I/O).
+ */
+import type { Measurement, Verdict } from 'blockwatch/model';
+
+/** OONI's own verdict for a measurement, when known: the probe's test_keys and, if imported, fastpath flags. */
+export interface OoniVerdict {
+  blocking?: string | false | null;
+  accessible?: boolean | null;
+  anomaly?: boolean;
+  confirmed?: boolean;
+  failure?: boolean;
+  /** fastpath scores object, as OONI published it */
+  scores?: unknown;
+}
+
+export type MeasurementSource = 'collector' | 'import';
+
+/** What the store inserts: a scrubbed measurement, its uid, our verdict and OONI's. */
+export interface AnalyzedMeasurement {
+  uid: string;
+  measurement: Measurement<Record<string, unknown>>;
+  verdict: Verdict;
+  ooni?: OoniVerdict;
+  categoryCode?: string;
+  source: MeasurementSource;
+}
+
+export interface MeasurementRow {
+  measurement_uid: string;
+  report_id: string;
+  input: string;
+  domain: string;
+  category_code: string;
+  probe_cc: string;
+  probe_asn: number;
+  probe_network_name: string;
+  resolver_asn: number;
+  test_name: string;
+  test_version: string;
+  software_name: string;
+  software_version: string;
+  measurement_start_time: string;
+  test_start_time: string;
+  test_runtime: number;
+  outcome: string;
+  anomaly: boolean;
+  confirmed: boolean;
+  failure: boolean;
+  blocking_type: string;
+  blocking_methods: string[];
+  accessible: boolean | null;
+  blocking_classic: string;
+  fingerprints: string[];
+  dns_status: string;
+  tcp_status: string;
+  tls_status: string;
+  http_status: string;
+  engine: string;
+  explanation: string;
+  ooni_blocking: string;
+  ooni_accessible: boolean | null;
+  ooni_anomaly: boolean | null;
+  ooni_confirmed: boolean | null;
+  ooni_failure: boolean | null;
+  source: string;
+  inserted_at: string;
+}
+
+export interface RawRow {
+  measurement_uid: string;
+  probe_cc: string;
+  measurement_start_time: string;
+  raw: string;
+  verdict: string;
+  ooni: string;
+  inserted_at: string;
+}
+
+/** "AS1234" → 1234; anything else → 0 (unknown). */
+export function asnNumber(value: unknown): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  const match = typeof value === 'string' ? /^AS(\d{1,10})$/.exec(value) : null;
+  const n = match ? Number(match[1]) : 0;
+  return n <= 0xffffffff ? n : 0;
+}
+
+/** The host an input URL names, lower case; a bare host name or address is its own domain. */
+export function domainOf(input: string): string {
+  if (!input) return '';
+  try {
+    return new URL(input).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  } catch {
+    return /^[a-z0-9.-]+$/i.test(input) ? input.toLowerCase() : '';
+  }
+}
+
+/** Any OONI time ("YYYY-MM-DD HH:MM:SS", ISO 8601 with T/Z/fraction) → "YYYY-MM-DD HH:MM:SS" (UTC). */
+export function sqlTime(value: unknown): string {
+  if (typeof value === 'string') {
+    const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})/.exec(value);
+    if (m) return `${m[1]} ${m[2]}`;
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    return new Date(value * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  }
+  return '1970-01-01 00:00:00';
+}
+
+export function inputString(input: unknown): string {
+  if (typeof input === 'string') return input;
+  if (Array.isArray(input)) return input.filter((x) => typeof x === 'string').join(' ');
+  return '';
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function classic(value: unknown): string {
+  if (value === undefined) return '';
+  if (value === null) return 'null';
+  if (value === false) return 'false';
+  return typeof value === 'string' ? value : String(value);
+}
+
+export function toRows(item: AnalyzedMeasurement, insertedAtMs: number): { row: MeasurementRow; raw: RawRow } {
+  const insertedAt = new Date(insertedAtMs).toISOString().replace('T', ' ').replace('Z', '');
+  const { measurement: m, verdict: v, ooni } = item;
+  const input = inputString(m.input);
+  const startTime = sqlTime(m.measurement_start_time ?? m.test_start_time);
+  const row: MeasurementRow = {
+    measurement_uid: item.uid,
+    report_id: str(m.report_id),
+    input,
+    domain: domainOf(input),
+    category_code: item.categoryCode ?? '',
+    probe_cc: str(m.probe_cc),
+    probe_asn: asnNumber(m.probe_asn),
+    probe_network_name: str(m.probe_network_name),
+    resolver_asn: asnNumber(m.resolver_asn),
+    test_name: str(m.test_name),
+    test_version: str(m.test_version),
+    software_name: str(m.software_name),
+    software_version: str(m.software_version),
+    measurement_start_time: startTime,
+    test_start_time: m.test_start_time ? sqlTime(m.test_start_time) : startTime,
+    test_runtime: typeof m.test_runtime === 'number' && Number.isFinite(m.test_runtime) ? m.test_runtime : 0,
+    outcome: v.outcome,
+    anomaly: v.anomaly,
+    confirmed: v.confirmed,
+    failure: v.failure,
+    blocking_type: v.method ?? '',
+    blocking_methods: v.methods ?? [],
+    accessible: v.accessible,
+    blocking_classic: classic(v.blocking),
+    fingerprints: (v.fingerprints ?? []).map((f) => f.name),
+    dns_status: v.layers?.dns?.status ?? '',
+    tcp_status: v.layers?.tcp?.status ?? '',
+    tls_status: v.layers?.tls?.status ?? '',
+    http_status: v.layers?.http?.status ?? '',
+    engine: v.engine ?? '',
+    explanation: v.explanation ?? '',
+    ooni_blocking: classic(ooni?.blocking),
+    ooni_accessible: ooni?.accessible ?? null,
+    ooni_anomaly: ooni?.anomaly ?? null,
+    ooni_confirmed: ooni?.confirmed ?? null,
+    ooni_failure: ooni?.failure ?? null,
+    source: item.source,
+    inserted_at: insertedAt,
+  };
+  const raw: RawRow = {
+    measurement_uid: item.uid,
+    probe_cc: row.probe_cc,
+    measurement_start_time: startTime,
+    raw: JSON.stringify(m),
+    verdict: JSON.stringify(v),
+    ooni: ooni ? JSON.stringify(ooni) : '',
+    inserted_at: insertedAt,
+  };
+  return { row, raw };
+}

@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { BLOCKED_VERDICT, makeMeasurement, makeVerdict, tempDir } from '../../test/fixtures.ts';
+import { countries, coverage, networks, overview } from './explore.ts';
+import { clusterize, loadMigrations } from './migrate.ts';
+import type { AnalyzedMeasurement } from './rows.ts';
+import { openStore, type Store } from './store.ts';
+
+const dir = tempDir();
+let store: Store;
+
+function item(uid: string, m: Record<string, unknown> = {}, blocked = false): AnalyzedMeasurement {
+  return {
+    uid,
+    measurement: makeMeasurement(m),
+    verdict: makeVerdict(blocked ? BLOCKED_VERDICT : {}),
+    ooni: { blocking: blocked ? 'dns' : false, accessible: !blocked },
+    source: 'collector',
+  };
+}
+
+before(async () => {
+  store = await openStore({ location: { dataDir: dir.path } });
+});
+after(async () => {
+  await store?.close();
+  dir.remove();
+});
+
+describe('store (embedded engine)', () => {
+  test('migrations are recorded and do not run twice', async () => {
+    const rows = await store.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    assert.deepEqual(
+      rows.map((r) => r.version),
+      loadMigrations().map((m) => m.version),
+    );
+  });
+
+  test('insert deduplicates by uid, within a batch and across batches', async () => {
+    const a = item('u-a', { input: 'https://blocked.example/', measurement_start_time: '2026-11-20 10:00:00' }, true);
+    const b = item('u-b', { input: 'https://ok.example/', measurement_start_time: '2026-11-21 11:00:00' });
+    const c = item('u-c', { probe_cc: 'DE', probe_asn: 'AS3320', measurement_start_time: '2026-11-19 08:00:00' });
+    assert.deepEqual(await store.insert([a, b, a]), { inserted: 2, duplicates: 1 });
+    assert.deepEqual(await store.insert([a, c]), { inserted: 1, duplicates: 1 });
+    assert.equal(await store.count({}), 3);
+    const [{ n }] = await store.query<{ n: number }>('SELECT count() AS n FROM measurement_raw');
+    assert.equal(n, 3);
+  });
+
+  test('list filters with bound values and orders newest first', async () => {
+    const all = await store.list({}, { limit: 10, offset: 0 });
+    assert.deepEqual(
+      all.map((r) => r.measurement_uid),
+      ['u-b', 'u-a', 'u-c'],
+    );
+    const ir = await store.list({ probe_cc: ['IR'], anomaly: true }, { limit: 10, offset: 0 });
+    assert.deepEqual(
+      ir.map((r) => r.measurement_uid),
+      ['u-a'],
+    );
+    assert.equal(ir[0]!.domain, 'blocked.example');
+    assert.equal(ir[0]!.blocking_type, 'dns');
+    assert.deepEqual(ir[0]!.fingerprints, ['ooni.ir_4']);
+    const injection = await store.list({ probe_cc: ["IR' OR '1'='1"] }, { limit: 10, offset: 0 });
+    assert.equal(injection.length, 0);
+    const window = await store.list(
+      { since: '2026-11-20 00:00:00', until: '2026-11-21 00:00:00' },
+      { limit: 10, offset: 0 },
+    );
+    assert.deepEqual(
+      window.map((r) => r.measurement_uid),
+      ['u-a'],
+    );
+  });
+
+  test('get returns raw JSON, our verdict and OONI verdict', async () => {
+    const detail = await store.get('u-a');
+    assert.ok(detail);
+    assert.equal(JSON.parse(detail.raw).input, 'https://blocked.example/');
+    assert.equal((detail.verdict as { method: string }).method, 'dns');
+    assert.deepEqual(detail.ooni, { blocking: 'dns', accessible: false });
+    assert.equal(detail.row?.probe_cc, 'IR');
+    assert.equal(await store.get('nope'), null);
+  });
+
+  test('aggregation follows OONI count semantics, from the rollup and from the table alike', async () => {
+    const fromRollup = await store.aggregate({ axis_x: 'probe_cc', filter: {} });
+    assert.equal(fromRollup.source, 'rollup_daily');
+    assert.deepEqual(fromRollup.rows, [
+      { probe_cc: 'DE', anomaly_count: 0, confirmed_count: 0, failure_count: 0, ok_count: 1, measurement_count: 1 },
+      { probe_cc: 'IR', anomaly_count: 0, confirmed_count: 1, failure_count: 0, ok_count: 1, measurement_count: 2 },
+    ]);
+    const fromTable = await store.aggregate({ axis_x: 'probe_cc', filter: { anomaly: true } });
+    assert.equal(fromTable.source, 'measurements');
+    assert.deepEqual(fromTable.rows, [
+      { probe_cc: 'IR', anomaly_count: 0, confirmed_count: 1, failure_count: 0, ok_count: 0, measurement_count: 1 },
+    ]);
+    const byDay = await store.aggregate({
+      axis_x: 'measurement_start_day',
+      axis_y: 'probe_cc',
+      filter: { probe_cc: ['IR'] },
+    });
+    assert.deepEqual(
+      byDay.rows.map((r) => [r.measurement_start_day, r.measurement_count]),
+      [
+        ['2026-11-20', 1],
+        ['2026-11-21', 1],
+      ],
+    );
+    const total = await store.aggregate({ filter: {} });
+    assert.equal(total.rows[0]!.measurement_count, 3);
+  });
+
+  test('explore queries summarise the rollup', async () => {
+    const c = await countries(store);
+    assert.deepEqual(
+      c.map((r) => [r.probe_cc, r.measurement_count, r.networks, r.blocked_share]),
+      [
+        ['IR', 2, 1, 0.5],
+        ['DE', 1, 1, 0],
+      ],
+    );
+    const n = await networks(store, 'IR');
+    assert.deepEqual(
+      n.map((r) => [r.probe_asn, r.probe_network_name, r.measurement_count]),
+      [[12345, 'Example Net', 2]],
+    );
+    const cov = await coverage(store, { probe_cc: 'IR' });
+    assert.deepEqual(
+      cov.map((r) => [r.day, r.measurement_count]),
+      [
+        ['2026-11-20', 1],
+        ['2026-11-21', 1],
+      ],
+    );
+    const o = await overview(store, { minSample: 1 });
+    assert.equal(o.totals.measurement_count, 3);
+    assert.equal(o.totals.countries, 2);
+    assert.equal(o.most_blocking[0]!.probe_cc, 'IR');
+    assert.equal(o.coverage.length, 3);
+  });
+
+  test('onStored fires once per landed batch, without duplicates', async () => {
+    const seen: string[][] = [];
+    const off = store.onStored((batch) => {
+      seen.push(batch.items.map((i) => i.uid));
+    });
+    await store.insert([item('u-d'), item('u-a')]);
+    await store.insert([item('u-d')]);
+    off();
+    assert.deepEqual(seen, [['u-d']]);
+  });
+
+  test('delete removes the measurement and its rollup contribution', async () => {
+    assert.equal(await store.delete('u-d'), true);
+    assert.equal(await store.delete('u-d'), false);
+    assert.equal(await store.get('u-d'), null);
+    const total = await store.aggregate({ filter: {} });
+    assert.equal(total.rows[0]!.measurement_count, 3);
+    assert.equal(await store.count({}), 3);
+  });
+});
+
+describe('cluster DDL', () => {
+  test('tables become Replicated local tables plus Distributed ones; views read local tables', () => {
+    const [create, views] = loadMigrations()
+      .flatMap((m) => m.statements)
+      .filter((s) => /CREATE (TABLE|MATERIALIZED)/.test(s))
+      .filter((_, i, a) => i === 0 || i === a.length - 1);
+    const table = clusterize(create!, 'bw');
+    assert.equal(table.length, 2);
+    assert.match(table[0]!, /^CREATE TABLE IF NOT EXISTS measurements_local ON CLUSTER bw \(/);
+    assert.match(
+      table[0]!,
+      /ENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/measurements_local', '\{replica\}', inserted_at\)/,
+    );
+    assert.equal(
+      table[1],
+      'CREATE TABLE IF NOT EXISTS measurements ON CLUSTER bw AS measurements_local ENGINE = Distributed(bw, currentDatabase(), measurements_local, cityHash64(measurement_uid))',
+    );
+    const view = clusterize(views!, 'bw');
+    assert.match(view[0]!, /rollup_daily_mv ON CLUSTER bw TO rollup_daily_local AS/);
+    assert.match(view[0]!, /FROM measurements_local/);
+    assert.deepEqual(clusterize('ALTER TABLE t {{ON_CLUSTER}} ADD COLUMN x UInt8', 'bw'), [
+      'ALTER TABLE t_local ON CLUSTER bw ADD COLUMN x UInt8',
+      'ALTER TABLE t ON CLUSTER bw ADD COLUMN x UInt8',
+    ]);
+    assert.throws(() => clusterize('SELECT 1', 'bad name'), { code: 'BW_ERR_STORE' });
+    assert.deepEqual(clusterize('ALTER TABLE t {{ON_CLUSTER}} ADD COLUMN x UInt8'), [
+      'ALTER TABLE t ADD COLUMN x UInt8',
+    ]);
+  });
+});

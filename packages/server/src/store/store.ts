@@ -1,0 +1,321 @@
+/**
+ * The Store: the only code that talks to ClickHouse. Inserts analysed measurements (deduplicated by
+ * measurement_uid), lists and looks them up, aggregates from rollups, and exposes `query` for other modules'
+ * tables (event detection). `onStored` listeners run after each batch lands.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { BlockwatchError } from 'blockwatch/errors.ts';
+import { type AggregationQuery, type AggregationRow, aggregationSql } from './aggregation.ts';
+import { openClient, type StoreLocation } from './client.ts';
+import { type MeasurementFilter, whereClause } from './filters.ts';
+import { migrate } from './migrate.ts';
+import { type AnalyzedMeasurement, type MeasurementRow, toRows } from './rows.ts';
+
+export interface Logger {
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+export interface StoreOptions {
+  location: StoreLocation;
+  log?: Logger;
+  /** Default time limit of a read query, seconds (ClickHouse max_execution_time). */
+  queryTimeoutS?: number;
+}
+
+/** One listed measurement (the columns of the list endpoint). */
+export interface MeasurementSummary {
+  measurement_uid: string;
+  report_id: string;
+  input: string;
+  domain: string;
+  category_code: string;
+  probe_cc: string;
+  probe_asn: number;
+  probe_network_name: string;
+  test_name: string;
+  measurement_start_time: string;
+  anomaly: boolean;
+  confirmed: boolean;
+  failure: boolean;
+  outcome: string;
+  blocking_type: string;
+  accessible: boolean | null;
+  fingerprints: string[];
+  explanation: string;
+  ooni_blocking: string;
+  ooni_accessible: boolean | null;
+  ooni_anomaly: boolean | null;
+  ooni_confirmed: boolean | null;
+  ooni_failure: boolean | null;
+  source: string;
+}
+
+export interface MeasurementDetail {
+  row: MeasurementSummary | null;
+  raw: string;
+  verdict: unknown;
+  ooni: unknown;
+}
+
+/** What `onStored` listeners get: the batch that landed (duplicates already removed). */
+export interface StoredBatch {
+  items: AnalyzedMeasurement[];
+  rows: MeasurementRow[];
+}
+export type StoredListener = (batch: StoredBatch) => void | Promise<void>;
+
+export interface InsertResult {
+  inserted: number;
+  duplicates: number;
+}
+
+export interface QueryOptions {
+  timeoutS?: number;
+}
+
+export interface Store {
+  readonly client: ClickHouseClient;
+  readonly cluster: string | undefined;
+  insert(batch: AnalyzedMeasurement[]): Promise<InsertResult>;
+  list(filter: MeasurementFilter, page: { limit: number; offset: number }): Promise<MeasurementSummary[]>;
+  count(filter: MeasurementFilter): Promise<number>;
+  get(uid: string): Promise<MeasurementDetail | null>;
+  delete(uid: string): Promise<boolean>;
+  aggregate(q: AggregationQuery): Promise<{ rows: AggregationRow[]; source: string }>;
+  /** Runs a read query with bound parameters (`{name:Type}`) and returns its rows. */
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params?: Record<string, unknown>,
+    options?: QueryOptions,
+  ): Promise<T[]>;
+  /** Runs a statement (DDL, INSERT … SELECT) with bound parameters. */
+  command(sql: string, params?: Record<string, unknown>): Promise<void>;
+  /** Inserts rows into a table (JSONEachRow). */
+  insertRows(table: string, rows: Record<string, unknown>[]): Promise<void>;
+  onStored(listener: StoredListener): () => void;
+  close(): Promise<void>;
+}
+
+export const SUMMARY_COLUMNS = [
+  'measurement_uid',
+  'report_id',
+  'input',
+  'domain',
+  'category_code',
+  'probe_cc',
+  'probe_asn',
+  'probe_network_name',
+  'test_name',
+  'measurement_start_time',
+  'anomaly',
+  'confirmed',
+  'failure',
+  'outcome',
+  'blocking_type',
+  'accessible',
+  'fingerprints',
+  'explanation',
+  'ooni_blocking',
+  'ooni_accessible',
+  'ooni_anomaly',
+  'ooni_confirmed',
+  'ooni_failure',
+  'source',
+].join(', ');
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const log = options.log ?? silentLogger;
+  const client = await openClient(options.location);
+  const cluster = 'cluster' in options.location ? options.location.cluster : undefined;
+  try {
+    await migrate(client, { cluster });
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+  const defaultTimeoutS = options.queryTimeoutS ?? 30;
+  const listeners = new Set<StoredListener>();
+  // After a crash (or a failed insert) the last batch may be half written: the first insert of a process and
+  // the one after a failure also check the analytics table, not only measurement_raw.
+  let mayHavePartialBatch = true;
+
+  async function query<T>(sql: string, params: Record<string, unknown> = {}, opts: QueryOptions = {}): Promise<T[]> {
+    try {
+      const result = await client.query({
+        query: sql,
+        query_params: params,
+        format: 'JSONEachRow',
+        clickhouse_settings: { max_execution_time: opts.timeoutS ?? defaultTimeoutS },
+      });
+      return await result.json<T>();
+    } catch (err) {
+      throw new BlockwatchError('BW_ERR_STORE', `query failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async function existing(table: string, uids: string[], ccs?: string[]): Promise<Set<string>> {
+    if (uids.length === 0) return new Set();
+    const narrow = ccs ? ' AND probe_cc IN {ccs:Array(String)}' : '';
+    const rows = await query<{ measurement_uid: string }>(
+      `SELECT DISTINCT measurement_uid FROM ${table} WHERE measurement_uid IN {uids:Array(String)}${narrow}`,
+      { uids, ccs },
+    );
+    return new Set(rows.map((r) => r.measurement_uid));
+  }
+
+  const store: Store = {
+    client,
+    cluster,
+
+    async insert(batch) {
+      const unique = new Map<string, AnalyzedMeasurement>();
+      for (const item of batch) if (!unique.has(item.uid)) unique.set(item.uid, item);
+      const complete = await existing('measurement_raw', [...unique.keys()]);
+      const fresh = [...unique.values()].filter((item) => !complete.has(item.uid));
+      const now = Date.now();
+      const rows = fresh.map((item) => toRows(item, now));
+      let analyticsDone = new Set<string>();
+      if (mayHavePartialBatch && rows.length) {
+        const ccs = [...new Set(rows.map((r) => r.row.probe_cc))];
+        analyticsDone = await existing(
+          'measurements',
+          fresh.map((item) => item.uid),
+          ccs,
+        );
+      }
+      try {
+        const analytics = rows.filter((r) => !analyticsDone.has(r.row.measurement_uid));
+        // The analytics row (and its rollup) first, the raw row last: a uid in measurement_raw means complete.
+        if (analytics.length) {
+          await client.insert({ table: 'measurements', values: analytics.map((r) => r.row), format: 'JSONEachRow' });
+        }
+        if (rows.length) {
+          await client.insert({ table: 'measurement_raw', values: rows.map((r) => r.raw), format: 'JSONEachRow' });
+        }
+      } catch (err) {
+        mayHavePartialBatch = true;
+        throw new BlockwatchError('BW_ERR_STORE', `insert failed: ${(err as Error).message}`, { cause: err });
+      }
+      mayHavePartialBatch = false;
+      if (fresh.length) {
+        const stored: StoredBatch = { items: fresh, rows: rows.map((r) => r.row) };
+        for (const listener of listeners) {
+          try {
+            await listener(stored);
+          } catch (err) {
+            log.error({ err }, 'an onStored listener failed');
+          }
+        }
+      }
+      return { inserted: fresh.length, duplicates: batch.length - fresh.length };
+    },
+
+    async list(filter, page) {
+      const where = whereClause(filter);
+      return query<MeasurementSummary>(
+        `SELECT ${SUMMARY_COLUMNS} FROM measurements ${where.sql}
+         ORDER BY measurement_start_time DESC, measurement_uid DESC LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
+        { ...where.params, limit: page.limit, offset: page.offset },
+      );
+    },
+
+    async count(filter) {
+      const where = whereClause(filter);
+      const [row] = await query<{ n: number }>(`SELECT count() AS n FROM measurements ${where.sql}`, where.params);
+      return row?.n ?? 0;
+    },
+
+    async get(uid) {
+      const [raw] = await query<{ raw: string; verdict: string; ooni: string; probe_cc: string; t: string }>(
+        `SELECT raw, verdict, ooni, probe_cc, toString(measurement_start_time) AS t FROM measurement_raw
+         WHERE measurement_uid = {uid:String} LIMIT 1`,
+        { uid },
+      );
+      if (!raw) return null;
+      const [row] = await query<MeasurementSummary>(
+        `SELECT ${SUMMARY_COLUMNS} FROM measurements
+         WHERE probe_cc = {cc:String} AND test_day = toDate({t:DateTime}) AND measurement_uid = {uid:String} LIMIT 1`,
+        { uid, cc: raw.probe_cc, t: raw.t },
+      );
+      return {
+        row: row ?? null,
+        raw: raw.raw,
+        verdict: raw.verdict ? JSON.parse(raw.verdict) : null,
+        ooni: raw.ooni ? JSON.parse(raw.ooni) : null,
+      };
+    },
+
+    async delete(uid) {
+      const detail = await store.get(uid);
+      if (!detail) return false;
+      const r = detail.row;
+      if (r) {
+        // Cancel the measurement's contribution to the rollup (SummingMergeTree adds the negative row).
+        const flags = { anomaly: r.anomaly && !r.confirmed && !r.failure, confirmed: r.confirmed && !r.failure };
+        await store.insertRows('rollup_daily', [
+          {
+            probe_cc: r.probe_cc,
+            test_day: r.measurement_start_time.slice(0, 10),
+            probe_asn: r.probe_asn,
+            test_name: r.test_name,
+            domain: r.domain,
+            category_code: r.category_code,
+            blocking_type: r.blocking_type,
+            probe_network_name: r.probe_network_name,
+            measurement_count: -1,
+            anomaly_count: flags.anomaly ? -1 : 0,
+            confirmed_count: flags.confirmed ? -1 : 0,
+            failure_count: r.failure ? -1 : 0,
+            ok_count: !r.anomaly && !r.confirmed && !r.failure ? -1 : 0,
+          },
+        ]);
+      }
+      const on = cluster ? ` ON CLUSTER ${cluster}` : '';
+      const local = cluster ? '_local' : '';
+      await store.command(`DELETE FROM measurements${local}${on} WHERE measurement_uid = {uid:String}`, { uid });
+      await store.command(`DELETE FROM measurement_raw${local}${on} WHERE measurement_uid = {uid:String}`, { uid });
+      return true;
+    },
+
+    async aggregate(q) {
+      const { sql, params, source } = aggregationSql(q);
+      return { rows: await query<AggregationRow>(sql, params), source };
+    },
+
+    query,
+
+    async command(sql, params = {}) {
+      try {
+        await client.command({ query: sql, query_params: params });
+      } catch (err) {
+        throw new BlockwatchError('BW_ERR_STORE', `statement failed: ${(err as Error).message}`, { cause: err });
+      }
+    },
+
+    async insertRows(table, rows) {
+      if (rows.length === 0) return;
+      try {
+        await client.insert({ table, values: rows, format: 'JSONEachRow' });
+      } catch (err) {
+        throw new BlockwatchError('BW_ERR_STORE', `insert into ${table} failed: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+    },
+
+    onStored(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      listeners.clear();
+      await client.close();
+    },
+  };
+  return store;
+}
