@@ -1,0 +1,157 @@
+/**
+ * One human sentence (or a few) per verdict, citing addresses, ASNs and fingerprints, e.g.
+ * "DNS answered 10.10.34.35, a known block page address (ooni.ir_4); the control resolved 93.184.216.34 in AS15133."
+ */
+import type { BlockingMethod, FingerprintMatch, LayerResult, Outcome } from '../model/verdict.ts';
+import type { AsnOf, Lookup } from './dns-compare.ts';
+import type { MeasurementView } from './input.ts';
+import type { InterceptionFinding } from './interception.ts';
+
+export interface ExplainInputs {
+  view: MeasurementView;
+  lookup: Lookup;
+  asnOf: AsnOf;
+  describeAsn?: (asn: number) => string | null;
+  outcome: Outcome;
+  methods: BlockingMethod[];
+  layers: { dns?: LayerResult; tcp?: LayerResult; tls?: LayerResult; http?: LayerResult };
+  fingerprints: FingerprintMatch[];
+  interception: InterceptionFinding | null;
+  bogons: string[];
+  controlFetched: boolean;
+}
+
+const list = (items: string[], max = 3) =>
+  items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+
+export function explain(x: ExplainInputs): string {
+  const { view } = x;
+  const control = view.controlFailure === null ? view.control : null;
+  const asnText = (ip: string) => {
+    const asn = x.asnOf(ip);
+    if (!asn) return '';
+    let org: string | null = null;
+    try {
+      org = x.describeAsn?.(asn) ?? null;
+    } catch {}
+    return ` in AS${asn}${org ? ` (${org})` : ''}`;
+  };
+  const controlResolved = () => {
+    const dns = control?.dns;
+    if (!dns) return '';
+    if (dns.failure !== null) return `; the control's lookup failed too (${dns.failure})`;
+    if (dns.addrs.length === 0) return '; the control resolved no address';
+    const first = dns.addrs[0] as string;
+    return `; the control resolved ${list(dns.addrs, 2)}${asnText(first)}`;
+  };
+  const sentences: string[] = [];
+  for (const method of x.methods) {
+    switch (method) {
+      case 'dns': {
+        const fps = x.fingerprints.filter((m) => m.location === 'dns' && m.scope !== 'fp');
+        if (fps.length > 0) {
+          const addrs = [...new Set(fps.map((m) => m.matched))];
+          sentences.push(
+            `DNS answered ${list(addrs)}, a known block page address (${list([...new Set(fps.map((m) => m.name))])})${controlResolved()}`,
+          );
+        } else if (x.lookup.failure !== null) {
+          sentences.push(`The DNS lookup of ${view.host} failed with ${x.lookup.failure}${controlResolved()}`);
+        } else if (x.bogons.length > 0) {
+          sentences.push(`DNS answered ${list(x.bogons)}, a private or reserved (bogon) address${controlResolved()}`);
+        } else {
+          const first = x.lookup.addrs[0];
+          sentences.push(
+            `DNS answered ${list(x.lookup.addrs) || 'nothing'}${first ? asnText(first) : ''}, which the control does not confirm${controlResolved()}`,
+          );
+        }
+        break;
+      }
+      case 'tcp_ip':
+        sentences.push(
+          `Every TCP connection failed (${x.layers.tcp?.failure ?? 'failure'}) to addresses the control ${x.controlFetched ? 'reached' : 'tested'}`,
+        );
+        break;
+      case 'tls': {
+        const failure = x.layers.tls?.failure ?? 'failure';
+        sentences.push(
+          `The TLS handshake for ${view.host} failed with ${failure} right after the ClientHello, while the control's handshake succeeded (SNI-based blocking)`,
+        );
+        break;
+      }
+      case 'tls_interception': {
+        const i = x.interception;
+        if (i?.validated_by_extra_ca)
+          sentences.push(
+            `The TLS certificate for ${view.host}${i.probe_issuer ? `, issued by "${i.probe_issuer}",` : ''} validated only with an extra root certificate: the connection is intercepted`,
+          );
+        else if (i?.control_issuer && i.probe_issuer)
+          sentences.push(
+            `The TLS certificate for ${view.host} was issued by "${i.probe_issuer}" but the control sees "${i.control_issuer}": the connection is intercepted`,
+          );
+        else
+          sentences.push(
+            `The TLS certificate for ${view.host} was rejected (${x.layers.tls?.failure ?? 'invalid'})${i?.probe_issuer ? `, issued by "${i.probe_issuer}"` : ''}, while the control's handshake succeeded: likely interception`,
+          );
+        break;
+      }
+      case 'http_blockpage': {
+        const fps = x.fingerprints.filter((m) => m.location !== 'dns' && m.scope !== 'fp' && m.scope !== 'vbw');
+        if (fps.length > 0)
+          sentences.push(
+            `The page matches the block page fingerprint ${list([...new Set(fps.map((m) => m.name))])}${fps.some((m) => m.confirms) ? ' (confirmed)' : ''}`,
+          );
+        else {
+          const final = view.requests[0];
+          const th = control?.http;
+          sentences.push(
+            `The page (status ${final?.status ?? '?'}, ${final?.bodyBytes ?? 0} bytes) differs from the control's (status ${th?.status ?? '?'}, ${th?.bodyLength ?? '?'} bytes)`,
+          );
+        }
+        break;
+      }
+      case 'http_failure':
+        sentences.push(
+          `Fetching the page failed with ${view.requests[0]?.failure ?? 'a failure'} while the control fetched it`,
+        );
+        break;
+      case 'throttling':
+        sentences.push('The transfer was far slower than the network baseline');
+        break;
+    }
+  }
+  if (sentences.length === 0) {
+    const final = view.requests[0];
+    switch (x.outcome) {
+      case 'accessible':
+        if (final?.failure === null && final.url.startsWith('https://'))
+          sentences.push(`The page was fetched over HTTPS with a valid certificate (status ${final.status})`);
+        else if (final?.failure === null)
+          sentences.push(`The page was fetched (status ${final.status}) and matches the control's`);
+        else if (x.lookup.failure !== null) sentences.push(`The name does not exist for the probe nor for the control`);
+        else sentences.push('The site is accessible');
+        break;
+      case 'down': {
+        const why = control?.http?.failure ?? control?.dns?.failure ?? null;
+        sentences.push(`The site looks down: the control failed too${why ? ` (${why})` : ''}`);
+        break;
+      }
+      case 'blocked':
+        sentences.push('A block page fingerprint matched');
+        break;
+      case 'unknown':
+        if (view.controlFailure !== null)
+          sentences.push(`No control measurement (${view.controlFailure}): nothing to compare with`);
+        else if (!view.control) sentences.push('The measurement has no control data: nothing to compare with');
+        else sentences.push('The evidence is not conclusive either way');
+        break;
+    }
+  }
+  const confirmedOnly = x.fingerprints.filter((m) => m.confirms);
+  if (
+    x.methods.length > 0 &&
+    confirmedOnly.length > 0 &&
+    !sentences.some((s) => s.includes(confirmedOnly[0]?.name ?? '\0'))
+  )
+    sentences.push(`Confirmed by fingerprint ${list([...new Set(confirmedOnly.map((m) => m.name))])}`);
+  return `${sentences.join('. ')}.`;
+}

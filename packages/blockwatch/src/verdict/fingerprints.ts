@@ -1,0 +1,206 @@
+/**
+ * OONI blocking fingerprints (github.com/ooni/blocking-fingerprints): parsing the CSVs and matching DNS answers,
+ * HTTP bodies and headers against them.
+ *
+ * Matching follows the fingerprint's own `pattern_type` (full / prefix / contains / real regular expressions),
+ * which is stricter than OONI's fastpath (it substring-matches every body row, even regexps). A match confirms
+ * blocking as the fastpath decides: scope `nat` or `isp`, or the probe's country among `expected_countries`;
+ * `fp` (known false positive) and `vbw` (vague blocking word) never confirm.
+ */
+import { BlockwatchError } from '../errors.ts';
+import type { FingerprintMatch } from '../model/verdict.ts';
+import { parseCsv } from './csv.ts';
+import { createMultiSearch, type MultiSearch } from './multi-search.ts';
+
+export const FINGERPRINT_SCOPES = ['nat', 'isp', 'prod', 'inst', 'vbw', 'fp', 'injb', 'prov'] as const;
+export const PATTERN_TYPES = ['full', 'prefix', 'contains', 'regexp'] as const;
+export type PatternType = (typeof PATTERN_TYPES)[number];
+
+export interface Fingerprint {
+  name: string;
+  scope: string;
+  other_names: string[];
+  /** `dns`, `body` or `header.<lower-case name>` */
+  location_found: string;
+  pattern_type: PatternType;
+  pattern: string;
+  confidence_no_fp: number | null;
+  expected_countries: string[];
+  /** The CSV line the row starts on (for messages). */
+  line?: number;
+}
+
+const COLUMNS = ['name', 'scope', 'location_found', 'pattern_type', 'pattern'] as const;
+
+/**
+ * Parses `fingerprints_dns.csv` or `fingerprints_http.csv`. Pure. Throws BW_ERR_INVALID_INPUT naming the line
+ * and the column for a missing header column, an unknown scope, pattern type or location, or a bad regexp.
+ */
+export function parseFingerprintCsv(text: string, kind: 'dns' | 'http'): Fingerprint[] {
+  const bad = (line: number, message: string) =>
+    new BlockwatchError('BW_ERR_INVALID_INPUT', `fingerprints_${kind}.csv line ${line}: ${message}`);
+  let records: ReturnType<typeof parseCsv>;
+  try {
+    records = parseCsv(text);
+  } catch (err) {
+    throw new BlockwatchError('BW_ERR_INVALID_INPUT', `fingerprints_${kind}.csv ${(err as Error).message}`);
+  }
+  const header = records.shift();
+  if (!header) throw bad(1, 'empty file, expected a header row');
+  const index = new Map(header.fields.map((name, i) => [name.trim(), i]));
+  for (const column of COLUMNS) if (!index.has(column)) throw bad(header.line, `missing column '${column}'`);
+  const get = (fields: string[], column: string) => {
+    const i = index.get(column);
+    return i === undefined ? '' : (fields[i] ?? '').trim();
+  };
+  const out: Fingerprint[] = [];
+  for (const { line, fields } of records) {
+    if (fields.length < header.fields.length - 3)
+      throw bad(line, `expected ${header.fields.length} columns, got ${fields.length}`);
+    const name = get(fields, 'name');
+    const scope = get(fields, 'scope');
+    const location = get(fields, 'location_found').toLowerCase();
+    const patternType = get(fields, 'pattern_type');
+    // Patterns are literal: keep their spaces.
+    const pattern = fields[index.get('pattern') as number] ?? '';
+    if (!name) throw bad(line, 'empty name');
+    if (!(FINGERPRINT_SCOPES as readonly string[]).includes(scope))
+      throw bad(line, `unknown scope '${scope}' (expected one of ${FINGERPRINT_SCOPES.join(', ')})`);
+    if (!(PATTERN_TYPES as readonly string[]).includes(patternType))
+      throw bad(line, `unknown pattern_type '${patternType}' (expected one of ${PATTERN_TYPES.join(', ')})`);
+    if (kind === 'dns' ? location !== 'dns' : location !== 'body' && !/^header\.[a-z0-9-]+$/.test(location))
+      throw bad(line, `location_found '${location}' is not valid in a ${kind} fingerprint file`);
+    if (pattern === '') throw bad(line, 'empty pattern');
+    if (patternType === 'regexp') {
+      try {
+        new RegExp(pattern);
+      } catch (err) {
+        throw bad(line, `pattern is not a valid regular expression: ${(err as Error).message}`);
+      }
+    }
+    const confidence = get(fields, 'confidence_no_fp');
+    const list = (column: string) =>
+      get(fields, column)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    out.push({
+      name,
+      scope,
+      other_names: list('other_names'),
+      location_found: location,
+      pattern_type: patternType as PatternType,
+      pattern,
+      confidence_no_fp: confidence === '' || Number.isNaN(Number(confidence)) ? null : Number(confidence),
+      expected_countries: list('expected_countries').map((c) => c.toUpperCase()),
+      line,
+    });
+  }
+  return out;
+}
+
+/** Fingerprints compiled for matching; build once, reuse for every measurement. */
+export interface FingerprintSet {
+  readonly size: number;
+  matchDnsAnswer(answer: string, probeCc: string | null): FingerprintMatch[];
+  matchBody(body: string, probeCc: string | null): FingerprintMatch[];
+  matchHeader(name: string, value: string, probeCc: string | null): FingerprintMatch[];
+}
+
+interface Compiled {
+  fp: Fingerprint;
+  regexp?: RegExp;
+}
+
+function confirms(fp: Fingerprint, probeCc: string | null): boolean {
+  if (fp.scope === 'fp' || fp.scope === 'vbw') return false;
+  if (fp.scope === 'nat' || fp.scope === 'isp') return true;
+  return !!probeCc && probeCc !== 'ZZ' && fp.expected_countries.includes(probeCc);
+}
+
+/** Body excerpt around a match: enough to show what matched, never the whole page. */
+function excerpt(text: string, at: number, length: number): string {
+  const max = 120;
+  return text.slice(at, at + Math.min(Math.max(length, 1), max));
+}
+
+function toMatch(fp: Fingerprint, matched: string, probeCc: string | null): FingerprintMatch {
+  return {
+    name: fp.name,
+    scope: fp.scope,
+    location: fp.location_found,
+    pattern_type: fp.pattern_type,
+    matched,
+    confirms: confirms(fp, probeCc),
+  };
+}
+
+function matchOne(c: Compiled, value: string): string | null {
+  const { pattern, pattern_type } = c.fp;
+  switch (pattern_type) {
+    case 'full':
+      return value === pattern ? value : null;
+    case 'prefix':
+      return value.startsWith(pattern) ? pattern : null;
+    case 'contains':
+      return value.includes(pattern) ? pattern : null;
+    case 'regexp': {
+      const m = c.regexp?.exec(value);
+      return m ? excerpt(value, m.index, m[0].length) : null;
+    }
+  }
+}
+
+export function createFingerprintSet(dns: Fingerprint[], http: Fingerprint[]): FingerprintSet {
+  const dnsFull = new Map<string, Fingerprint[]>();
+  const dnsOther: Compiled[] = [];
+  for (const fp of dns) {
+    if (fp.pattern_type === 'full') {
+      const list = dnsFull.get(fp.pattern);
+      if (list) list.push(fp);
+      else dnsFull.set(fp.pattern, [fp]);
+    } else dnsOther.push(compile(fp));
+  }
+  const bodyContains: { pattern: string; value: Fingerprint }[] = [];
+  const bodyOther: Compiled[] = [];
+  const headers = new Map<string, Compiled[]>();
+  for (const fp of http) {
+    if (fp.location_found === 'body') {
+      if (fp.pattern_type === 'contains') bodyContains.push({ pattern: fp.pattern, value: fp });
+      else bodyOther.push(compile(fp));
+    } else {
+      const name = fp.location_found.slice('header.'.length);
+      const list = headers.get(name) ?? [];
+      list.push(compile(fp));
+      headers.set(name, list);
+    }
+  }
+  const bodySearch: MultiSearch<Fingerprint> = createMultiSearch(bodyContains);
+  return {
+    size: dns.length + http.length,
+    matchDnsAnswer(answer, probeCc) {
+      const out = (dnsFull.get(answer) ?? []).map((fp) => toMatch(fp, answer, probeCc));
+      for (const c of dnsOther) if (matchOne(c, answer) !== null) out.push(toMatch(c.fp, answer, probeCc));
+      return out;
+    },
+    matchBody(body, probeCc) {
+      const out = bodySearch.find(body).map((fp) => toMatch(fp, fp.pattern, probeCc));
+      for (const c of bodyOther) {
+        const m = matchOne(c, body);
+        if (m !== null) out.push(toMatch(c.fp, m, probeCc));
+      }
+      return out;
+    },
+    matchHeader(name, value, probeCc) {
+      const out: FingerprintMatch[] = [];
+      for (const c of headers.get(name.toLowerCase()) ?? []) {
+        if (matchOne(c, value) !== null) out.push(toMatch(c.fp, value, probeCc));
+      }
+      return out;
+    },
+  };
+}
+
+function compile(fp: Fingerprint): Compiled {
+  return fp.pattern_type === 'regexp' ? { fp, regexp: new RegExp(fp.pattern) } : { fp };
+}

@@ -1,0 +1,411 @@
+/**
+ * Reads an OONI web_connectivity measurement (any engine version, ours or OONI's, possibly wrapped by the API or
+ * the collector) into a flat, typed view. Defensive by design: real data carries `null` or missing keys almost
+ * everywhere, `failure: false` from old probes, base64 bodies and header values, header maps or header lists.
+ * What cannot be read at all becomes a `problem` (the verdict's `reason`); nothing here throws.
+ */
+import { parseIp } from './bogons.ts';
+
+export interface Tagged {
+  /** Redirect depth from a `depth=N` tag; 0 when the probe wrote no tags (v0.4 and early v0.5). */
+  depth: number;
+  /** From `fetch_body=true|false`; null when untagged. */
+  fetchBody: boolean | null;
+  transactionId: number;
+}
+
+export interface DnsAnswerView {
+  type: string;
+  /** ipv4, ipv6 or hostname */
+  value: string;
+  asn: number | null;
+}
+
+export interface DnsView extends Tagged {
+  engine: string;
+  hostname: string;
+  queryType: string;
+  resolver: string;
+  failure: string | null;
+  answers: DnsAnswerView[];
+}
+
+export interface TcpView extends Tagged {
+  ip: string;
+  port: number;
+  failure: string | null;
+}
+
+export interface TlsView extends Tagged {
+  address: string;
+  serverName: string;
+  failure: string | null;
+  /** The chain, leaf first, as base64 DER. */
+  certificates: string[];
+  validatedByExtraCa: boolean;
+}
+
+export interface HttpView extends Tagged {
+  url: string;
+  address: string;
+  failure: string | null;
+  /** 0 when there was no response */
+  status: number;
+  /** lower-case name → first value */
+  headers: Map<string, string>;
+  body: string;
+  bodyBytes: number;
+  truncated: boolean;
+}
+
+export interface ControlView {
+  dns: { failure: string | null; addrs: string[] } | null;
+  tcp: Map<string, { status: boolean; failure: string | null }>;
+  tls: Map<string, { serverName: string; status: boolean; failure: string | null; issuer: string | null }>;
+  http: {
+    failure: string | null;
+    status: number;
+    bodyLength: number;
+    title: string;
+    headers: Map<string, string>;
+  } | null;
+  ipAsn: Map<string, number>;
+}
+
+export interface MeasurementView {
+  input: string;
+  url: URL;
+  host: string;
+  testVersion: string | null;
+  probeCc: string | null;
+  probeAsn: string | null;
+  reportId: string | null;
+  measurementUid: string | null;
+  queries: DnsView[];
+  tcp: TcpView[];
+  tls: TlsView[];
+  /** newest first, as OONI writes them: requests[0] is the last hop */
+  requests: HttpView[];
+  control: ControlView | null;
+  controlFailure: string | null;
+  /** the measurement's own top-level failure keys */
+  recordedFailures: string[];
+  /** the measurement's own v0.5 flags, used to recognise untagged v0.5 data */
+  hasLteKeys: boolean;
+}
+
+export type ReadResult =
+  | { ok: true; view: MeasurementView }
+  | {
+      ok: false;
+      reason: string;
+      input: string | null;
+      ids: { reportId: string | null; measurementUid: string | null };
+    };
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const int = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** Three-state failure: null = success; old probes wrote `false` for success. */
+const failureOf = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+class Problems {
+  first: string | null = null;
+  add(message: string) {
+    this.first ??= message;
+  }
+  /** An array field: absent or null is "not measured"; anything else but an array is a problem. */
+  list(parent: Obj, key: string, path: string): unknown[] {
+    const v = parent[key];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) {
+      this.add(`${path}.${key} is ${typeof v}, expected an array`);
+      return [];
+    }
+    return v;
+  }
+  entries(parent: Obj, key: string, path: string): Obj[] {
+    const out: Obj[] = [];
+    this.list(parent, key, path).forEach((e, i) => {
+      if (isObj(e)) out.push(e);
+      else this.add(`${path}.${key}[${i}] is ${e === null ? 'null' : typeof e}, expected an object`);
+    });
+    return out;
+  }
+}
+
+function tagsOf(record: Obj): Tagged {
+  let depth = 0;
+  let fetchBody: boolean | null = null;
+  const tags = record.tags;
+  if (Array.isArray(tags)) {
+    for (const t of tags) {
+      if (typeof t !== 'string') continue;
+      if (t.startsWith('depth=')) depth = Number(t.slice(6)) || 0;
+      else if (t === 'fetch_body=true') fetchBody = true;
+      else if (t === 'fetch_body=false') fetchBody = false;
+    }
+  }
+  return { depth, fetchBody, transactionId: int(record.transaction_id) ?? 0 };
+}
+
+function decodeBase64(data: string): Uint8Array {
+  try {
+    const bin = atob(data);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  } catch {
+    return new Uint8Array(0);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/** UTF-8 byte length of a string: what Go's len() gives for the body the probe read. */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff) i++, (n += 2);
+    else n += 2;
+  }
+  return n;
+}
+
+/** MaybeBinaryData → text and its byte length. */
+function maybeBinary(v: unknown): { text: string; bytes: number } {
+  if (typeof v === 'string') return { text: v, bytes: utf8Length(v) };
+  if (isObj(v) && v.format === 'base64' && typeof v.data === 'string') {
+    const raw = decodeBase64(v.data);
+    return { text: utf8.decode(raw), bytes: raw.length };
+  }
+  return { text: '', bytes: 0 };
+}
+
+function headerMap(record: Obj | null): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!record) return out;
+  const list = record.headers_list;
+  if (Array.isArray(list) && list.length > 0) {
+    for (const pair of list) {
+      if (!Array.isArray(pair) || typeof pair[0] !== 'string') continue;
+      const name = pair[0].toLowerCase();
+      if (!out.has(name)) out.set(name, maybeBinary(pair[1]).text);
+    }
+    return out;
+  }
+  const headers = record.headers;
+  if (isObj(headers)) {
+    for (const [name, value] of Object.entries(headers)) {
+      const first = Array.isArray(value) ? value[0] : value;
+      const key = name.toLowerCase();
+      if (!out.has(key)) out.set(key, maybeBinary(first).text);
+    }
+  }
+  return out;
+}
+
+/** "1.2.3.4:443" / "[::1]:443" → ip, port */
+export function splitEndpoint(address: string): { ip: string; port: number } {
+  const m = /^\[(.*)\]:(\d+)$/.exec(address) ?? /^([^:]*):(\d+)$/.exec(address);
+  return m ? { ip: m[1] as string, port: Number(m[2]) } : { ip: address, port: 0 };
+}
+
+export function endpointKey(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** Unwraps the shapes measurements arrive in: raw, `{content}` (collector), `{raw_measurement}` (API meta). */
+export function unwrapMeasurement(value: unknown): unknown {
+  let v = value;
+  for (let i = 0; i < 3 && isObj(v) && !('test_keys' in v); i++) {
+    const inner = v.raw_measurement ?? v.content ?? v.measurement;
+    if (typeof inner === 'string') {
+      try {
+        v = JSON.parse(inner);
+      } catch {
+        return v;
+      }
+    } else if (isObj(inner)) v = inner;
+    else break;
+  }
+  return v;
+}
+
+function readControl(value: unknown, problems: Problems): ControlView | null {
+  if (!isObj(value)) return null;
+  const dnsRec = isObj(value.dns) ? value.dns : null;
+  const dns = dnsRec
+    ? {
+        failure: failureOf(dnsRec.failure),
+        addrs: Array.isArray(dnsRec.addrs) ? dnsRec.addrs.filter((a): a is string => typeof a === 'string') : [],
+      }
+    : null;
+  const tcp = new Map<string, { status: boolean; failure: string | null }>();
+  if (isObj(value.tcp_connect)) {
+    for (const [ep, r] of Object.entries(value.tcp_connect)) {
+      if (isObj(r)) tcp.set(ep, { status: r.status === true, failure: failureOf(r.failure) });
+    }
+  }
+  const tls = new Map<string, { serverName: string; status: boolean; failure: string | null; issuer: string | null }>();
+  if (isObj(value.tls_handshake)) {
+    for (const [ep, r] of Object.entries(value.tls_handshake)) {
+      if (isObj(r))
+        tls.set(ep, {
+          serverName: str(r.server_name) ?? '',
+          status: r.status === true,
+          failure: failureOf(r.failure),
+          issuer: str(r.x_issuer),
+        });
+    }
+  }
+  let http: ControlView['http'] = null;
+  if (isObj(value.http_request)) {
+    const h = value.http_request;
+    if (h.headers !== undefined && h.headers !== null && !isObj(h.headers))
+      problems.add('test_keys.control.http_request.headers is not an object');
+    http = {
+      failure: failureOf(h.failure),
+      status: int(h.status_code) ?? -1,
+      bodyLength: int(h.body_length) ?? -1,
+      title: str(h.title) ?? '',
+      headers: headerMap(h),
+    };
+  }
+  const ipAsn = new Map<string, number>();
+  if (isObj(value.ip_info)) {
+    for (const [ip, r] of Object.entries(value.ip_info)) {
+      const asn = isObj(r) ? int(r.asn) : null;
+      if (asn !== null) ipAsn.set(ip, asn);
+    }
+  }
+  return { dns, tcp, tls, http, ipAsn };
+}
+
+export function readMeasurement(value: unknown): ReadResult {
+  const m = unwrapMeasurement(value);
+  const ids = {
+    reportId: isObj(m) ? str(m.report_id) : null,
+    measurementUid: isObj(m) ? str(m.measurement_uid) : null,
+  };
+  const fail = (reason: string, input: string | null = null): ReadResult => ({ ok: false, reason, input, ids });
+  if (!isObj(m))
+    return fail(
+      `the measurement is ${m === null ? 'null' : Array.isArray(m) ? 'an array' : typeof m}, expected an object`,
+    );
+  const testName = m.test_name;
+  if (testName !== undefined && testName !== 'web_connectivity')
+    return fail(
+      `test_name is ${JSON.stringify(testName)}: only web_connectivity measurements are analysed`,
+      str(m.input),
+    );
+  const tk = m.test_keys;
+  if (!isObj(tk))
+    return fail(`test_keys is ${tk === undefined ? 'missing' : tk === null ? 'null' : `a ${typeof tk}`}`, str(m.input));
+  const problems = new Problems();
+  const controlRequest = isObj(tk.x_control_request) ? tk.x_control_request : null;
+  const input = str(m.input) ?? (controlRequest ? str(controlRequest.http_request) : null);
+  if (input === null) return fail(m.input === undefined ? 'input is missing' : 'input is not a string');
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    return fail(`input ${JSON.stringify(input.slice(0, 200))} is not a URL`, input);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return fail(`input ${JSON.stringify(input.slice(0, 200))} is not an http(s) URL`, input);
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+
+  const queries: DnsView[] = problems.entries(tk, 'queries', 'test_keys').map((q) => ({
+    ...tagsOf(q),
+    engine: str(q.engine) ?? 'system',
+    hostname: str(q.hostname) ?? '',
+    queryType: str(q.query_type) ?? '',
+    resolver: str(q.resolver_address) ?? '',
+    failure: failureOf(q.failure),
+    answers: (Array.isArray(q.answers) ? q.answers : []).filter(isObj).flatMap((a) => {
+      const value = str(a.ipv4) ?? str(a.ipv6) ?? str(a.hostname);
+      return value === null ? [] : [{ type: str(a.answer_type) ?? '', value, asn: int(a.asn) }];
+    }),
+  }));
+
+  const tcp: TcpView[] = [];
+  problems.entries(tk, 'tcp_connect', 'test_keys').forEach((c, i) => {
+    const status = isObj(c.status) ? c.status : null;
+    const ip = str(c.ip);
+    if (ip === null || status === null) {
+      problems.add(`test_keys.tcp_connect[${i}] has no ${ip === null ? 'ip' : 'status'}`);
+      return;
+    }
+    const failure =
+      failureOf(status.failure) ?? (status.success === false ? 'unknown_failure: no failure recorded' : null);
+    tcp.push({ ...tagsOf(c), ip, port: int(c.port) ?? 0, failure });
+  });
+
+  const tls: TlsView[] = problems.entries(tk, 'tls_handshakes', 'test_keys').map((h) => ({
+    ...tagsOf(h),
+    address: str(h.address) ?? '',
+    serverName: str(h.server_name) ?? '',
+    failure: failureOf(h.failure),
+    certificates: (Array.isArray(h.peer_certificates) ? h.peer_certificates : []).flatMap((c) =>
+      isObj(c) && typeof c.data === 'string' ? [c.data] : typeof c === 'string' ? [c] : [],
+    ),
+    validatedByExtraCa: h.x_validated_by_extra_ca === true,
+  }));
+
+  const requests: HttpView[] = problems.entries(tk, 'requests', 'test_keys').map((r) => {
+    const request = isObj(r.request) ? r.request : null;
+    const response = isObj(r.response) ? r.response : null;
+    const body = response ? maybeBinary(response.body) : { text: '', bytes: 0 };
+    return {
+      ...tagsOf(r),
+      url: (request && str(request.url)) ?? '',
+      address: str(r.address) ?? '',
+      failure: failureOf(r.failure),
+      status: (response && int(response.code)) ?? 0,
+      headers: headerMap(response),
+      body: body.text,
+      bodyBytes: body.bytes,
+      truncated: response?.body_is_truncated === true,
+    };
+  });
+
+  if (tk.control !== undefined && tk.control !== null && !isObj(tk.control))
+    problems.add(`test_keys.control is ${typeof tk.control}, expected an object`);
+  const control = readControl(tk.control, problems);
+  if (problems.first) return fail(problems.first, input);
+
+  const recordedFailures = ['control_failure', 'dns_experiment_failure', 'http_experiment_failure']
+    .map((k) => tk[k])
+    .filter((v): v is string => typeof v === 'string');
+  return {
+    ok: true,
+    view: {
+      input,
+      url,
+      host,
+      testVersion: str(m.test_version),
+      probeCc: str(m.probe_cc),
+      probeAsn: str(m.probe_asn),
+      reportId: ids.reportId,
+      measurementUid: ids.measurementUid,
+      queries,
+      tcp,
+      tls,
+      requests,
+      control,
+      controlFailure: failureOf(tk.control_failure),
+      recordedFailures,
+      hasLteKeys: 'x_blocking_flags' in tk || 'x_dns_flags' in tk,
+    },
+  };
+}
+
+/** True when the URL's host is an IP literal (no DNS step). */
+export function hostIsIp(view: MeasurementView): boolean {
+  return parseIp(view.host) !== null;
+}

@@ -1,0 +1,239 @@
+/**
+ * The per-layer view (OONI v0.5 / pipeline v5 style): DNS, TCP, TLS and HTTP each ok / blocked / down / unknown,
+ * with short, sorted evidence strings; and the blocking methods that follow from them. A layer whose failures are
+ * explained by a lower layer (connections to a forged DNS answer) is not blamed a second time.
+ */
+import type { BlockingMethod, ClassicBlocking, FingerprintMatch, LayerResult } from '../model/verdict.ts';
+import { BLOCKING_METHODS } from '../model/verdict.ts';
+import type { AsnOf, Lookup } from './dns-compare.ts';
+import { isNxdomain } from './dns-compare.ts';
+import { endpointKey, type HttpView, type MeasurementView } from './input.ts';
+import type { InterceptionFinding } from './interception.ts';
+
+export interface LayerInputs {
+  view: MeasurementView;
+  lookup: Lookup;
+  asnOf: AsnOf;
+  classic: {
+    blocking: ClassicBlocking;
+    accessible: boolean | null;
+    dns_consistency: string | null;
+    decisive: string | null;
+  };
+  invalidAddrs: string[];
+  bogons: string[];
+  fingerprints: FingerprintMatch[];
+  interception: InterceptionFinding | null;
+  /** the control fetched the page (its HTTP request succeeded) */
+  controlFetched: boolean;
+}
+
+export interface LayerView {
+  layers: { dns?: LayerResult; tcp?: LayerResult; tls?: LayerResult; http?: LayerResult };
+  methods: BlockingMethod[];
+}
+
+/** Fingerprints that count as evidence of a block page (not known false positives, not vague words). */
+export const isBlockingFingerprint = (m: FingerprintMatch) => m.scope !== 'fp' && m.scope !== 'vbw';
+
+const TLS_INTERFERENCE = new Set(['connection_reset', 'eof_error', 'generic_timeout_error', 'ssl_failed_handshake']);
+const ipv6Broken = (ip: string, failure: string | null) =>
+  ip.includes(':') && (failure === 'network_unreachable' || failure === 'host_unreachable');
+
+function layer(status: LayerResult['status'], evidence: string[], failure?: string | null): LayerResult {
+  const out: LayerResult = { status, evidence: [...new Set(evidence)].sort() };
+  if (failure !== undefined) out.failure = failure;
+  return out;
+}
+
+export function deriveLayers(input: LayerInputs): LayerView {
+  const { view, lookup, classic, fingerprints } = input;
+  const methods = new Set<BlockingMethod>();
+  const layers: LayerView['layers'] = {};
+  const control = view.controlFailure === null ? view.control : null;
+  const controlDns = control?.dns ?? null;
+  const invalid = new Set(input.invalidAddrs);
+
+  // --- DNS ---
+  const dnsFingerprints = fingerprints.filter((m) => m.location === 'dns' && isBlockingFingerprint(m));
+  let dnsBlocked = false;
+  if (lookup.measured) {
+    const ev: string[] = [];
+    let status: LayerResult['status'];
+    if (lookup.failure === null) ev.push(`probe answers ${lookup.addrs.join(' ') || '(none)'}`);
+    else ev.push(`probe lookup failed: ${lookup.failure}`);
+    if (controlDns) {
+      ev.push(
+        controlDns.failure === null
+          ? `control answers ${controlDns.addrs.join(' ') || '(none)'}`
+          : `control lookup failed: ${controlDns.failure}`,
+      );
+    }
+    for (const m of dnsFingerprints) ev.push(`answer ${m.matched} matches fingerprint ${m.name}`);
+    const foreignBogons = input.bogons.filter((ip) => !controlDns?.addrs.includes(ip));
+    for (const ip of foreignBogons) ev.push(`answer ${ip} is a bogon`);
+    if (
+      dnsFingerprints.length > 0 ||
+      foreignBogons.length > 0 ||
+      (classic.blocking === 'dns' && classic.accessible === false)
+    ) {
+      status = 'blocked';
+    } else if (!controlDns) status = 'unknown';
+    else if (lookup.failure !== null && controlDns.failure !== null) status = 'down';
+    else if (lookup.failure !== null) status = classic.blocking === false ? 'ok' : 'blocked';
+    else if (lookup.addrs.some((ip) => invalid.has(ip))) {
+      // Different answers alone are the everyday CDN case: only the following layers can tell.
+      ev.push('answers differ from the control (not vouched for by address, ASN or TLS)');
+      status = 'ok';
+    } else status = 'ok';
+    dnsBlocked = status === 'blocked';
+    if (dnsBlocked) methods.add('dns');
+    layers.dns = layer(status, ev, lookup.failure);
+  }
+
+  // Addresses from a forged answer: later failures on them are consequences, not separate blocking.
+  const masked = (ip: string) =>
+    dnsBlocked && (invalid.has(ip) || input.bogons.includes(ip) || !controlDns?.addrs.includes(ip));
+
+  // --- TCP (depth 0) ---
+  const connects = view.tcp.filter((c) => c.depth === 0 && !ipv6Broken(c.ip, c.failure));
+  if (connects.length > 0) {
+    const ok = connects.filter((c) => c.failure === null);
+    const ev: string[] = [];
+    let status: LayerResult['status'];
+    let failure: string | null = null;
+    if (ok.length > 0) {
+      status = 'ok';
+      for (const c of ok) ev.push(`connected to ${endpointKey(c.ip, c.port)}`);
+    } else {
+      failure = connects[0]?.failure ?? null;
+      const relevant = connects.filter((c) => !masked(c.ip));
+      for (const c of connects) {
+        const th = control?.tcp.get(endpointKey(c.ip, c.port));
+        ev.push(
+          `${endpointKey(c.ip, c.port)}: ${c.failure}${th ? (th.status ? ', control connected' : `, control failed: ${th.failure}`) : ''}`,
+        );
+      }
+      const thOk = relevant.some((c) => control?.tcp.get(endpointKey(c.ip, c.port))?.status === true);
+      const thKnown = relevant.some((c) => control?.tcp.has(endpointKey(c.ip, c.port)));
+      if (relevant.length === 0) status = 'unknown';
+      else if (thOk || classic.blocking === 'tcp_ip') status = 'blocked';
+      else if (thKnown) status = 'down';
+      else status = control && input.controlFetched ? 'blocked' : 'unknown';
+    }
+    if (status === 'blocked') methods.add('tcp_ip');
+    layers.tcp = layer(status, ev, failure);
+  }
+
+  // --- TLS (depth 0 handshakes) ---
+  const handshakes = view.tls.filter((h) => h.depth === 0);
+  if (handshakes.length > 0 || input.interception) {
+    const ev: string[] = [];
+    let status: LayerResult['status'] = 'unknown';
+    let failure: string | null = null;
+    const ok = handshakes.filter((h) => h.failure === null);
+    if (input.interception) {
+      status = 'blocked';
+      ev.push(input.interception.evidence);
+      methods.add('tls_interception');
+      failure = handshakes.find((h) => h.address === input.interception?.address)?.failure ?? null;
+    } else if (ok.length > 0) {
+      status = 'ok';
+      for (const h of ok) ev.push(`handshake with ${h.address} (SNI ${h.serverName}) succeeded`);
+    } else {
+      const relevant = handshakes.filter((h) => !masked(h.address.replace(/^\[?(.*?)\]?:\d+$/, '$1')));
+      failure = handshakes[0]?.failure ?? null;
+      let thOk = false;
+      let thFailed = false;
+      for (const h of handshakes) {
+        const th = control?.tls.get(h.address);
+        ev.push(
+          `${h.address} (SNI ${h.serverName}): ${h.failure}${th ? (th.status ? ', control handshake succeeded' : `, control failed: ${th.failure}`) : ''}`,
+        );
+      }
+      for (const h of relevant) {
+        const th = control?.tls.get(h.address);
+        if (th?.status) thOk = true;
+        else if (th) thFailed = true;
+      }
+      // Old controls have no per-endpoint TLS result: the control fetching the https URL vouches for TLS.
+      if (!thOk && !thFailed && view.url.protocol === 'https:' && input.controlFetched) thOk = true;
+      if (relevant.length === 0) status = 'unknown';
+      else if (thOk && relevant.some((h) => h.failure !== null && TLS_INTERFERENCE.has(h.failure))) status = 'blocked';
+      else if (thOk) status = 'blocked';
+      else if (thFailed) status = 'down';
+      if (status === 'blocked') {
+        methods.add('tls');
+        const kinds = [...new Set(relevant.map((h) => h.failure))].join(', ');
+        ev.push(`handshake failed (${kinds}) after the ClientHello while the control's succeeded`);
+      }
+    }
+    layers.tls = layer(status, ev, failure);
+  }
+
+  // --- HTTP (the final response, requests[0]) ---
+  const final: HttpView | undefined = view.requests[0];
+  const httpFingerprints = fingerprints.filter((m) => m.location !== 'dns' && isBlockingFingerprint(m));
+  if (final) {
+    const ev: string[] = [];
+    let status: LayerResult['status'];
+    const tlsBlamed = layers.tls?.status === 'blocked';
+    if (httpFingerprints.length > 0) {
+      status = 'blocked';
+      for (const m of httpFingerprints)
+        ev.push(`${m.location} matches fingerprint ${m.name}${m.confirms ? ' (confirmed)' : ''}`);
+      methods.add('http_blockpage');
+    } else if (final.failure !== null) {
+      ev.push(`fetch of ${final.url || view.input} failed: ${final.failure}`);
+      if (!control) status = 'unknown';
+      else if (!input.controlFetched) {
+        status = 'down';
+        ev.push(`control fetch failed: ${control.http?.failure ?? 'no result'}`);
+      } else if (
+        dnsBlocked ||
+        tlsBlamed ||
+        (layers.tcp?.status === 'blocked' && final.failure === layers.tcp.failure)
+      ) {
+        status = 'blocked';
+        ev.push('explained by a lower layer');
+      } else {
+        status = 'blocked';
+        if (
+          final.url.startsWith('https://') &&
+          final.failure !== null &&
+          TLS_INTERFERENCE.has(final.failure) &&
+          view.tls.length === 0
+        ) {
+          ev.push('probably during the TLS handshake (no handshake record)');
+        }
+        methods.add('http_failure');
+      }
+    } else {
+      ev.push(`status ${final.status}, ${final.bodyBytes} bytes${final.url ? ` from ${final.url}` : ''}`);
+      if (control?.http && input.controlFetched)
+        ev.push(`control status ${control.http.status}, ${control.http.bodyLength} bytes`);
+      if (
+        classic.blocking === 'http-diff' ||
+        (classic.blocking === 'dns' && classic.accessible === false && !final.url.startsWith('https://') && !dnsBlocked)
+      ) {
+        status = 'blocked';
+        ev.push("the page differs from the control's (status, length, headers and title)");
+        methods.add('http_blockpage');
+      } else if (final.url.startsWith('https://') || classic.accessible === true) status = 'ok';
+      else status = control ? (classic.blocking === 'dns' ? 'blocked' : 'ok') : 'unknown';
+    }
+    layers.http = layer(status, ev, final.failure);
+  }
+
+  // Keep the classic verdict and the methods in agreement: OONI's blocking always names at least one method.
+  if (classic.blocking === 'dns' && methods.size === 0) methods.add('dns');
+  if (classic.blocking === 'tcp_ip' && methods.size === 0) methods.add('tcp_ip');
+  if (classic.blocking === 'http-diff' && methods.size === 0) methods.add('http_blockpage');
+  if (classic.blocking === 'http-failure' && methods.size === 0) {
+    methods.add(layers.tls?.status === 'blocked' ? 'tls' : 'http_failure');
+  }
+  if (classic.blocking === 'dns' && layers.dns && layers.dns.status !== 'blocked' && isNxdomain(lookup.failure)) {
+    layers.dns = layer('blocked', layers.dns.evidence, lookup.failure);
+  }
+  return { layers, methods: BLOCKING_METHODS.filter((m) => methods.has(m)) };
+}
