@@ -86,8 +86,8 @@ function askOnce(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, si
     output.write("Type 'yes' to accept these risks and continue: ");
     rl.once('line', (line) => {
       signal?.removeEventListener('abort', onAbort);
+      resolve(line.trim()); // before close(): closing emits 'close', which would resolve ''
       rl.close();
-      resolve(line.trim());
     });
     rl.once('close', () => resolve(''));
   });

@@ -56,7 +56,7 @@ export function createScrubber(ownAddresses: Iterable<string>, serverAddresses: 
       patterns.push(
         f.includes(':')
           ? `(?<![0-9a-f:])${escapeRegExp(f)}(?![0-9a-f:])`
-          : `(?<![0-9.])${escapeRegExp(f)}(?!\\.?[0-9])`,
+          : `(?<![0-9]|[0-9]\\.)${escapeRegExp(f)}(?![0-9]|\\.[0-9])`,
       );
     }
   }
