@@ -1,0 +1,81 @@
+/**
+ * Detector parameters and the log-likelihood ratios they imply.
+ *
+ * Each measurement's verdict is a Bernoulli draw: "blocked" with probability `falseBlockedRate` while the URL is
+ * reachable on that network (one-off failures the verdict engine could not tell from blocking) and `blockedRate`
+ * while it is blocked (the rest are leaks). Page's CUSUM on these log-likelihood ratios is the optimal sequential
+ * test for such a change (Lorden): the thresholds below are in nats and chosen so that
+ *   - one plain blocked verdict (+2.89) never opens an event on its own;
+ *   - three in a row (+8.67) do, on one network alone;
+ *   - two in a row (+5.78) do when another network of the same URL and country is blocked or suspect;
+ *   - one does when two other networks are (central blocking is seen by all networks in the same round);
+ *   - a fingerprint-confirmed block page (+7.5) is decisive;
+ *   - three accessible verdicts in a row (+6.75) end an episode; one or two leaks do not.
+ * `down` and `unknown` verdicts carry no evidence either way (a site down for everyone is not blocked).
+ */
+import { InvalidArgumentError } from 'blockwatch/errors.ts';
+import type { DetectorParams } from './types.ts';
+
+export const DEFAULT_PARAMS: Readonly<DetectorParams> = Object.freeze({
+  falseBlockedRate: 0.05,
+  blockedRate: 0.9,
+  falseConfirmedRate: 0.0005,
+  onsetThreshold: 7.5,
+  corroboratedOnsetThreshold: 5.5,
+  quorumNetworks: 3,
+  endThreshold: 6.5,
+  corroborationWindowMs: 36 * 3600_000,
+  quorumWindowMs: 6 * 3600_000,
+  maxPending: 64,
+  throttleZ: 4,
+  throttleRatio: 3,
+  throttleMinSamples: 20,
+  throttleWindowMs: 7 * 24 * 3600_000,
+});
+
+/** Validates and completes detector parameters; names the bad one. */
+export function resolveParams(overrides: Partial<DetectorParams> = {}): DetectorParams {
+  const params = { ...DEFAULT_PARAMS, ...overrides };
+  const probability = ['falseBlockedRate', 'blockedRate', 'falseConfirmedRate'] as const;
+  for (const name of probability) {
+    const v = params[name];
+    if (!(v > 0 && v < 1)) throw new InvalidArgumentError(`${name} must be a probability in (0, 1), got ${v}`);
+  }
+  if (params.blockedRate <= params.falseBlockedRate) {
+    throw new InvalidArgumentError('blockedRate must be greater than falseBlockedRate');
+  }
+  const positive = [
+    'onsetThreshold',
+    'corroboratedOnsetThreshold',
+    'endThreshold',
+    'corroborationWindowMs',
+    'quorumWindowMs',
+    'throttleZ',
+    'throttleRatio',
+    'throttleWindowMs',
+  ] as const;
+  for (const name of positive) {
+    const v = params[name];
+    if (!(Number.isFinite(v) && v > 0)) throw new InvalidArgumentError(`${name} must be a positive number, got ${v}`);
+  }
+  for (const name of ['quorumNetworks', 'maxPending', 'throttleMinSamples'] as const) {
+    const v = params[name];
+    if (!(Number.isInteger(v) && v >= 1)) throw new InvalidArgumentError(`${name} must be an integer ≥ 1, got ${v}`);
+  }
+  return params;
+}
+
+export interface Llrs {
+  blocked: number;
+  confirmed: number;
+  accessible: number;
+}
+
+/** Log-likelihood ratios (nats) of "blocked" over "accessible" for each kind of verdict. */
+export function llrsOf(params: DetectorParams): Llrs {
+  return {
+    blocked: Math.log(params.blockedRate / params.falseBlockedRate),
+    confirmed: Math.log(params.blockedRate / params.falseConfirmedRate),
+    accessible: Math.log((1 - params.blockedRate) / (1 - params.falseBlockedRate)),
+  };
+}
