@@ -53,9 +53,10 @@ test('a measurement is scrubbed everywhere, server addresses are kept, probe_ip 
   assert.equal(certs[0], SCRUBBED);
   assert.deepEqual(certs[1], { format: 'base64', data: cleanCert });
   const response = tk.requests?.[0].response;
-  assert.equal(response?.headers['X-Client-Ip'], SCRUBBED);
+  assert.ok(response);
+  assert.equal(response.headers['X-Client-Ip'], SCRUBBED);
   assert.equal(
-    Buffer.from((response?.body as { data: string }).data, 'base64').toString('latin1'),
+    Buffer.from((response.body as { data: string }).data, 'base64').toString('latin1'),
     `<p>your address is ${SCRUBBED}</p>\u0000`,
   );
   assert.match(String(tk.requests?.[0].failure), /\[scrubbed\]:5555->198\.51\.100\.1:443/);
