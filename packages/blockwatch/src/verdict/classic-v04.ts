@@ -64,7 +64,18 @@ const HTTP_FAILURES: Record<string, { reason: 'http-failure' | 'dns'; bit: numbe
   ssl_unknown_authority: { reason: 'http-failure', bit: X_STATUS.AnomalyTLSHandshake },
 };
 
+/**
+ * Engines older than v0.4 (Measurement Kit's 0.0.x/0.1.x, the Python probe's 0.1.x–0.3.x) judged a failed fetch
+ * without v0.4's list of failure strings: any failure with the control's fetch OK is `http-failure`, and a fetch
+ * that failed on both sides is "website down" (blocking false, accessible false).
+ */
+export function isLegacyVersion(version: string | null): boolean {
+  const m = version ? /^0\.(\d+)\./.exec(version) : null;
+  return m !== null && Number(m[1]) < 4;
+}
+
 export function classicV04(view: MeasurementView, asnOf: AsnOf): ClassicResult {
+  const legacy = isLegacyVersion(view.testVersion);
   const lookup = systemLookup(view);
   const consistency = dnsConsistencyV04(view, lookup, asnOf);
   const final = view.requests[0] ?? null;
@@ -126,6 +137,16 @@ export function classicV04(view: MeasurementView, asnOf: AsnOf): ClassicResult {
       reason = 'dns';
       status |= X_STATUS.AnomalyDNS;
     }
+    return done();
+  }
+  const probeHttpFailure = final ? final.failure : view.recordedHttpFailure;
+  if (legacy && probeHttpFailure !== null) {
+    status |= X_STATUS.ExperimentHTTP;
+    accessible = false;
+    decisive = probeHttpFailure;
+    if (consistency === 'inconsistent') reason = 'dns';
+    else if (controlHttp?.failure != null) reason = false;
+    else reason = 'http-failure';
     return done();
   }
   // F/G. The control could not fetch the page, or the probe did not try.

@@ -90,6 +90,8 @@ export interface MeasurementView {
   controlFailure: string | null;
   /** the measurement's own top-level failure keys */
   recordedFailures: string[];
+  /** the measurement's own `http_experiment_failure` (old engines record it without any request) */
+  recordedHttpFailure: string | null;
   /** the measurement's own v0.5 flags, used to recognise untagged v0.5 data */
   hasLteKeys: boolean;
 }
@@ -170,8 +172,10 @@ export function utf8Length(s: string): number {
     const c = s.charCodeAt(i);
     if (c < 0x80) continue;
     if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff) i++, (n += 2);
-    else n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      i++;
+      n += 2;
+    } else n += 2;
   }
   return n;
 }
@@ -400,6 +404,7 @@ export function readMeasurement(value: unknown): ReadResult {
       control,
       controlFailure: failureOf(tk.control_failure),
       recordedFailures,
+      recordedHttpFailure: failureOf(tk.http_experiment_failure),
       hasLteKeys: 'x_blocking_flags' in tk || 'x_dns_flags' in tk,
     },
   };
