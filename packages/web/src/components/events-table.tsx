@@ -1,0 +1,78 @@
+/** Blocking events: target, where, how, since when; each row opens the event with its evidence. */
+import type { EventRow } from '../api/types.ts';
+import { useI18n } from '../i18n/index.ts';
+import { type Column, DataTable } from './data-table.tsx';
+import { Link } from './link.tsx';
+import { formatTime, targetHref } from './measurement-table.tsx';
+import { MethodText } from './verdict-badge.tsx';
+
+export function onsetText(e: EventRow, t: ReturnType<typeof useI18n>['t']): string {
+  if (e.onsetFrom && e.onsetTo)
+    return t('events.onsetBetween', { from: formatTime(e.onsetFrom), to: formatTime(e.onsetTo) });
+  return formatTime(e.onsetTo ?? e.onsetFrom ?? '');
+}
+
+export function EventsTable({ name, rows, apiHref }: { name: string; rows: EventRow[]; apiHref?: string }) {
+  const { t } = useI18n();
+  const columns: Column<EventRow>[] = [
+    {
+      key: 'target',
+      label: t('col.target'),
+      value: (e) => e.input ?? e.domain,
+      render: (e) => (
+        <Link href={`/events/${encodeURIComponent(e.id)}`} className="break">
+          {e.input ?? e.domain ?? e.id}
+        </Link>
+      ),
+    },
+    {
+      key: 'probe_cc',
+      label: t('col.country'),
+      value: (e) => e.cc,
+      render: (e) => (e.cc ? <Link href={`/country/${e.cc}`}>{e.cc}</Link> : null),
+    },
+    {
+      key: 'networks',
+      label: t('col.networks'),
+      value: (e) => e.asns.map((a) => `AS${a}`).join(' '),
+    },
+    {
+      key: 'methods',
+      label: t('col.method'),
+      value: (e) => e.methods.join(' '),
+      render: (e) => (
+        <>
+          {e.methods.map((m, i) => (
+            <span key={m}>
+              {i > 0 ? ', ' : ''}
+              <MethodText method={m} />
+            </span>
+          ))}
+        </>
+      ),
+    },
+    { key: 'onset', label: t('col.onset'), value: (e) => e.onsetTo ?? e.onsetFrom, render: (e) => onsetText(e, t) },
+    {
+      key: 'status',
+      label: t('col.status'),
+      value: (e) => e.status,
+      render: (e) => (
+        <span className={`badge badge-${e.status === 'open' ? 'blocked' : 'unknown'}`}>
+          {e.status === 'open' ? t('events.open') : e.status === 'closed' ? t('events.closed') : e.status}
+        </span>
+      ),
+    },
+    {
+      key: 'domain_page',
+      label: '',
+      value: (e) => e.domain,
+      render: (e) =>
+        e.domain || e.input ? (
+          <Link href={targetHref(e, e.cc)} aria-label={`${t('target.timeline')}: ${e.domain ?? e.input}`}>
+            {t('target.timeline')}
+          </Link>
+        ) : null,
+    },
+  ];
+  return <DataTable name={name} columns={columns} rows={rows} apiHref={apiHref} rowKey={(e) => e.id} />;
+}

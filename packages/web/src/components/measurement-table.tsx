@@ -1,0 +1,94 @@
+/** Measurement lists (search results, latest blocks, a target's history): every row links to its evidence. */
+import type { MeasurementRow } from '../api/types.ts';
+import { useI18n } from '../i18n/index.ts';
+import { verdictLabel } from '../verdict-label.ts';
+import { type Column, DataTable } from './data-table.tsx';
+import { Link } from './link.tsx';
+import { MethodText, VerdictBadge } from './verdict-badge.tsx';
+
+export function formatTime(iso: string): string {
+  return iso
+    .replace('T', ' ')
+    .replace(/(\.\d+)?Z$/, '')
+    .slice(0, 16);
+}
+
+export function networkHref(asn: number, cc?: string | null): string {
+  return `/network/AS${asn}${cc ? `?probe_cc=${encodeURIComponent(cc)}` : ''}`;
+}
+
+export function targetHref(row: { input: string | null; domain: string | null }, cc?: string | null): string {
+  const q = cc ? `probe_cc=${encodeURIComponent(cc)}` : '';
+  if (row.domain) return `/domain/${encodeURIComponent(row.domain)}${q ? `?${q}` : ''}`;
+  return `/url?input=${encodeURIComponent(row.input ?? '')}${q ? `&${q}` : ''}`;
+}
+
+export function MeasurementTable({ name, rows, apiHref }: { name: string; rows: MeasurementRow[]; apiHref?: string }) {
+  const { t, countryName } = useI18n();
+  const columns: Column<MeasurementRow>[] = [
+    {
+      key: 'measurement_start_time',
+      label: t('col.time'),
+      value: (r) => r.startTime,
+      render: (r) => (
+        <Link href={`/m/${encodeURIComponent(r.uid)}`} className="mono">
+          {formatTime(r.startTime)}
+        </Link>
+      ),
+    },
+    {
+      key: 'verdict',
+      label: t('col.outcome'),
+      value: (r) => verdictLabel(r),
+      render: (r) => <VerdictBadge row={r} />,
+    },
+    {
+      key: 'blocking_type',
+      label: t('col.method'),
+      value: (r) => r.blockingType,
+      render: (r) => <MethodText method={r.blockingType} />,
+    },
+    {
+      key: 'input',
+      label: t('col.input'),
+      value: (r) => r.input,
+      render: (r) =>
+        r.input ? (
+          <Link href={targetHref(r, r.cc)} className="break">
+            {r.input}
+          </Link>
+        ) : (
+          r.testName
+        ),
+    },
+    {
+      key: 'probe_cc',
+      label: t('col.country'),
+      value: (r) => r.cc,
+      render: (r) => (
+        <Link href={`/country/${r.cc}`} title={countryName(r.cc)}>
+          {r.cc}
+        </Link>
+      ),
+    },
+    {
+      key: 'probe_asn',
+      label: t('col.network'),
+      value: (r) => (r.asn === null ? null : `AS${r.asn}`),
+      render: (r) =>
+        r.asn === null ? null : (
+          <Link href={networkHref(r.asn, r.cc)}>
+            AS{r.asn}
+            {r.networkName ? <span className="muted"> {r.networkName}</span> : null}
+          </Link>
+        ),
+    },
+    {
+      key: 'measurement_uid',
+      label: 'uid',
+      value: (r) => r.uid,
+      render: (r) => <span className="mono small">{r.uid}</span>,
+    },
+  ];
+  return <DataTable name={name} columns={columns} rows={rows} apiHref={apiHref} rowKey={(r) => r.uid} />;
+}

@@ -1,0 +1,222 @@
+/** A country: its networks (AS numbers with names), blocked domains and categories, events, coverage, matrix. */
+import { api, apiUrl } from '../api/client.ts';
+import type { AggregationRow, Loaded, NetworkRow } from '../api/types.ts';
+import { useLoaded } from '../api/use-loaded.ts';
+import {
+  blockedOf,
+  calendarSpec,
+  countsSpec,
+  groupBy,
+  matrixSpec,
+  provenance,
+  shareOf,
+  usableOf,
+} from '../charts/build.ts';
+import { Chart } from '../components/chart.tsx';
+import { type Column, DataTable } from '../components/data-table.tsx';
+import { EventsTable } from '../components/events-table.tsx';
+import { Link } from '../components/link.tsx';
+import { LoadedView } from '../components/loaded-view.tsx';
+import { networkHref } from '../components/measurement-table.tsx';
+import { Section } from '../components/section.tsx';
+import { Rate } from '../components/verdict-badge.tsx';
+import { useI18n } from '../i18n/index.ts';
+
+export function CountryPage({ cc }: { cc: string }) {
+  const { t, countryName } = useI18n();
+  const networks = useLoaded(`networks:${cc}`, (s) => api.networks({ probe_cc: cc }, s));
+  const byDomainAndAsn = useLoaded(`agg:${cc}:domain:asn`, (s) =>
+    api.aggregation({ probe_cc: cc, axis_x: 'domain', axis_y: 'probe_asn' }, s),
+  );
+  const byCategory = useLoaded(`agg:${cc}:category`, (s) =>
+    api.aggregation({ probe_cc: cc, axis_x: 'category_code' }, s),
+  );
+  const events = useLoaded(`events:${cc}`, (s) => api.events({ probe_cc: cc, limit: 20 }, s));
+  const coverage = useLoaded(`coverage:${cc}`, (s) => api.coverage({ probe_cc: cc }, s));
+  const names = networkNames(networks);
+  const matrixQuery = apiUrl('aggregation', { probe_cc: cc, axis_x: 'domain', axis_y: 'probe_asn' });
+  return (
+    <>
+      <h1>
+        {countryName(cc)} <span className="muted">{cc}</span>
+      </h1>
+      <nav className="jump" aria-label={countryName(cc)}>
+        <a href="#networks">{t('country.networks')}</a>
+        <a href="#domains">{t('country.blockedDomains')}</a>
+        <a href="#matrix">{t('country.matrix')}</a>
+        <a href="#categories">{t('country.categories')}</a>
+        <a href="#events">{t('country.events')}</a>
+        <a href="#coverage">{t('country.coverage')}</a>
+        <Link href={`/registry?probe_cc=${cc}`}>{t('country.registry')}</Link>
+      </nav>
+      <Section id="networks" title={t('country.networks')} hint={t('country.networksHint')}>
+        <LoadedView loaded={networks} isEmpty={(d) => d.length === 0}>
+          {(rows) => <NetworksTable rows={rows} cc={cc} />}
+        </LoadedView>
+      </Section>
+      <Section id="domains" title={t('country.blockedDomains')} hint={t('common.sampleNote')}>
+        <LoadedView loaded={byDomainAndAsn} isEmpty={(d) => d.rows.length === 0}>
+          {(agg) => <DomainsTable rows={agg.rows} cc={cc} apiHref={matrixQuery} />}
+        </LoadedView>
+      </Section>
+      <Section id="matrix" title={t('country.matrix')} hint={t('country.matrixHint')}>
+        <LoadedView loaded={byDomainAndAsn} isEmpty={(d) => d.rows.length === 0}>
+          {(agg) => (
+            <Chart
+              name={`matrix-${cc}`}
+              tall
+              apiHref={matrixQuery}
+              spec={{
+                ...matrixSpec(agg.rows, 'domain', 'probe_asn', 25, (axis, v) =>
+                  axis === 'probe_asn' ? asnLabel(v, names) : v,
+                ),
+                title: `${t('country.matrix')} ${cc}`,
+                caption: provenance(matrixQuery, t),
+                labels: { n: 'n' },
+              }}
+            />
+          )}
+        </LoadedView>
+      </Section>
+      <Section id="categories" title={t('country.categories')}>
+        <LoadedView loaded={byCategory} isEmpty={(d) => d.rows.length === 0}>
+          {(agg) => {
+            const query = apiUrl('aggregation', { probe_cc: cc, axis_x: 'category_code' });
+            return (
+              <Chart
+                name={`categories-${cc}`}
+                apiHref={query}
+                spec={{
+                  ...countsSpec(agg.rows, 'category_code', t, true),
+                  title: `${t('country.categories')} ${cc}`,
+                  caption: provenance(query, t),
+                }}
+              />
+            );
+          }}
+        </LoadedView>
+      </Section>
+      <Section id="events" title={t('country.events')}>
+        <LoadedView loaded={events} isEmpty={(d) => d.length === 0}>
+          {(rows) => <EventsTable name={`events-${cc}`} rows={rows} apiHref={apiUrl('events', { probe_cc: cc })} />}
+        </LoadedView>
+      </Section>
+      <Section id="coverage" title={t('country.coverage')}>
+        <LoadedView loaded={coverage} isEmpty={(d) => d.length === 0}>
+          {(days) => {
+            const query = apiUrl('coverage', { probe_cc: cc });
+            return (
+              <Chart
+                name={`coverage-${cc}`}
+                apiHref={query}
+                spec={{
+                  ...calendarSpec(days),
+                  title: `${t('country.coverage')} ${cc}`,
+                  caption: provenance(query, t),
+                  labels: { n: 'n' },
+                }}
+              />
+            );
+          }}
+        </LoadedView>
+      </Section>
+    </>
+  );
+}
+
+/** "AS12389 Rostelecom" from "12389" or "AS12389". */
+export function asnLabel(value: string, names: Map<number, string>): string {
+  const asn = Number(value.replace(/^AS/i, ''));
+  const name = names.get(asn);
+  return name ? `AS${asn} ${name}` : `AS${asn}`;
+}
+
+export function networkNames(loaded: Loaded<NetworkRow[]>): Map<number, string> {
+  const out = new Map<number, string>();
+  if (loaded.state === 'ok') for (const n of loaded.data) if (n.name) out.set(n.asn, n.name);
+  return out;
+}
+
+export function NetworksTable({ rows, cc }: { rows: NetworkRow[]; cc: string | null }) {
+  const { t, number } = useI18n();
+  const columns: Column<NetworkRow>[] = [
+    {
+      key: 'probe_asn',
+      label: t('col.asn'),
+      value: (r) => `AS${r.asn}`,
+      render: (r) => <Link href={networkHref(r.asn, cc ?? r.cc)}>AS{r.asn}</Link>,
+    },
+    { key: 'network_name', label: t('col.network'), value: (r) => r.name },
+    {
+      key: 'blocked_share',
+      label: t('col.blockedShare'),
+      value: (r) => r.blockedShare,
+      render: (r) => <Rate share={r.blockedShare} n={r.measurementCount} />,
+    },
+    {
+      key: 'measurement_count',
+      label: t('col.measurements'),
+      value: (r) => r.measurementCount,
+      render: (r) => number(r.measurementCount),
+      numeric: true,
+    },
+  ];
+  const sorted = [...rows].sort((a, b) => b.measurementCount - a.measurementCount);
+  return (
+    <DataTable
+      name={`networks-${cc ?? 'all'}`}
+      columns={columns}
+      rows={sorted}
+      apiHref={apiUrl('networks', { probe_cc: cc })}
+      rowKey={(r) => String(r.asn)}
+    />
+  );
+}
+
+export function DomainsTable({ rows, cc, apiHref }: { rows: AggregationRow[]; cc: string | null; apiHref: string }) {
+  const { t, number } = useI18n();
+  const grouped = [...groupBy(rows, 'domain').values()]
+    .filter((r) => r.axes.domain)
+    .sort((a, b) => blockedOf(b) - blockedOf(a) || b.measurement - a.measurement)
+    .slice(0, 50);
+  const columns: Column<AggregationRow>[] = [
+    {
+      key: 'domain',
+      label: t('col.domain'),
+      value: (r) => r.axes.domain ?? '',
+      render: (r) => (
+        <Link
+          href={`/domain/${encodeURIComponent(r.axes.domain ?? '')}${cc ? `?probe_cc=${cc}` : ''}`}
+          className="break"
+        >
+          {r.axes.domain}
+        </Link>
+      ),
+    },
+    {
+      key: 'blocked_share',
+      label: t('col.blockedShare'),
+      value: (r) => shareOf(r),
+      render: (r) => <Rate share={shareOf(r)} n={usableOf(r)} />,
+    },
+    { key: 'confirmed_count', label: t('col.confirmed'), value: (r) => r.confirmed, numeric: true },
+    { key: 'anomaly_count', label: t('col.anomaly'), value: (r) => r.anomaly, numeric: true },
+    { key: 'failure_count', label: t('col.failure'), value: (r) => r.failure, numeric: true },
+    {
+      key: 'measurement_count',
+      label: t('col.measurements'),
+      value: (r) => r.measurement,
+      render: (r) => number(r.measurement),
+      numeric: true,
+    },
+  ];
+  return (
+    <DataTable
+      name={`domains-${cc ?? 'all'}`}
+      columns={columns}
+      rows={grouped}
+      apiHref={apiHref}
+      rowKey={(r) => r.axes.domain ?? ''}
+    />
+  );
+}

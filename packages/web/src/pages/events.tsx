@@ -1,0 +1,147 @@
+/** Blocking events (filters in the URL) and one event with its brackets and evidence measurements. */
+import type { FormEvent } from 'react';
+import { api, apiUrl, type Params } from '../api/client.ts';
+import type { EventRow } from '../api/types.ts';
+import { useLoaded } from '../api/use-loaded.ts';
+import { EventsTable, onsetText } from '../components/events-table.tsx';
+import { Link } from '../components/link.tsx';
+import { LoadedView } from '../components/loaded-view.tsx';
+import { formatTime, networkHref, targetHref } from '../components/measurement-table.tsx';
+import { Section } from '../components/section.tsx';
+import { MethodText } from '../components/verdict-badge.tsx';
+import { type MessageKey, useI18n } from '../i18n/index.ts';
+import { navigate, toQueryString, useQuery } from '../router.ts';
+
+const FILTERS = ['probe_cc', 'probe_asn', 'domain', 'input'] as const;
+
+export function EventsPage() {
+  const { t } = useI18n();
+  const [query] = useQuery();
+  const params: Params = { limit: 100 };
+  for (const f of [...FILTERS, 'status']) if (query[f]) params[f] = query[f];
+  const href = apiUrl('events', params);
+  const events = useLoaded(`events:${href}`, (s) => api.events(params, s));
+  const feedParams = Object.fromEntries(FILTERS.filter((f) => f !== 'probe_asn' && query[f]).map((f) => [f, query[f]]));
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const next: Record<string, string> = {};
+    for (const [k, v] of new FormData(event.currentTarget)) if (typeof v === 'string' && v.trim()) next[k] = v.trim();
+    navigate(`/events${toQueryString(next)}`, { replace: true, keepScroll: true });
+  };
+  return (
+    <>
+      <h1>{t('events.title')}</h1>
+      <p className="lede">{t('events.lede')}</p>
+      <form className="filters" onSubmit={submit} key={href}>
+        {FILTERS.map((f) => (
+          <label className="field" key={f}>
+            <span>{t(`filter.${f}` as MessageKey)}</span>
+            <input name={f} defaultValue={query[f] ?? ''} />
+          </label>
+        ))}
+        <label className="field">
+          <span>{t('col.status')}</span>
+          <select name="status" defaultValue={query.status ?? ''}>
+            <option value="">{t('common.any')}</option>
+            <option value="open">{t('events.open')}</option>
+            <option value="closed">{t('events.closed')}</option>
+          </select>
+        </label>
+        <div className="form-actions">
+          <button type="submit" className="primary">
+            {t('common.apply')}
+          </button>
+          <a href={`/api/v1/feeds/events.atom${toQueryString(feedParams)}`} className="feed-link">
+            {t('events.feed')}
+          </a>
+        </div>
+      </form>
+      <LoadedView loaded={events} isEmpty={(d) => d.length === 0}>
+        {(rows) => <EventsTable name="events" rows={rows} apiHref={href} />}
+      </LoadedView>
+    </>
+  );
+}
+
+export function EventPage({ id }: { id: string }) {
+  const { t } = useI18n();
+  const event = useLoaded(`event:${id}`, (s) => api.event(id, s));
+  return (
+    <>
+      <h1>{t('events.title')}</h1>
+      <LoadedView loaded={event}>{(e) => <EventBody event={e} />}</LoadedView>
+    </>
+  );
+}
+
+function EventBody({ event }: { event: EventRow }) {
+  const { t, countryName } = useI18n();
+  return (
+    <>
+      <section className="verdict-hero">
+        <p className="verdict-line">
+          <span className={`badge badge-${event.status === 'open' ? 'blocked' : 'unknown'}`}>
+            {event.status === 'open' ? t('events.open') : t('events.closed')}
+          </span>{' '}
+          {event.methods.map((m) => (
+            <span className="mark" key={m}>
+              <MethodText method={m} />
+            </span>
+          ))}
+        </p>
+        {event.summary ? <p className="explanation">{event.summary}</p> : null}
+        <dl className="kv">
+          <dt>{t('col.target')}</dt>
+          <dd className="break">
+            <Link href={targetHref(event, event.cc)}>{event.input ?? event.domain}</Link>
+          </dd>
+          {event.cc ? (
+            <>
+              <dt>{t('col.country')}</dt>
+              <dd>
+                <Link href={`/country/${event.cc}`}>{countryName(event.cc)}</Link>
+              </dd>
+            </>
+          ) : null}
+          <dt>{t('col.networks')}</dt>
+          <dd>
+            {event.asns.map((a) => (
+              <span key={a}>
+                <Link href={networkHref(a, event.cc)}>AS{a}</Link>{' '}
+              </span>
+            ))}
+          </dd>
+          <dt>{t('col.onset')}</dt>
+          <dd>{onsetText(event, t)}</dd>
+          {event.endFrom || event.endTo ? (
+            <>
+              <dt>{t('col.end')}</dt>
+              <dd>
+                {event.endFrom && event.endTo
+                  ? t('events.onsetBetween', { from: formatTime(event.endFrom), to: formatTime(event.endTo) })
+                  : formatTime(event.endTo ?? event.endFrom ?? '')}
+              </dd>
+            </>
+          ) : null}
+          {event.confidence !== null ? (
+            <>
+              <dt>{t('col.confidence')}</dt>
+              <dd>{event.confidence}</dd>
+            </>
+          ) : null}
+        </dl>
+      </section>
+      <Section id="evidence" title={t('events.evidence')}>
+        <ul className="plain evidence-list">
+          {event.evidence.map((uid) => (
+            <li key={uid}>
+              <Link href={`/m/${encodeURIComponent(uid)}`} className="mono">
+                {uid}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </Section>
+    </>
+  );
+}

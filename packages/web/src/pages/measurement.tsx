@@ -1,0 +1,250 @@
+/**
+ * One measurement: the verdict and its explanation first, then the evidence beside the control, the raw JSON
+ * and a stable link. This is the page a journalist cites, so it must stand on its own.
+ */
+import type { ControlResponse, Verdict, WebConnectivityTestKeys } from 'blockwatch/model';
+import { useState } from 'react';
+import { api, apiUrl } from '../api/client.ts';
+import type { MeasurementDetail, OoniVerdict } from '../api/types.ts';
+import { useLoaded } from '../api/use-loaded.ts';
+import { Link } from '../components/link.tsx';
+import { LoadedView } from '../components/loaded-view.tsx';
+import { formatTime, networkHref, targetHref } from '../components/measurement-table.tsx';
+import { Section } from '../components/section.tsx';
+import { MethodText, VerdictBadge } from '../components/verdict-badge.tsx';
+import { DnsEvidence, HttpEvidence, TcpEvidence, TlsEvidence } from '../evidence/evidence.tsx';
+import { downloadText } from '../export/download.ts';
+import { useI18n } from '../i18n/index.ts';
+import { verdictLabel } from '../verdict-label.ts';
+
+export function MeasurementPage({ uid }: { uid: string }) {
+  const { t } = useI18n();
+  const detail = useLoaded(`m:${uid}`, (s) => api.measurement(uid, s));
+  return (
+    <>
+      <h1>
+        {t('measurement.title')} <span className="mono small muted break">{uid}</span>
+      </h1>
+      <LoadedView loaded={detail}>{(d) => <MeasurementBody detail={d} />}</LoadedView>
+    </>
+  );
+}
+
+function MeasurementBody({ detail }: { detail: MeasurementDetail }) {
+  const { t, countryName } = useI18n();
+  const { row, verdict, ooni, raw } = detail;
+  const keys = (raw?.test_keys ?? null) as WebConnectivityTestKeys | null;
+  const control = (keys?.control ?? null) as ControlResponse | null;
+  const badgeRow = verdict
+    ? { failure: verdict.failure, confirmed: verdict.confirmed, anomaly: verdict.anomaly, outcome: verdict.outcome }
+    : row;
+  return (
+    <>
+      <section className="verdict-hero" aria-labelledby="verdict-title">
+        <h2 id="verdict-title" className="visually-hidden">
+          {t('measurement.verdict')}
+        </h2>
+        <p className="verdict-line">
+          <VerdictBadge row={badgeRow} />{' '}
+          {(verdict?.methods.length ? verdict.methods : row.blockingType ? [row.blockingType] : []).map((m) => (
+            <span key={m} className="mark">
+              <MethodText method={m} />
+            </span>
+          ))}
+        </p>
+        {verdict ? (
+          <p className="explanation" data-testid="explanation">
+            {verdict.explanation}
+          </p>
+        ) : (
+          <p className="muted">{t('measurement.noVerdict')}</p>
+        )}
+        {verdict?.reason ? <p className="muted">{verdict.reason}</p> : null}
+        {ooni ? <OoniComparison ooni={ooni} verdict={verdict} rowLabel={verdictLabel(badgeRow)} /> : null}
+      </section>
+
+      <Section id="meta" title={t('measurement.meta')}>
+        <dl className="kv">
+          <dt>{t('col.input')}</dt>
+          <dd className="break">
+            {row.input ? <Link href={targetHref(row, row.cc)}>{row.input}</Link> : row.testName}
+          </dd>
+          <dt>{t('col.country')}</dt>
+          <dd>
+            <Link href={`/country/${row.cc}`}>{countryName(row.cc)}</Link> <span className="muted">{row.cc}</span>
+          </dd>
+          <dt>{t('col.network')}</dt>
+          <dd>
+            {row.asn !== null ? <Link href={networkHref(row.asn, row.cc)}>AS{row.asn}</Link> : '—'}{' '}
+            {row.networkName ? <span className="muted">{row.networkName}</span> : null}
+          </dd>
+          <dt>{t('measurement.startTime')}</dt>
+          <dd className="mono">{formatTime(row.startTime)} UTC</dd>
+          <dt>{t('col.test')}</dt>
+          <dd>{row.testName}</dd>
+          {raw ? (
+            <>
+              <dt>{t('measurement.software')}</dt>
+              <dd>
+                {raw.software_name} {raw.software_version}
+              </dd>
+              <dt>{t('measurement.resolver')}</dt>
+              <dd>
+                {raw.resolver_ip} {raw.resolver_asn} <span className="muted">{raw.resolver_network_name}</span>
+              </dd>
+            </>
+          ) : null}
+          <dt>{t('measurement.report')}</dt>
+          <dd className="mono small break">{row.reportId}</dd>
+        </dl>
+      </Section>
+
+      {verdict ? <Layers verdict={verdict} /> : null}
+      {verdict && verdict.fingerprints.length > 0 ? <Fingerprints verdict={verdict} /> : null}
+
+      {keys ? (
+        <Section id="evidence" title={t('measurement.evidence')}>
+          <h3>{t('measurement.dns')}</h3>
+          <DnsEvidence keys={keys} control={control} fingerprints={verdict?.fingerprints ?? []} />
+          <h3>{t('measurement.tcp')}</h3>
+          <TcpEvidence keys={keys} control={control} />
+          <h3>{t('measurement.tls')}</h3>
+          <TlsEvidence keys={keys} control={control} verdict={verdict} />
+          <h3>{t('measurement.http')}</h3>
+          <HttpEvidence keys={keys} control={control} />
+        </Section>
+      ) : null}
+
+      <Section id="raw" title={t('measurement.raw')}>
+        <RawJson detail={detail} />
+      </Section>
+      <ShareLink uid={row.uid} />
+    </>
+  );
+}
+
+/** OONI's classic keys beside ours: agreement is stated, not left for the reader to work out. */
+function OoniComparison({ ooni, verdict, rowLabel }: { ooni: OoniVerdict; verdict: Verdict | null; rowLabel: string }) {
+  const { t } = useI18n();
+  const ooniBlocked = typeof ooni.blocking === 'string' || ooni.confirmed === true;
+  const oursBlocked = rowLabel === 'blocked' || rowLabel === 'confirmed' || rowLabel === 'anomaly';
+  const comparable = ooni.blocking !== null || ooni.confirmed !== null;
+  return (
+    <p className="ooni-verdict">
+      {t('measurement.ooni')}: <code>blocking: {JSON.stringify(ooni.blocking)}</code>{' '}
+      <code>accessible: {JSON.stringify(ooni.accessible)}</code>
+      {comparable && verdict ? (
+        <span className={ooniBlocked === oursBlocked ? 'mark mark-ok' : 'mark mark-bad'}>
+          {ooniBlocked === oursBlocked ? t('measurement.ooniAgrees') : t('measurement.ooniDiffers')}
+        </span>
+      ) : null}
+    </p>
+  );
+}
+
+function Layers({ verdict }: { verdict: Verdict }) {
+  const { t } = useI18n();
+  const layers = (['dns', 'tcp', 'tls', 'http'] as const).filter((name) => verdict.layers[name]);
+  if (layers.length === 0) return null;
+  return (
+    <Section id="layers" title={t('measurement.layers')}>
+      <div className="table-scroll">
+        <table>
+          <tbody>
+            {layers.map((name) => {
+              const layer = verdict.layers[name]!;
+              return (
+                <tr key={name}>
+                  <th scope="row">{name.toUpperCase()}</th>
+                  <td>
+                    <span className={`badge badge-layer-${layer.status}`}>{layer.status}</span>
+                  </td>
+                  <td>
+                    {layer.failure ? <code className="failure">{layer.failure}</code> : null}
+                    <ul className="plain">
+                      {layer.evidence.map((e) => (
+                        <li key={e}>{e}</li>
+                      ))}
+                    </ul>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </Section>
+  );
+}
+
+function Fingerprints({ verdict }: { verdict: Verdict }) {
+  const { t } = useI18n();
+  return (
+    <Section id="fingerprints" title={t('measurement.fingerprints')}>
+      <ul className="plain">
+        {verdict.fingerprints.map((f) => (
+          <li key={`${f.name}-${f.location}-${f.matched}`}>
+            <strong>{f.name}</strong> <span className="muted">({f.scope})</span> —{' '}
+            {t('measurement.matched', { location: f.location, value: f.matched })} —{' '}
+            <span className={f.confirms ? 'mark mark-bad' : 'mark'}>
+              {f.confirms ? t('measurement.confirms') : t('measurement.noConfirm')}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </Section>
+  );
+}
+
+const RAW_PREVIEW_CHARS = 200_000;
+
+function RawJson({ detail }: { detail: MeasurementDetail }) {
+  const { t } = useI18n();
+  const json = JSON.stringify(detail.raw ?? detail, null, 2);
+  return (
+    <>
+      <p>
+        <button
+          type="button"
+          data-export="raw-json"
+          onClick={() => downloadText(`${json}\n`, `${detail.row.uid}.json`, 'application/json')}
+        >
+          {t('measurement.download')}
+        </button>{' '}
+        <a href={apiUrl(`measurements/${encodeURIComponent(detail.row.uid)}`)} target="_blank" rel="noopener">
+          {t('common.apiQuery')}
+        </a>
+      </p>
+      <details>
+        <summary>JSON</summary>
+        <pre className="raw-json">
+          {json.length > RAW_PREVIEW_CHARS ? `${json.slice(0, RAW_PREVIEW_CHARS)}\n…` : json}
+        </pre>
+      </details>
+    </>
+  );
+}
+
+function ShareLink({ uid }: { uid: string }) {
+  const { t } = useI18n();
+  const [copied, setCopied] = useState(false);
+  const link = `${location.origin}/m/${encodeURIComponent(uid)}`;
+  return (
+    <section className="share" aria-labelledby="share-title">
+      <h2 id="share-title">{t('measurement.share')}</h2>
+      <input readOnly value={link} aria-label={t('measurement.share')} onFocus={(e) => e.currentTarget.select()} />{' '}
+      <button
+        type="button"
+        onClick={() =>
+          navigator.clipboard?.writeText(link).then(
+            () => setCopied(true),
+            () => setCopied(false),
+          )
+        }
+      >
+        {t('common.copyLink')}
+      </button>{' '}
+      <span aria-live="polite">{copied ? t('common.copied') : ''}</span>
+    </section>
+  );
+}

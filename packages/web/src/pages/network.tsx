@@ -1,0 +1,79 @@
+/** A network (AS): daily timeline by outcome and method, the domains blocked there, its events, latest measurements. */
+import { api, apiUrl } from '../api/client.ts';
+import { useLoaded } from '../api/use-loaded.ts';
+import { provenance, timelineSpec } from '../charts/build.ts';
+import { Chart } from '../components/chart.tsx';
+import { EventsTable } from '../components/events-table.tsx';
+import { Link } from '../components/link.tsx';
+import { LoadedView } from '../components/loaded-view.tsx';
+import { MeasurementTable } from '../components/measurement-table.tsx';
+import { Section } from '../components/section.tsx';
+import { useI18n } from '../i18n/index.ts';
+import { useQuery } from '../router.ts';
+import { DomainsTable } from './country.tsx';
+
+export function NetworkPage({ asn }: { asn: string }) {
+  const { t, countryName } = useI18n();
+  const [query] = useQuery();
+  const cc = query.probe_cc?.toUpperCase() || null;
+  const filters = { probe_asn: asn, probe_cc: cc };
+  const key = `${asn}:${cc ?? ''}`;
+  const timelineQuery = { ...filters, axis_x: 'measurement_start_day', axis_y: 'blocking_type' };
+  const timeline = useLoaded(`net-timeline:${key}`, (s) => api.aggregation(timelineQuery, s));
+  const domains = useLoaded(`net-domains:${key}`, (s) => api.aggregation({ ...filters, axis_x: 'domain' }, s));
+  const events = useLoaded(`net-events:${key}`, (s) => api.events({ ...filters, limit: 20 }, s));
+  const recent = useLoaded(`net-recent:${key}`, (s) => api.measurements({ ...filters, limit: 20 }, s));
+  const networks = useLoaded(`networks:${cc ?? ''}`, (s) => api.networks(cc ? { probe_cc: cc } : {}, s));
+  const name =
+    (networks.state === 'ok' ? networks.data.find((n) => String(n.asn) === asn)?.name : null) ??
+    (recent.state === 'ok' ? recent.data.rows.find((r) => r.networkName)?.networkName : null);
+  return (
+    <>
+      <h1>
+        {t('network.title', { asn })} {name ? <span className="muted">{name}</span> : null}
+      </h1>
+      {cc ? (
+        <p>
+          <Link href={`/country/${cc}`}>{countryName(cc)}</Link>
+        </p>
+      ) : null}
+      <Section id="timeline" title={t('network.timeline')}>
+        <LoadedView loaded={timeline} isEmpty={(d) => d.rows.length === 0}>
+          {(agg) => {
+            const href = apiUrl('aggregation', timelineQuery);
+            return (
+              <Chart
+                name={`timeline-AS${asn}`}
+                apiHref={href}
+                spec={{ ...timelineSpec(agg.rows, t), title: t('network.timeline'), caption: provenance(href, t) }}
+              />
+            );
+          }}
+        </LoadedView>
+      </Section>
+      <Section id="domains" title={t('network.blockedDomains')} hint={t('common.sampleNote')}>
+        <LoadedView loaded={domains} isEmpty={(d) => d.rows.length === 0}>
+          {(agg) => (
+            <DomainsTable rows={agg.rows} cc={cc} apiHref={apiUrl('aggregation', { ...filters, axis_x: 'domain' })} />
+          )}
+        </LoadedView>
+      </Section>
+      <Section id="events" title={t('country.events')}>
+        <LoadedView loaded={events} isEmpty={(d) => d.length === 0}>
+          {(rows) => <EventsTable name={`events-AS${asn}`} rows={rows} apiHref={apiUrl('events', filters)} />}
+        </LoadedView>
+      </Section>
+      <Section id="recent" title={t('network.recent')}>
+        <LoadedView loaded={recent} isEmpty={(d) => d.rows.length === 0}>
+          {(page) => (
+            <MeasurementTable
+              name={`measurements-AS${asn}`}
+              rows={page.rows}
+              apiHref={apiUrl('measurements', { ...filters, limit: 20 })}
+            />
+          )}
+        </LoadedView>
+      </Section>
+    </>
+  );
+}

@@ -1,0 +1,80 @@
+/**
+ * An official blocklist against observations. The comparison's shape belongs to the registry module, so each
+ * list in the answer is shown as its own table (and exported as it is) rather than re-interpreted here.
+ */
+import type { FormEvent } from 'react';
+import { api, apiUrl } from '../api/client.ts';
+import { useLoaded } from '../api/use-loaded.ts';
+import { DataTable } from '../components/data-table.tsx';
+import { LoadedView } from '../components/loaded-view.tsx';
+import { Section } from '../components/section.tsx';
+import { useI18n } from '../i18n/index.ts';
+import { useQuery } from '../router.ts';
+
+type Row = Record<string, string | number | boolean | null>;
+
+export function RegistryPage() {
+  const { t, countryName } = useI18n();
+  const [query, setQuery] = useQuery();
+  const cc = query.probe_cc?.toUpperCase() ?? '';
+  const compare = useLoaded(`registry:${cc}`, (s) =>
+    cc
+      ? api.registryCompare({ probe_cc: cc }, s)
+      : Promise.resolve({ state: 'ok' as const, data: { summary: {}, tables: [] } }),
+  );
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const value = new FormData(event.currentTarget).get('probe_cc');
+    setQuery({ probe_cc: typeof value === 'string' ? value.trim().toUpperCase() : null });
+  };
+  return (
+    <>
+      <h1>{t('registry.title')}</h1>
+      <p className="lede">{t('registry.lede')}</p>
+      <form className="inline-form" onSubmit={submit}>
+        <label>
+          {t('registry.chooseCountry')}{' '}
+          <input name="probe_cc" defaultValue={cc} key={cc} size={3} maxLength={2} pattern="[A-Za-z]{2}" required />
+        </label>{' '}
+        <button type="submit">{t('common.apply')}</button> {cc ? countryName(cc) : null}
+      </form>
+      {cc ? (
+        <LoadedView loaded={compare} isEmpty={(d) => d.tables.length === 0 && Object.keys(d.summary).length === 0}>
+          {(data) => (
+            <>
+              {Object.keys(data.summary).length > 0 ? (
+                <dl className="kv">
+                  {Object.entries(data.summary).map(([k, v]) => (
+                    <div key={k} className="kv-row">
+                      <dt>{k.replace(/_/g, ' ')}</dt>
+                      <dd>{String(v ?? '')}</dd>
+                    </div>
+                  ))}
+                </dl>
+              ) : null}
+              {data.tables.map((table) => (
+                <Section
+                  key={table.name}
+                  id={`registry-${table.name.replace(/\W+/g, '-')}`}
+                  title={`${table.name.replace(/[_.]/g, ' ')} (${table.rows.length})`}
+                >
+                  <DataTable<Row>
+                    name={`registry-${cc}-${table.name}`}
+                    rows={table.rows.slice(0, 500)}
+                    columns={[...new Set(table.rows.flatMap((r) => Object.keys(r)))].map((k) => ({
+                      key: k,
+                      label: k.replace(/_/g, ' '),
+                      value: (r: Row) => r[k] ?? null,
+                    }))}
+                    apiHref={apiUrl('registry/compare', { probe_cc: cc })}
+                    rowKey={(_r, i) => String(i)}
+                  />
+                </Section>
+              ))}
+            </>
+          )}
+        </LoadedView>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,42 @@
+/**
+ * One verdict label for a measurement, used by every list, badge and chart (OONI Explorer's lists and pages
+ * disagreed because each computed its own). Order matters: a failed measurement says nothing either way,
+ * a fingerprint-confirmed block outranks the engine's outcome, which outranks the OONI-style anomaly flag.
+ */
+import type { MeasurementRow } from './api/types.ts';
+import { OUTCOME_COLORS } from './charts/palette.ts';
+import type { MessageKey } from './i18n/index.ts';
+
+export type VerdictLabel = 'failure' | 'confirmed' | 'blocked' | 'anomaly' | 'down' | 'accessible' | 'unknown';
+
+export function verdictLabel(row: Pick<MeasurementRow, 'failure' | 'confirmed' | 'anomaly' | 'outcome'>): VerdictLabel {
+  if (row.failure) return 'failure';
+  if (row.confirmed) return 'confirmed';
+  if (row.outcome === 'blocked') return 'blocked';
+  if (row.outcome === 'down') return 'down';
+  if (row.anomaly) return 'anomaly';
+  if (row.outcome === 'unknown') return 'unknown';
+  return 'accessible';
+}
+
+export const VERDICT_MESSAGE: Record<VerdictLabel, MessageKey> = {
+  failure: 'outcome.failure',
+  confirmed: 'outcome.confirmed',
+  blocked: 'outcome.blocked',
+  anomaly: 'outcome.anomaly',
+  down: 'outcome.down',
+  accessible: 'outcome.accessible',
+  unknown: 'outcome.unknown',
+};
+
+export const VERDICT_COLOR: Record<VerdictLabel, string> = OUTCOME_COLORS;
+
+/** The message key of a blocking method, or null for one this interface does not name (shown raw). */
+export function methodMessage(method: string): MessageKey | null {
+  const key = `method.${method}`;
+  return /^method\.(dns|tcp_ip|tls|tls_interception|http_blockpage|http_failure|throttling|http-diff|http-failure)$/.test(
+    key,
+  )
+    ? (key as MessageKey)
+    : null;
+}
