@@ -9,7 +9,7 @@ import type * as tls from 'node:tls';
 import { OPERATIONS } from '../model/index.ts';
 import { ClassifiedError, classifyError } from './classify.ts';
 import { openTcp } from './tcp.ts';
-import { negotiateTls, verifyPeer } from './tls.ts';
+import { negotiateTls, sentCertificates, verifyPeer } from './tls.ts';
 import type { Trust } from './trust.ts';
 
 export interface DialTarget {
@@ -34,7 +34,7 @@ export async function dial(target: DialTarget, signal: AbortSignal): Promise<net
   } catch (err) {
     throw new ClassifiedError(classifyError(err, OPERATIONS.tlsHandshake), OPERATIONS.tlsHandshake, { cause: err });
   }
-  const verdict = verifyPeer(tlsSocket, serverName, trust);
+  const verdict = verifyPeer(tlsSocket, sentCertificates(tlsSocket), serverName, trust);
   if (verdict.failure !== null) {
     tlsSocket.destroy();
     throw new ClassifiedError(verdict.failure, OPERATIONS.tlsHandshake);

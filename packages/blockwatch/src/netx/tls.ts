@@ -11,7 +11,7 @@ import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import { toBase64Binary } from '../measure/binary.ts';
 import type { Trace } from '../measure/trace.ts';
-import { type Failure, type MaybeBinary, OPERATIONS, type TlsHandshake } from '../model/index.ts';
+import { type Failure, OPERATIONS, type TlsHandshake } from '../model/index.ts';
 import { classifyError } from './classify.ts';
 import { createDeadline } from './deadline.ts';
 import { isSystemRoot, type Trust, trustFor } from './trust.ts';
@@ -63,8 +63,9 @@ export async function tlsHandshake(
   const deadline = createDeadline(timeoutMs, 'TLS handshake', opts.signal);
   try {
     const tlsSocket = await negotiateTls(socket, { serverName: opts.serverName, alpn, trust }, deadline.signal);
-    const verdict = verifyPeer(tlsSocket, opts.serverName, trust);
-    Object.assign(record, describeSession(tlsSocket), { failure: verdict.failure, t: trace.now() });
+    const sent = sentCertificates(tlsSocket);
+    const verdict = verifyPeer(tlsSocket, sent, opts.serverName, trust);
+    Object.assign(record, describeSession(tlsSocket, sent), { failure: verdict.failure, t: trace.now() });
     if (trust.extra.length > 0 && verdict.failure === null) record.x_validated_by_extra_ca = verdict.validatedByExtraCa;
     if (verdict.failure !== null) {
       tlsSocket.destroy();
@@ -130,15 +131,37 @@ export function negotiateTls(socket: net.Socket, params: NegotiateParams, signal
   });
 }
 
+/**
+ * The certificates the peer sent, leaf first.
+ * QUIRK: `getPeerCertificate(true)` appends the trust anchor from the local store, so it does not tell what the
+ * server sent; the X509Certificate chain from `getPeerX509Certificate()` links only certificates the peer sent.
+ * QUIRK: on Node 20 `getPeerX509Certificate()` consumes OpenSSL's peer chain: a second call returns undefined.
+ * So it is called exactly once per socket, here.
+ */
+export function sentCertificates(tlsSocket: tls.TLSSocket): X509Certificate[] {
+  const out: X509Certificate[] = [];
+  const seen = new Set<string>();
+  for (let c = tlsSocket.getPeerX509Certificate(); c && !seen.has(c.fingerprint256); c = c.issuerCertificate) {
+    seen.add(c.fingerprint256);
+    out.push(c);
+  }
+  return out;
+}
+
 export interface PeerVerdict {
   failure: Failure | null;
   /** the chain is valid only because of an extra (non-system) root */
   validatedByExtraCa: boolean;
 }
 
-/** Go's order: leaf validity period, then name, then chain. */
-export function verifyPeer(tlsSocket: tls.TLSSocket, serverName: string, trust: Trust): PeerVerdict {
-  const leaf = tlsSocket.getPeerX509Certificate();
+/** Go's order: leaf validity period, then name, then chain. `sent` comes from `sentCertificates`. */
+export function verifyPeer(
+  tlsSocket: tls.TLSSocket,
+  sent: readonly X509Certificate[],
+  serverName: string,
+  trust: Trust,
+): PeerVerdict {
+  const leaf = sent[0];
   const fail = (code: string): PeerVerdict => ({
     failure: classifyError({ code }, OPERATIONS.tlsHandshake),
     validatedByExtraCa: false,
@@ -152,47 +175,32 @@ export function verifyPeer(tlsSocket: tls.TLSSocket, serverName: string, trust: 
     : leaf.checkHost(serverName) !== undefined;
   if (!nameMatches) return fail('ERR_TLS_CERT_ALTNAME_INVALID');
   if (!tlsSocket.authorized) return fail(String(tlsSocket.authorizationError ?? 'CERT_UNTRUSTED'));
-  return { failure: null, validatedByExtraCa: trust.extra.length > 0 && anchoredAtExtraRoot(leaf, trust) };
+  return { failure: null, validatedByExtraCa: trust.extra.length > 0 && anchoredAtExtraRoot(sent, trust) };
 }
 
-function anchoredAtExtraRoot(leaf: X509Certificate, trust: Trust): boolean {
+function anchoredAtExtraRoot(sent: readonly X509Certificate[], trust: Trust): boolean {
   const isExtra = (c: X509Certificate) =>
     trust.extra.some((x) => x.fingerprint256 === c.fingerprint256) && !isSystemRoot(c.fingerprint256);
-  const seen = new Set<string>();
-  let last = leaf;
-  for (let c: X509Certificate | undefined = leaf; c && !seen.has(c.fingerprint256); c = c.issuerCertificate) {
-    if (isExtra(c)) return true;
-    seen.add(c.fingerprint256);
-    last = c;
-  }
+  if (sent.some(isExtra)) return true;
+  const top = sent[sent.length - 1];
   // the server did not send the root: was the top of what it sent issued by one of the extra roots?
-  return trust.extra.some(
-    (root) => !isSystemRoot(root.fingerprint256) && last.checkIssued(root) && last.verify(root.publicKey),
+  return (
+    top !== undefined &&
+    trust.extra.some(
+      (root) => !isSystemRoot(root.fingerprint256) && top.checkIssued(root) && top.verify(root.publicKey),
+    )
   );
 }
 
 /** Version, cipher, ALPN and the certificates as sent (leaf first, DER base64). */
 export function describeSession(
   tlsSocket: tls.TLSSocket,
+  sent: readonly X509Certificate[],
 ): Pick<TlsHandshake, 'cipher_suite' | 'tls_version' | 'negotiated_protocol' | 'peer_certificates'> {
   return {
     cipher_suite: tlsSocket.getCipher()?.standardName ?? '',
     tls_version: tlsSocket.getProtocol() ?? '',
     negotiated_protocol: tlsSocket.alpnProtocol || '',
-    peer_certificates: sentCertificates(tlsSocket),
+    peer_certificates: sent.length > 0 ? sent.map((c) => toBase64Binary(c.raw)) : null,
   };
-}
-
-/**
- * QUIRK: `getPeerCertificate(true)` appends the trust anchor from the local store, so it does not tell what the
- * server sent; the X509Certificate chain from `getPeerX509Certificate()` links only certificates the peer sent.
- */
-function sentCertificates(tlsSocket: tls.TLSSocket): MaybeBinary[] | null {
-  const out: MaybeBinary[] = [];
-  const seen = new Set<string>();
-  for (let c = tlsSocket.getPeerX509Certificate(); c && !seen.has(c.fingerprint256); c = c.issuerCertificate) {
-    seen.add(c.fingerprint256);
-    out.push(toBase64Binary(c.raw));
-  }
-  return out.length > 0 ? out : null;
 }
