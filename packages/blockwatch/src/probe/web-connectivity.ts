@@ -378,7 +378,14 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
     ...results.flatMap((r) => (r.localAddress ? [r.localAddress] : [])),
     ...(controlResult?.clientAddress ? [controlResult.clientAddress] : []),
   ];
-  const servers = [...endpoints.map((e) => e.ip), ...requests.map((r) => r.address.replace(/^\[?(.*?)\]?:\d+$/, '$1'))];
+  // Every address this measurement met as a server (endpoints, DNS answers, resolvers, the helper) is a fact
+  // about the network, never the probe's identity, even when it equals a local address (loopback labs).
+  const servers = [
+    ...endpoints.map((e) => e.ip),
+    ...requests.map((r) => stripPort(r.address)),
+    ...[...queries, ...duplicates].flatMap(answersOf),
+    ...serviceAddresses(options),
+  ];
   measurement = createScrubber(own, servers).measurement(measurement);
 
   if (options.analyze) {
@@ -390,6 +397,24 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
     Object.assign(tk, verdict.classic);
   }
   return measurement;
+}
+
+function stripPort(address: string): string {
+  return address.replace(/^\[?(.*?)\]?:\d+$/, '$1');
+}
+
+/** The resolver, DoH server and helper addresses the options name (as IP literals or --resolve pins). */
+function serviceAddresses(options: MeasureOptions): string[] {
+  const out: string[] = [];
+  if (options.resolver) out.push(stripPort(options.resolver), options.resolver);
+  for (const service of [options.doh, options.helperUrl]) {
+    if (!service) continue;
+    const u = new URL(service);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host)) out.push(host);
+    out.push(...(options.pins?.get(pinKey(host, urlPort(u))) ?? []));
+  }
+  return out;
 }
 
 /** Where a redirect's host is dialled: a --resolve pin, else the system resolver; never loopback unpinned. */

@@ -20,7 +20,7 @@ import {
   parseCcOption,
 } from '../../geo/index.ts';
 import { validateMeasurement, type WebConnectivityMeasurement } from '../../model/index.ts';
-import { loadAnalyzer } from '../../probe/analyzer.ts';
+import { createAnalyzer } from '../../probe/analyzer.ts';
 import { configDir } from '../../probe/config-dir.ts';
 import { ensureConsent } from '../../probe/consent.ts';
 import { createReportId } from '../../probe/envelope.ts';
@@ -159,7 +159,7 @@ Examples:
     const resolverAsn = isIP(resolverIp) ? asnOf(resolverIp) : null;
     const testStartMs = Date.now();
     const reportId = createReportId({ nowMs: testStartMs, cc: location.probe_cc, asn: location.probe_asn });
-    const analyze = await loadAnalyzer({ asnOf });
+    const analyze = createAnalyzer({ asnOf, ...(registry ? { registry } : {}) });
 
     // 4. Measure.
     const out = outPath ? createWriteStream(outPath, { flags: 'w' }) : undefined;
@@ -191,7 +191,7 @@ Examples:
           testStartMs,
           asnOf,
           ownAddresses: location.address ? [...ownAddresses, location.address] : ownAddresses,
-          ...(analyze ? { analyze } : {}),
+          analyze,
           signal: ctx.signal,
         }),
       (m, entry) => {
