@@ -8,8 +8,8 @@
  *                                                       └─► http GET (pinned to a clean address)
  */
 import { isIP } from 'node:net';
-import type { ControlResponse, HttpTransaction, MaybeBinary } from '../model/index.ts';
-import { createTrace, httpGet, tcpConnect, tlsHandshake } from '../netx/index.ts';
+import type { ControlResponse, Failure, HttpTransaction, MaybeBinary } from '../model/index.ts';
+import { createTrace, httpGet, type ResolvedHost, tcpConnect, tlsHandshake } from '../netx/index.ts';
 import { leafIssuer } from './issuer.ts';
 import { legacyDnsFailure, legacyHttpFailure, legacyTcpFailure, legacyTlsFailure } from './legacy-failures.ts';
 import { IP_FLAGS, type PlannedEndpoint, planMeasurement } from './plan.ts';
@@ -95,14 +95,16 @@ export function discoverH3Endpoint(altSvc: string | undefined, url: URL): string
   return '';
 }
 
+/** Go's canonical header name (`content-type` → `Content-Type`), which is how OONI's helper writes them. */
+export function canonicalHeaderName(name: string): string {
+  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+}
+
 function firstHeaderValues(transaction: HttpTransaction): Record<string, string> {
   const headers: Record<string, string> = {};
-  const lowerSeen = new Set<string>();
   for (const [name, value] of transaction.response?.headers_list ?? []) {
-    const lower = name.toLowerCase();
-    if (lowerSeen.has(lower)) continue;
-    lowerSeen.add(lower);
-    headers[name] = headerText(value);
+    const canonical = canonicalHeaderName(name);
+    if (!(canonical in headers)) headers[canonical] = headerText(value);
   }
   return headers;
 }
@@ -158,9 +160,11 @@ async function fetchPage(
   signal: AbortSignal,
 ): Promise<HelperResponse['http_request']> {
   if (addresses.length === 0) return { ...FAILED_FETCH, discovered_h3_endpoint: '', failure: 'dns_lookup_error' };
-  const resolveHost = async (host: string) => {
+  // Hosts met in redirects: the clean resolver, and (as OONI's helper) an answer of bogons only is a failure.
+  const resolveHost = async (host: string): Promise<ResolvedHost> => {
     const answer = await deps.resolve(host, { timeoutMs: Math.min(DNS_TIMEOUT_MS, timeoutMs), signal });
-    return answer.addrs.find((ip) => !deps.isBogon(ip)) ?? null;
+    if (answer.failure !== null) return { failure: answer.failure as Failure };
+    return answer.addrs.find((ip) => !deps.isBogon(ip)) ?? { failure: 'dns_bogon_error' };
   };
   const started = Date.now();
   let result: Awaited<ReturnType<typeof httpGet>> | undefined;
@@ -175,6 +179,7 @@ async function fetchPage(
       ca: deps.ca,
       timeoutMs: remainingMs,
       maxBodyBytes: KEPT_BODY_BYTES,
+      maxReadBytes: deps.maxBodyBytes,
       maxRedirects: MAX_REDIRECTS,
       signal,
     });

@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvalidArgumentError } from '../errors.ts';
+import { DeadlineError, InterruptedError } from '../netx/index.ts';
 import type { ResolvePins } from '../probe/resolve-pins.ts';
 import { isBogon } from '../verdict/bogons.ts';
 import { type MeasureDeps, measureControl } from './measure.ts';
@@ -183,7 +184,8 @@ export function createHelperServer(options: HelperServerOptions): HelperServer {
     const controller = new AbortController();
     const onShutdown = () => controller.abort(shutdown.signal.reason);
     shutdown.signal.addEventListener('abort', onShutdown);
-    const timer = setTimeout(() => controller.abort(new Error('deadline')), deadlineMs);
+    // The reasons classify: what our deadline cuts is a timeout, what shutdown cuts is interrupted.
+    const timer = setTimeout(() => controller.abort(new DeadlineError('control measurement')), deadlineMs);
     try {
       let body: Buffer;
       try {
@@ -216,7 +218,7 @@ export function createHelperServer(options: HelperServerOptions): HelperServer {
       const result = await Promise.race([measureControl(request, deps, started + deadlineMs, controller.signal), late]);
       clearTimeout(graceTimer);
       if (result === null) {
-        controller.abort(new Error('deadline'));
+        controller.abort(new DeadlineError('control measurement'));
         sendJson(res, 504, { error: `measurement did not finish within ${deadlineMs} ms` });
         return logRequest(504, { host: request.host });
       }
@@ -265,7 +267,7 @@ export function createHelperServer(options: HelperServerOptions): HelperServer {
       });
     },
     close() {
-      shutdown.abort(new Error('helper shutting down'));
+      shutdown.abort(new InterruptedError());
       return new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
