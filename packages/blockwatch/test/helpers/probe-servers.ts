@@ -5,7 +5,6 @@
  *   startDelayedSite  an HTTP or HTTPS site that answers every request after a fixed delay
  *   startEchoSite     an HTTP(S) site that echoes the client's address in a header and the body (scrub tests)
  */
-import { once } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -18,9 +17,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-async function listen(server: Server, host: string): Promise<number> {
-  server.listen(0, host);
-  await once(server, 'listening');
+async function listen(server: Server, host: string, port = 0): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
   return (server.address() as AddressInfo).port;
 }
 
@@ -101,6 +102,8 @@ export interface SiteOptions {
   tls?: { key: string; cert: string };
   delayMs?: number;
   host?: string;
+  /** default 0 (any free port) */
+  port?: number;
   body?: string;
   /** echo the client's address (header X-Client-Address and the body) */
   echoClient?: boolean;
@@ -129,7 +132,7 @@ export async function startSite(options: SiteOptions = {}): Promise<RunningServe
     : createHttpServer(handler);
   server.keepAliveTimeout = 1000;
   const host = options.host ?? '127.0.0.1';
-  const port = await listen(server, host);
+  const port = await listen(server, host, options.port);
   return {
     url: `${options.tls ? 'https' : 'http'}://${host}:${port}/`,
     port,
