@@ -1,0 +1,350 @@
+/**
+ * Runs scenarios: brings the lab up if needed, declares the scenarios' sites, then per scenario applies its policy
+ * to an ISP, looks with the lab's own client (observe.ts) and measures with the real probe from the ISP's
+ * subscriber namespace, and compares both with the scenario's expectations. Scenarios run concurrently, one per ISP.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BlockwatchError } from 'blockwatch/errors.ts';
+import { applyPolicy, declareSites } from './apply.ts';
+import type { Observation } from './observe.ts';
+import { createPlan, INFRA, type IspPlan } from './plan.ts';
+import { describeIssue } from './policy.ts';
+import { compareObservation, compareVerdict, type Mismatch, type Scenario, scenarioSchema } from './scenario.ts';
+import { readState, statePaths } from './state.ts';
+import { BLOCKWATCH_BIN, type Log, labUp } from './topology.ts';
+
+export const CATALOGUE_DIR = new URL('../scenarios/', import.meta.url).pathname;
+const LAB_SRC = new URL('.', import.meta.url).pathname;
+const PROBE_RUN_LIMIT_MS = 180_000;
+/** per step of the lab's own client: censorship that stalls shows as "timeout" after this */
+const OBSERVE_STEP_TIMEOUT_MS = 2_000;
+
+export interface UrlResult {
+  url: string;
+  pass: boolean;
+  mismatches: Mismatch[];
+  observation?: Observation;
+  verdict?: Record<string, unknown> | null;
+  /** why the verdict was not checked */
+  skipped?: string;
+}
+
+export interface ScenarioResult {
+  name: string;
+  isp: string;
+  pass: boolean;
+  seconds: number;
+  urls: UrlResult[];
+  error?: string;
+}
+
+export function catalogueNames(): string[] {
+  if (!existsSync(CATALOGUE_DIR)) return [];
+  return readdirSync(CATALOGUE_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+export function parseScenarioFile(path: string): Scenario {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new BlockwatchError(
+      code === 'ENOENT' ? 'BW_ERR_NOT_FOUND' : 'BW_ERR_INVALID_INPUT',
+      `${path}: ${code === 'ENOENT' ? 'no such file' : `not valid JSON (${(err as Error).message})`}`,
+    );
+  }
+  const parsed = scenarioSchema.safeParse(json);
+  if (!parsed.success) throw new BlockwatchError('BW_ERR_INVALID_INPUT', describeIssue(parsed.error, path));
+  return parsed.data;
+}
+
+/** Catalogue scenarios by name, plus files; the whole catalogue when neither is given. */
+export function loadScenarios(names: string[], files: string[]): Scenario[] {
+  const available = catalogueNames();
+  for (const n of names) {
+    if (!available.includes(n)) {
+      throw new BlockwatchError('BW_ERR_NOT_FOUND', `no scenario '${n}' in the catalogue (${available.join(', ')})`);
+    }
+  }
+  const chosen = names.length || files.length ? names : available;
+  const scenarios = [
+    ...chosen.map((n) => parseScenarioFile(join(CATALOGUE_DIR, `${n}.json`))),
+    ...files.map(parseScenarioFile),
+  ];
+  const seen = new Set<string>();
+  for (const s of scenarios) {
+    if (seen.has(s.name)) throw new BlockwatchError('BW_ERR_INVALID_INPUT', `scenario '${s.name}' is given twice`);
+    seen.add(s.name);
+  }
+  return scenarios;
+}
+
+export interface RunOptions {
+  stateDir: string;
+  scenarios: Scenario[];
+  /** also run the real probe and compare verdicts */
+  probe: boolean;
+  /** the probe's time budget per measurement (its --timeout) */
+  timeoutS: number;
+  log: Log;
+  signal?: AbortSignal;
+  ispCount?: number;
+  /** called after each scenario (progress, benchmarks) */
+  onResult?: (r: ScenarioResult) => void;
+}
+
+export async function runScenarios(opts: RunOptions): Promise<ScenarioResult[]> {
+  const { stateDir, log } = opts;
+  const state = await labUp({ stateDir, ispCount: readState(stateDir)?.ispCount ?? opts.ispCount ?? 3, log });
+  const plan = createPlan(state.ispCount);
+  await declareSites(
+    stateDir,
+    opts.scenarios.flatMap((s) => s.sites ?? []),
+  );
+  const probe = opts.probe ? await probeCapabilities() : { unavailable: 'disabled with --no-probe' };
+  if ('unavailable' in probe) log(`verdicts not checked: ${probe.unavailable}`);
+  const helper = readState(stateDir)?.helper;
+
+  // One queue per ISP: pinned scenarios go to their ISP, the others to the shortest queue.
+  const queues = new Map<string, Scenario[]>(plan.isps.map((i) => [i.id, []]));
+  for (const s of opts.scenarios.filter((x) => x.isp)) {
+    const q = queues.get(s.isp as string);
+    if (!q) throw new BlockwatchError('BW_ERR_INVALID_INPUT', `scenario '${s.name}': no ISP '${s.isp}' in this lab`);
+    q.push(s);
+  }
+  for (const s of opts.scenarios.filter((x) => !x.isp)) {
+    const shortest = [...queues.entries()].sort((a, b) => a[1].length - b[1].length)[0];
+    shortest[1].push(s);
+  }
+  const results: ScenarioResult[] = [];
+  let done = 0;
+  await Promise.all(
+    plan.isps.map(async (isp) => {
+      for (const scenario of queues.get(isp.id) ?? []) {
+        if (opts.signal?.aborted) break;
+        const r = await runScenario(opts, scenario, isp, probe, helper && 'url' in helper ? helper.url : null);
+        results.push(r);
+        done++;
+        log(
+          `[${done}/${opts.scenarios.length}] ${r.pass ? 'pass' : 'FAIL'} ${r.name} (${isp.id}, ${r.seconds.toFixed(1)} s)`,
+        );
+        opts.onResult?.(r);
+      }
+      await applyPolicy(stateDir, isp.id, { rules: [] }, 'none');
+    }),
+  );
+  const order = new Map(opts.scenarios.map((s, i) => [s.name, i]));
+  return results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+}
+
+type ProbeCapabilities = { flags: Set<string> } | { unavailable: string };
+
+async function probeCapabilities(): Promise<ProbeCapabilities> {
+  const help = await collect(process.execPath, [BLOCKWATCH_BIN, 'probe', '--help'], {}, 30_000);
+  if (help.code !== 0 || !help.stdout.includes('--helper')) {
+    return { unavailable: "'blockwatch probe' is not available in this checkout" };
+  }
+  return { flags: new Set(help.stdout.match(/--[a-z][a-z-]*/g) ?? []) };
+}
+
+async function runScenario(
+  opts: RunOptions,
+  scenario: Scenario,
+  isp: IspPlan,
+  probe: ProbeCapabilities,
+  helperUrl: string | null,
+): Promise<ScenarioResult> {
+  const started = Date.now();
+  const paths = statePaths(opts.stateDir);
+  const result: ScenarioResult = { name: scenario.name, isp: isp.id, pass: false, seconds: 0, urls: [] };
+  try {
+    await applyPolicy(
+      opts.stateDir,
+      isp.id,
+      { ...scenario.policy, blockHelper: scenario.helperReachable === false || scenario.policy.blockHelper },
+      `scenario ${scenario.name}`,
+    );
+    const resolver = scenario.probe?.resolver === 'public' ? INFRA.publicResolver : isp.resolver;
+    const ca = [readFileSync(paths.labCa, 'utf8')];
+    if (scenario.probe?.trustNationalRoot) ca.push(readFileSync(paths.nationalCa, 'utf8'));
+
+    const toObserve = scenario.urls.filter((u) => u.observe).map((u) => u.url);
+    const observations = new Map<string, Observation>();
+    if (toObserve.length) {
+      const request = JSON.stringify({ urls: toObserve, resolver, ca, timeoutMs: OBSERVE_STEP_TIMEOUT_MS });
+      const out = await collect(
+        'ip',
+        ['netns', 'exec', isp.subscriberNs, process.execPath, '--import', 'tsx', join(LAB_SRC, 'observe.ts'), request],
+        {},
+        60_000,
+      );
+      if (out.code !== 0)
+        throw new Error(`the lab's client failed: ${out.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      for (const o of JSON.parse(out.stdout) as Observation[]) observations.set(o.url, o);
+    }
+
+    const toProbe = scenario.urls.filter((u) => u.expect).map((u) => u.url);
+    let verdicts = new Map<string, Record<string, unknown> | null>();
+    let skipped: string | undefined;
+    if ('unavailable' in probe) skipped = probe.unavailable;
+    else if (toProbe.length) {
+      verdicts = await runProbe(opts, scenario, isp, probe.flags, toProbe, resolver, helperUrl);
+    }
+
+    for (const u of scenario.urls) {
+      const observation = observations.get(u.url);
+      const mismatches: Mismatch[] = [];
+      if (u.observe) {
+        if (observation)
+          mismatches.push(
+            ...compareObservation(u.observe, observation as unknown as Record<string, unknown>, {
+              blockpage: isp.blockpage,
+              resolver: isp.resolver,
+            }),
+          );
+        else mismatches.push({ key: 'observe', expected: 'an observation', actual: null });
+      }
+      const verdict = verdicts.get(u.url);
+      if (u.expect && !skipped) mismatches.push(...compareVerdict(u.expect, verdict ?? null));
+      result.urls.push({
+        url: u.url,
+        pass: mismatches.length === 0,
+        mismatches,
+        ...(observation ? { observation } : {}),
+        ...(verdict !== undefined ? { verdict } : {}),
+        ...(u.expect && skipped ? { skipped } : {}),
+      });
+    }
+    result.pass = result.urls.every((u) => u.pass);
+  } catch (err) {
+    result.error = (err as Error).message;
+  }
+  result.seconds = (Date.now() - started) / 1000;
+  return result;
+}
+
+async function runProbe(
+  opts: RunOptions,
+  scenario: Scenario,
+  isp: IspPlan,
+  flags: Set<string>,
+  urls: string[],
+  resolver: string,
+  helperUrl: string | null,
+): Promise<Map<string, Record<string, unknown> | null>> {
+  const paths = statePaths(opts.stateDir);
+  const has = (f: string) => flags.has(f);
+  const args = [
+    BLOCKWATCH_BIN,
+    'probe',
+    ...urls,
+    ...(has('--resolver') ? ['--resolver', resolver] : []),
+    ...(helperUrl && has('--helper') ? ['--helper', helperUrl] : []),
+    ...(has('--json') ? ['--json'] : []),
+    ...(has('--accept-risks') ? ['--accept-risks'] : []),
+    ...(has('--cc') ? ['--cc', isp.cc] : []),
+    ...(has('--asn') ? ['--asn', `AS${isp.asn}`] : []),
+    ...(has('--asn-registry') ? ['--asn-registry', paths.registry] : []),
+    ...(has('--timeout') ? ['--timeout', String(opts.timeoutS)] : []),
+    ...(scenario.probe?.trustNationalRoot && has('--ca') ? ['--ca', paths.nationalCa] : []),
+    ...(scenario.probe?.args ?? []),
+  ];
+  const out = await collect(
+    'ip',
+    ['netns', 'exec', isp.subscriberNs, process.execPath, ...args],
+    { NODE_EXTRA_CA_CERTS: paths.labCa, BLOCKWATCH_LAB_DIR: opts.stateDir },
+    PROBE_RUN_LIMIT_MS,
+  );
+  const measurements = parseMeasurements(out.stdout);
+  if (measurements.length === 0) {
+    throw new Error(
+      `the probe printed no measurement (exit ${out.code}): ${out.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
+  }
+  const verdicts = new Map<string, Record<string, unknown> | null>();
+  for (const m of measurements) {
+    const input = m.input as string;
+    const tk = (m.test_keys ?? {}) as Record<string, unknown>;
+    verdicts.set(input, (tk.x_blockwatch_verdict as Record<string, unknown>) ?? null);
+  }
+  return verdicts;
+}
+
+/** Accepts one JSON document (object or array) or JSON lines. */
+export function parseMeasurements(stdout: string): Record<string, unknown>[] {
+  const text = stdout.trim();
+  if (!text) return [];
+  try {
+    const doc = JSON.parse(text);
+    return Array.isArray(doc) ? doc : [doc];
+  } catch {
+    return text
+      .split('\n')
+      .filter((l) => l.trim().startsWith('{'))
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l)];
+        } catch {
+          return [];
+        }
+      });
+  }
+}
+
+function collect(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  limitMs: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, cwd: join(LAB_SRC, '..') });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+/** The expected-against-measured table. */
+export function formatResults(results: ScenarioResult[]): string {
+  const lines: string[] = [];
+  const width = Math.max(8, ...results.map((r) => r.name.length));
+  for (const r of results) {
+    lines.push(`${r.pass ? 'PASS' : 'FAIL'}  ${r.name.padEnd(width)}  ${r.isp}  ${r.seconds.toFixed(1)} s`);
+    if (r.error) lines.push(`        error: ${r.error}`);
+    for (const u of r.urls) {
+      const seen = u.observation
+        ? `dns ${u.observation.dns}${u.observation.tcp ? `, tcp ${u.observation.tcp}` : ''}${u.observation.tls ? `, tls ${u.observation.tls}` : ''}${u.observation.http ? `, http ${u.observation.http}` : ''}`
+        : '';
+      const v = u.verdict as { method?: string; outcome?: string; blocking?: unknown } | null | undefined;
+      const verdict = v
+        ? `verdict ${v.outcome}/${v.method ?? '-'}/${String(v.blocking)}`
+        : u.skipped
+          ? 'verdict not checked'
+          : '';
+      lines.push(`   ${u.pass ? 'ok' : '✗ '} ${u.url}  ${[seen, verdict].filter(Boolean).join('; ')}`);
+      for (const m of u.mismatches) {
+        lines.push(`        ${m.key}: expected ${JSON.stringify(m.expected)}, measured ${JSON.stringify(m.actual)}`);
+      }
+    }
+  }
+  const passed = results.filter((r) => r.pass).length;
+  lines.push('', `${passed}/${results.length} scenarios passed`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,134 @@
+/**
+ * Scenario files (`packages/lab/scenarios/*.json`): a policy, the sites it needs, the URLs to probe and what a
+ * correct engine must say about each. A new case is a data file, not code. Format: docs/lab.md. Pure (parsing,
+ * comparison); the runner does the I/O.
+ */
+import { z } from 'zod';
+import { policySchema } from './policy.ts';
+import { siteSchema } from './sites.ts';
+
+const layerStatus = z.enum(['ok', 'blocked', 'down', 'unknown']);
+
+/** A subset of the Verdict (model/verdict.ts): only the keys given are compared. */
+export const expectedVerdictSchema = z.strictObject({
+  blocking: z.union([z.literal(false), z.enum(['dns', 'tcp_ip', 'http-failure', 'http-diff']), z.null()]).optional(),
+  accessible: z.union([z.boolean(), z.null()]).optional(),
+  outcome: z.enum(['accessible', 'blocked', 'down', 'unknown']).optional(),
+  anomaly: z.boolean().optional(),
+  confirmed: z.boolean().optional(),
+  failure: z.boolean().optional(),
+  method: z.union([z.string(), z.null()]).optional(),
+  /** methods that must all be present (others may be too) */
+  methods: z.array(z.string()).optional(),
+  layers: z
+    .strictObject({
+      dns: layerStatus.optional(),
+      tcp: layerStatus.optional(),
+      tls: layerStatus.optional(),
+      http: layerStatus.optional(),
+    })
+    .optional(),
+});
+export type ExpectedVerdict = z.infer<typeof expectedVerdictSchema>;
+
+/** What the lab's own client must see (observe.ts), each a string; compared exactly. */
+export const expectedObservationSchema = z.strictObject({
+  dns: z.string().optional(),
+  tcp: z.string().optional(),
+  tls: z.string().optional(),
+  issuer: z.string().optional(),
+  http: z.string().optional(),
+  location: z.string().optional(),
+  title: z.string().optional(),
+  /** body throughput bounds in kbit/s (throttling) */
+  maxKbit: z.number().optional(),
+  minKbit: z.number().optional(),
+});
+export type ExpectedObservation = z.infer<typeof expectedObservationSchema>;
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+  description: z.string(),
+  /** the censorship technique(s) exercised, for the catalogue table */
+  techniques: z.array(z.string()).optional(),
+  /** run on this ISP (isp1…); any free ISP by default */
+  isp: z.string().optional(),
+  policy: policySchema,
+  sites: z.array(siteSchema).optional(),
+  /** false: the control helper is unreachable from the ISP (tests "control failure") */
+  helperReachable: z.boolean().optional(),
+  probe: z
+    .strictObject({
+      /** give the probe the national root with --ca (it then "trusts" the interception) */
+      trustNationalRoot: z.boolean().optional(),
+      /** which resolver the probe queries over UDP: the ISP's (default) or the lab's public one */
+      resolver: z.enum(['isp', 'public']).optional(),
+      /** extra probe arguments */
+      args: z.array(z.string()).optional(),
+    })
+    .optional(),
+  urls: z
+    .array(
+      z.strictObject({
+        url: z.string().url(),
+        expect: expectedVerdictSchema.optional(),
+        observe: expectedObservationSchema.optional(),
+        /** why these expectations are right (kept next to them) */
+        why: z.string().optional(),
+      }),
+    )
+    .min(1),
+});
+export type Scenario = z.infer<typeof scenarioSchema>;
+
+export interface Mismatch {
+  key: string;
+  expected: unknown;
+  actual: unknown;
+}
+
+/** Compares an expected verdict subset with a measured Verdict-like object. */
+export function compareVerdict(expected: ExpectedVerdict, actual: Record<string, unknown> | null): Mismatch[] {
+  if (!actual) return [{ key: 'verdict', expected: 'a verdict', actual: null }];
+  const out: Mismatch[] = [];
+  for (const [key, want] of Object.entries(expected)) {
+    if (key === 'layers') {
+      const layers = (actual.layers ?? {}) as Record<string, { status?: string } | undefined>;
+      for (const [layer, status] of Object.entries(want as Record<string, string>)) {
+        const got = layers[layer]?.status ?? null;
+        if (got !== status) out.push({ key: `layers.${layer}`, expected: status, actual: got });
+      }
+    } else if (key === 'methods') {
+      const got = (actual.methods ?? []) as string[];
+      const missing = (want as string[]).filter((m) => !got.includes(m));
+      if (missing.length) out.push({ key, expected: want, actual: got });
+    } else if (actual[key] !== want) {
+      out.push({ key, expected: want, actual: actual[key] ?? null });
+    }
+  }
+  return out;
+}
+
+/**
+ * Compares what the lab's client saw. Strings may name the ISP's own hosts as {blockpage} and {resolver}, so one
+ * scenario file runs on any ISP.
+ */
+export function compareObservation(
+  expected: ExpectedObservation,
+  actual: Record<string, unknown>,
+  vars: Record<string, string> = {},
+): Mismatch[] {
+  const out: Mismatch[] = [];
+  const kbit = typeof actual.kbit === 'number' ? actual.kbit : null;
+  for (const [key, raw] of Object.entries(expected)) {
+    if (key === 'maxKbit' || key === 'minKbit') {
+      const ok = kbit !== null && (key === 'maxKbit' ? kbit <= (raw as number) : kbit >= (raw as number));
+      if (!ok) out.push({ key: `observe.${key}`, expected: raw, actual: kbit });
+      continue;
+    }
+    const want = String(raw).replace(/\{(\w+)\}/g, (m, name: string) => vars[name] ?? m);
+    if (String(actual[key] ?? '') !== want)
+      out.push({ key: `observe.${key}`, expected: want, actual: actual[key] ?? null });
+  }
+  return out;
+}
