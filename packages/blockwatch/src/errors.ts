@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   BW_ERR_NOT_INSTALLED: 'an optional part of blockwatch is not installed',
   BW_ERR_STORE: 'the store failed',
   BW_ERR_LAB: 'the lab failed',
+  BW_ERR_DOWNLOAD: 'a download failed (offline, HTTP error, too large, or not the expected file)',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
