@@ -11,7 +11,8 @@
  *
  * Network failures are data: the result is always a measurement. Every step's timeout is capped by what is
  * left of the total budget, so a measurement never takes much longer than `timeoutMs`. Loopback addresses are
- * dialled only when pinned with --resolve (a resolver answering 127.0.0.1 is a finding, not a target).
+ * dialled only when pinned with --resolve or written in the URL (a resolver answering 127.0.0.1 is a finding,
+ * not a target).
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
@@ -225,7 +226,8 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
       endpoints.find((e) => e.ip === ip)?.tags.push(origin);
       return;
     }
-    if (isLoopback(ip) && !pinned?.includes(ip)) return;
+    // A loopback answer from a resolver is a finding, not a target; a pin or an IP-literal URL is the operator's.
+    if (isLoopback(ip) && !pinned?.includes(ip) && !(literal && ip === host)) return;
     seen.add(ip);
     endpoints.push({ ip, classic, tags: classic ? ['classic'] : [origin] });
   };

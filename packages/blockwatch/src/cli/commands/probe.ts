@@ -168,7 +168,7 @@ Examples:
     const results: WebConnectivityMeasurement[] = [];
     let invalid = 0;
     let done = 0;
-    const columns = (ctx.stderr as { columns?: number }).columns ?? 80;
+    const columns = (ctx.stderr as { columns?: number }).columns || 80;
     if (showProgress) ctx.stderr.write(progressLine(0, urls.length, '', columns));
     await runPool(
       urls,
@@ -220,7 +220,7 @@ Examples:
       // Keep URL order, not completion order.
       const order = new Map(urls.map((u, i) => [u.url, i]));
       results.sort((a, b) => (order.get(String(a.input)) ?? 0) - (order.get(String(b.input)) ?? 0));
-      ctx.stdout.write(renderTable(results, (ctx.stdout as { columns?: number }).columns ?? 120));
+      ctx.stdout.write(renderTable(results, (ctx.stdout as { columns?: number }).columns || 120));
     }
     if (outPath) ctx.stderr.write(`${results.length} measurements written to ${outPath}\n`);
 
