@@ -7,6 +7,7 @@
  * `unknown_failure: <message with IP addresses removed>`. What Node reports for each censorship technique was
  * measured in a netns lab (research/netns-lab-findings.md §3); docs/failures.md lists every string.
  */
+import { isIP } from 'node:net';
 import type { Failure, Operation } from '../model/index.ts';
 
 /** An error whose failure string is already known (made here); `classifyError` returns it as is. */
@@ -195,13 +196,19 @@ export function noAddressFailure(): Failure {
   return 'dns_no_answer';
 }
 
-const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b/g;
-// Long enough hex:hex groups that ordinary text ("12:30") does not match; bracketed [v6]:port too.
-const IPV6 = /\[?\b(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}\b\]?(?::\d{1,5})?/gi;
+// Candidate tokens: hex digits, dots and colons, optionally bracketed and followed by a port; each is then checked
+// with isIP, so times ("12:30") and versions ("1.2") survive.
+const ADDRESS_CANDIDATE = /\[?[0-9a-f:.]{2,}\]?(?::\d{1,5})?/gi;
+
+function isAddressToken(token: string): boolean {
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(token);
+  if (bracketed) return isIP(bracketed[1] ?? '') !== 0;
+  if (isIP(token) !== 0) return true;
+  const withoutPort = token.replace(/:\d{1,5}$/, '');
+  return isIP(withoutPort) === 4;
+}
 
 /** Removes IPv4 and IPv6 addresses (with ports) from free text, as OONI's scrubber does. */
 export function scrubAddresses(text: string): string {
-  return text
-    .replace(IPV4, '[scrubbed]')
-    .replace(IPV6, (m) => (m.includes('::') || m.split(':').length > 3 ? '[scrubbed]' : m));
+  return text.replace(ADDRESS_CANDIDATE, (m) => (isAddressToken(m) ? '[scrubbed]' : m));
 }

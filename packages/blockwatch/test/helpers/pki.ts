@@ -4,7 +4,7 @@
  *   ca               the "real" root that tests pass as extra trust (`ca: [pki.ca.certPem]`)
  *   interceptionCa   a second root, standing in for a national interception CA
  *   issue()          leaf certificates for DNS names and IP addresses, signed by either root, any validity window
- * plus ready-made leaves: `localhost` (127.0.0.1, ::1, localhost, *.test), `expired`, `wrongName`, `intercepted`.
+ * plus ready-made leaves: `localhost` (see LOCAL_NAMES), `expired`, `wrongName`, `intercepted`.
  * Generation takes a few ms per certificate; `getTestPki()` builds one per process and reuses it.
  */
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API loaded first.
@@ -47,7 +47,7 @@ export interface IssueOptions {
 export interface TestPki {
   ca: TestCa;
   interceptionCa: TestCa;
-  /** valid for localhost, 127.0.0.1, ::1 and *.test, signed by `ca` */
+  /** valid for localhost, 127.0.0.1, ::1, example.test, *.example.test, doh.test and blocked.test, signed by `ca` */
   localhost: TestCertificate;
   /** same names, expired yesterday */
   expired: TestCertificate;
@@ -121,7 +121,16 @@ async function issueCertificate(ca: TestCa, opts: IssueOptions): Promise<TestCer
   };
 }
 
-export const LOCAL_NAMES = ['localhost', '127.0.0.1', '::1', '*.test'];
+/** Names the ready-made leaves cover (OpenSSL will not match a wildcard directly under a one-label name like `*.test`). */
+export const LOCAL_NAMES = [
+  'localhost',
+  '127.0.0.1',
+  '::1',
+  'example.test',
+  '*.example.test',
+  'doh.test',
+  'blocked.test',
+];
 
 export async function createTestPki(): Promise<TestPki> {
   const ca = await createCa('blockwatch test root');
