@@ -191,7 +191,12 @@ async function fetchPage(
   const final = result.requests[0];
   const first = result.requests[result.requests.length - 1];
   const failure = legacyHttpFailure(result.failure);
-  if (!final?.response) return { ...FAILED_FETCH, discovered_h3_endpoint: '', failure: failure ?? 'unknown_error' };
+  // As Go's client: a failed chain (too many redirects, a bad Location) has no response; a body that broke off
+  // keeps its status and the bytes read.
+  const chainFailed = result.failure !== null && final?.failure == null;
+  if (!final?.response || chainFailed) {
+    return { ...FAILED_FETCH, discovered_h3_endpoint: '', failure: failure ?? 'unknown_error' };
+  }
   const response = final.response;
   const firstAltSvc = first?.response?.headers_list.find(([name]) => name.toLowerCase() === 'alt-svc')?.[1];
   return {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isBogon } from '../verdict/bogons.ts';
+import { isBogon } from '../verdict/index.ts';
 import { IP_FLAGS, planMeasurement, portsFor } from './plan.ts';
 
 const asnOf = (ip: string) => (ip === '93.184.216.34' ? 15133 : 0);

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { InvalidArgumentError } from '../errors.ts';
 import { DeadlineError, InterruptedError } from '../netx/index.ts';
 import type { ResolvePins } from '../probe/resolve-pins.ts';
-import { isBogon } from '../verdict/bogons.ts';
+import { isBogon } from '../verdict/index.ts';
 import { type MeasureDeps, measureControl } from './measure.ts';
 import { parseControlRequest } from './request.ts';
 import { createCleanResolver, type Upstream } from './resolver.ts';
