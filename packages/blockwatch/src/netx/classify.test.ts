@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { OPERATIONS } from '../model/index.ts';
+import { OPERATIONS, type Operation } from '../model/index.ts';
 import {
   ClassifiedError,
   classifyDnsResponse,
@@ -10,7 +10,7 @@ import {
   scrubAddresses,
 } from './classify.ts';
 
-const c = (err: unknown, op = OPERATIONS.connect) => classifyError(err, op);
+const c = (err: unknown, op: Operation = OPERATIONS.connect) => classifyError(err, op);
 
 describe('classifyError', () => {
   test('maps errno codes as Node reports them (netns-lab-findings §3)', () => {
