@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import * as zlib from 'node:zlib';
 import { getTestPki, type TestPki } from '../../test/helpers/pki.ts';
 import {
   type RunningServer,
@@ -82,6 +83,34 @@ describe('httpGet', () => {
     assert.equal(response?.body_is_truncated, true);
     assert.equal(response?.x_body_length, payload.length);
     assert.equal(response?.x_body_sha256, createHash('sha256').update(payload).digest('hex'));
+  });
+
+  test('decodes gzip and br bodies; limits apply to decoded bytes (compression bomb)', async () => {
+    const page = Buffer.from(`${PAGE}${'x'.repeat(5000)}`);
+    const zeros = zlib.gzipSync(Buffer.alloc(32 * 1024 * 1024)); // ~32 KiB on the wire
+    const s = keep(
+      await startHttpServer((req, res) => {
+        if (req.url === '/bomb') res.writeHead(200, { 'content-encoding': 'gzip' }).end(zeros);
+        else if (req.url === '/br') res.writeHead(200, { 'content-encoding': 'br' }).end(zlib.brotliCompressSync(page));
+        else if (req.url === '/broken') res.writeHead(200, { 'content-encoding': 'gzip' }).end('not gzip at all');
+        else res.writeHead(200, { 'content-encoding': 'gzip' }).end(zlib.gzipSync(page));
+      }),
+    );
+    for (const path of ['', 'br']) {
+      const { requests, failure } = await get(`${s.url}${path}`);
+      assert.equal(failure, null);
+      assert.equal(requests[0]?.response?.body, page.toString());
+      assert.equal(requests[0]?.response?.x_body_length, page.length);
+      assert.equal(requests[0]?.response?.x_title, 'Hello, world');
+    }
+    const bomb = await get(`${s.url}bomb`, { maxBodyBytes: 1024, maxReadBytes: 1 << 20 });
+    assert.equal(bomb.failure, null);
+    assert.equal(bomb.requests[0]?.response?.body_is_truncated, true);
+    const read = bomb.requests[0]?.response?.x_body_length ?? 0;
+    assert.ok(read >= 1 << 20 && read < 4 << 20, `read ${read} decoded bytes`);
+    const broken = await get(`${s.url}broken`);
+    assert.match(broken.failure ?? '', /^unknown_failure: /);
+    assert.equal(broken.requests[0]?.response?.code, 200);
   });
 
   test('follows redirects across hosts, newest first, pinning only the first host', async () => {

@@ -9,6 +9,8 @@
 import { createHash } from 'node:crypto';
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
+import { pipeline, type Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
 import { InvalidArgumentError } from '../errors.ts';
 import { headerValueToMaybeBinary, toMaybeBinary } from '../measure/binary.ts';
 import { extractTitle } from '../measure/title.ts';
@@ -235,7 +237,7 @@ async function fetchHop(
     const list = pairs(res.rawHeaders);
     tx.response = { code: res.statusCode, ...headersRecord(list), body: null, body_is_truncated: false };
     cookies.store(host, list);
-    const body = await readBody(res.body, limits, tx.response);
+    const body = await readBody(decodedBody(res.body, list), limits, tx.response);
     if (body.failure !== null) tx.failure = body.failure;
   } catch (err) {
     tx.failure = classifyError(err, OPERATIONS.httpRoundTrip);
@@ -282,6 +284,28 @@ async function readBody(
   response.x_body_sha256 = hash.digest('hex');
   response.x_title = extractTitle(bytes.toString('utf8'));
   return { failure };
+}
+
+/**
+ * The body as the page author wrote it: gzip, deflate and br are decoded (Go's client, and so OONI, records
+ * decoded bodies), and the read limits apply to the decoded bytes, so a compression bomb is bounded too.
+ */
+function decodedBody(body: Readable, headers: [string, string][]): Readable {
+  let encoding = '';
+  for (const [name, value] of headers) if (name.toLowerCase() === 'content-encoding') encoding = value;
+  const last = encoding.split(',').pop()?.trim().toLowerCase() ?? '';
+  const decoder =
+    last === 'gzip' || last === 'x-gzip'
+      ? zlib.createGunzip()
+      : last === 'deflate'
+        ? zlib.createInflate()
+        : last === 'br'
+          ? zlib.createBrotliDecompress()
+          : null;
+  if (!decoder) return body;
+  // pipeline destroys both sides on error or early stop, so a broken stream surfaces on the decoder we read
+  pipeline(body, decoder, () => {});
+  return decoder;
 }
 
 function pairs(raw: string[]): [string, string][] {
