@@ -45,6 +45,8 @@ export interface HttpGetOptions {
   address?: string;
   /** resolves other hosts met in redirects (default: the system resolver, first address) */
   resolveHost?: (host: string) => Promise<ResolvedHost>;
+  /** addresses this GET may dial, checked on every hop (IP literals in redirects too); others fail as dns_bogon_error */
+  allowAddress?: (ip: string) => boolean;
   /** request headers, sent as given (Host is added from the URL) */
   headers?: Record<string, string>;
   /** extra PEM roots trusted in addition to the system roots */
@@ -97,7 +99,9 @@ export async function httpGet(url: string, opts: HttpGetOptions): Promise<HttpGe
   let current = start;
   try {
     for (let hop = 0; ; hop++) {
-      const target = await addressFor(current, start, opts.address, resolveHost, total.signal);
+      let target = await addressFor(current, start, opts.address, resolveHost, total.signal);
+      // e.g. the control helper: a redirect must not make it reach its own private network
+      if (typeof target === 'string' && opts.allowAddress?.(target) === false) target = { failure: 'dns_bogon_error' };
       const tx = await fetchHop(current, target, headers, cookies, trust, limits, opts.trace, total.signal);
       requests.unshift(tx);
       if (tx.failure !== null) {
