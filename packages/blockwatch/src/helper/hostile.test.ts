@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { startHttpSite } from '../../test/helpers/helper-sites.ts';
 import { getTestPki, type TestPki } from '../../test/helpers/pki.ts';
 import {
   dnsReplies,
@@ -112,6 +113,29 @@ describe('control helper against hostile servers', () => {
       title: '',
     });
     assert.equal(loop.hops(), 11); // the first request and 10 redirects
+  });
+
+  test('a redirect into the private network is not followed (no SSRF through the helper)', async () => {
+    // a "metadata service" on a loopback address no pin makes public, and a public site redirecting to it
+    const internal = await startHttpSite((_req, res) => {
+      res.writeHead(200, { 'x-secret': 'credentials' });
+      res.end('<title>INTERNAL</title>');
+    }, '127.0.0.2');
+    const evil = await startHttpSite((_req, res) => {
+      res.writeHead(302, { location: `http://127.0.0.2:${internal.port}/latest/meta-data/` });
+      res.end();
+    });
+    try {
+      const json = await withHelper(
+        { pins: parseResolvePins([`evil.test:${evil.port}:127.0.0.1`]) },
+        { http_request: `http://evil.test:${evil.port}/`, tcp_connect: [] },
+      );
+      assert.equal(json.http_request.failure, 'dns_lookup_error');
+      assert.equal(json.http_request.status_code, -1);
+      assert.equal(internal.connections(), 0);
+    } finally {
+      await Promise.all([internal.close(), evil.close()]);
+    }
   });
 
   for (const [behaviour, tlsFailure] of [

@@ -175,6 +175,8 @@ async function fetchPage(
       trace: createTrace(),
       address,
       resolveHost,
+      // never a bogon, on any hop: a redirect to http://169.254.169.254/ must not reach the helper's own network
+      allowAddress: (ip) => !deps.isBogon(ip),
       headers: request.headers,
       ca: deps.ca,
       timeoutMs: remainingMs,
