@@ -4,7 +4,7 @@
  */
 import type { BlockingMethod, FingerprintMatch, LayerResult, Outcome } from '../model/verdict.ts';
 import type { AsnOf, Lookup } from './dns-compare.ts';
-import type { MeasurementView } from './input.ts';
+import { endpointKey, type MeasurementView } from './input.ts';
 import type { InterceptionFinding } from './interception.ts';
 
 export interface ExplainInputs {
@@ -66,15 +66,22 @@ export function explain(x: ExplainInputs): string {
         }
         break;
       }
-      case 'tcp_ip':
+      case 'tcp_ip': {
+        const failed = view.tcp.filter((c) => c.depth === 0 && c.failure !== null);
+        const endpoints = [...new Set(failed.map((c) => endpointKey(c.ip, c.port)))];
         sentences.push(
-          `Every TCP connection failed (${x.layers.tcp?.failure ?? 'failure'}) to addresses the control ${x.controlFetched ? 'reached' : 'tested'}`,
+          `Every TCP connection to ${list(endpoints, 2)} failed (${x.layers.tcp?.failure ?? 'failure'})${x.controlFetched ? ' while the control connected' : ''}`,
         );
         break;
+      }
       case 'tls': {
-        const failure = x.layers.tls?.failure ?? 'failure';
+        const failed = view.tls.filter((h) => h.depth === 0 && h.failure !== null);
+        const endpoints = [...new Set(failed.map((h) => h.address))];
+        const failure = x.layers.tls?.failure ?? failed[0]?.failure ?? 'failure';
         sentences.push(
-          `The TLS handshake for ${view.host} failed with ${failure} right after the ClientHello, while the control's handshake succeeded (SNI-based blocking)`,
+          endpoints.length > 0
+            ? `The TLS handshake with ${list(endpoints, 2)} (SNI ${failed[0]?.serverName || view.host}) failed with ${failure} while the control's handshake succeeded: SNI-based TLS blocking`
+            : `The HTTPS fetch of ${view.host} failed with ${view.requests[0]?.failure ?? failure} while the control's succeeded: TLS blocking`,
         );
         break;
       }
@@ -131,8 +138,16 @@ export function explain(x: ExplainInputs): string {
         else sentences.push('The site is accessible');
         break;
       case 'down': {
-        const why = control?.http?.failure ?? control?.dns?.failure ?? null;
-        sentences.push(`The site looks down: the control failed too${why ? ` (${why})` : ''}`);
+        if (x.lookup.failure !== null && control?.dns?.failure)
+          sentences.push(
+            `${view.host} does not resolve for the probe (${x.lookup.failure}) nor for the control (${control.dns.failure}): the site is down, not blocked`,
+          );
+        else {
+          const why = control?.http?.failure ?? control?.dns?.failure ?? null;
+          sentences.push(
+            `The site looks down: the control failed too${why ? ` (${why})` : ''}, so this is not blocking`,
+          );
+        }
         break;
       }
       case 'blocked':

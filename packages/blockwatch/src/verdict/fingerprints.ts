@@ -151,7 +151,15 @@ function matchOne(c: Compiled, value: string): string | null {
   }
 }
 
-export function createFingerprintSet(dns: Fingerprint[], http: Fingerprint[]): FingerprintSet {
+/**
+ * A pattern containing U+FFFD is mojibake in the source CSV (e.g. `cp.fp_x_�`, regexp `�.*�`): it would match every
+ * body whose bytes are not valid UTF-8 once decoded, so it is left out rather than matched.
+ */
+const usable = (fp: Fingerprint) => !fp.pattern.includes('\uFFFD');
+
+export function createFingerprintSet(allDns: Fingerprint[], allHttp: Fingerprint[]): FingerprintSet {
+  const dns = allDns.filter(usable);
+  const http = allHttp.filter(usable);
   const dnsFull = new Map<string, Fingerprint[]>();
   const dnsOther: Compiled[] = [];
   for (const fp of dns) {
