@@ -136,6 +136,16 @@ function parseMaybeJson(value: unknown): unknown {
   }
 }
 
+/** The store's flat `ooni_*` columns as an OONI verdict object (only the keys that carry a value). */
+function ooniColumns(row: Json): Json {
+  const out: Json = {};
+  for (const key of ['blocking', 'accessible', 'anomaly', 'confirmed', 'failure']) {
+    const value = row[`ooni_${key}`];
+    if (value !== undefined && value !== null && value !== '') out[key] = value;
+  }
+  return out;
+}
+
 function looksLikeVerdict(value: unknown): value is Verdict {
   return isObject(value) && typeof value.outcome === 'string' && typeof value.explanation === 'string';
 }
@@ -144,7 +154,7 @@ export function measurementDetail(value: unknown): MeasurementDetail | null {
   const body = obj(value);
   const rawValue = parseMaybeJson(pick(body, 'raw_measurement', 'raw', 'measurement'));
   const raw = isObject(rawValue) && isObject(rawValue.test_keys) ? (rawValue as unknown as Measurement) : null;
-  const meta = { ...(raw ?? {}), ...obj(body.metadata), ...body };
+  const meta = { ...(raw ?? {}), ...obj(body.metadata), ...obj(body.row), ...body };
   const row = measurementRow(meta);
   if (!row) return null;
   const verdictValue = parseMaybeJson(pick(body, 'verdict', 'blockwatch_verdict'));
@@ -158,7 +168,7 @@ export function measurementDetail(value: unknown): MeasurementDetail | null {
     row.outcome ??= verdict.outcome;
     row.blockingType ??= verdict.method;
   }
-  const ooniSource = obj(pick(body, 'ooni_verdict', 'ooni'));
+  const ooniSource = { ...ooniColumns(meta), ...obj(parseMaybeJson(pick(body, 'ooni_verdict', 'ooni'))) };
   const ooni: OoniVerdict | null =
     Object.keys(ooniSource).length > 0 || raw
       ? {
@@ -202,19 +212,38 @@ export function aggregation(value: unknown, axisX: string | null, axisY: string 
   return { rows, axisX, axisY };
 }
 
+/**
+ * Blocked count and share the same way everywhere in the UI: (anomaly + confirmed) over the measurements that
+ * did not fail, computed from OONI's counts when present; a server-given share is the fallback.
+ */
+function blockedNumbers(r: Json) {
+  const measurementCount = num(pick(r, 'measurement_count', 'measurements', 'count')) ?? 0;
+  const anomaly = num(r.anomaly_count);
+  const confirmed = num(r.confirmed_count);
+  const failure = num(r.failure_count) ?? 0;
+  const counted = anomaly !== null && confirmed !== null;
+  const blockedCount = counted ? anomaly + confirmed : num(pick(r, 'blocked_count', 'blocked'));
+  const usableCount = Math.max(0, measurementCount - failure);
+  const blockedShare = counted
+    ? usableCount > 0
+      ? blockedCount! / usableCount
+      : null
+    : num(pick(r, 'blocked_share', 'blocked_ratio'));
+  return { measurementCount, blockedCount, blockedShare, usableCount };
+}
+
 export function countryRow(value: unknown): CountryRow | null {
   const r = obj(value);
   const cc = str(pick(r, 'probe_cc', 'cc', 'country', 'alpha_2'));
   if (!cc) return null;
-  const measurementCount = num(pick(r, 'measurement_count', 'measurements', 'count')) ?? 0;
-  const blockedCount = num(pick(r, 'blocked_count', 'blocked', 'confirmed_count', 'anomaly_count'));
-  const share = num(pick(r, 'blocked_share', 'blocked_ratio', 'blocking_share'));
+  const { measurementCount, blockedCount, blockedShare, usableCount } = blockedNumbers(r);
   return {
     cc: cc.toUpperCase(),
     measurementCount,
+    usableCount,
     networkCount: num(pick(r, 'network_count', 'networks', 'asn_count')),
     blockedCount,
-    blockedShare: share ?? (blockedCount !== null && measurementCount > 0 ? blockedCount / measurementCount : null),
+    blockedShare,
   };
 }
 
@@ -222,16 +251,15 @@ export function networkRow(value: unknown): NetworkRow | null {
   const r = obj(value);
   const asn = asnOf(pick(r, 'probe_asn', 'asn'));
   if (asn === null) return null;
-  const measurementCount = num(pick(r, 'measurement_count', 'measurements', 'count')) ?? 0;
-  const blockedCount = num(pick(r, 'blocked_count', 'blocked', 'confirmed_count'));
-  const share = num(pick(r, 'blocked_share', 'blocked_ratio'));
+  const { measurementCount, blockedCount, blockedShare, usableCount } = blockedNumbers(r);
   return {
     asn,
     name: str(pick(r, 'network_name', 'probe_network_name', 'name', 'as_name', 'org')),
     cc: str(pick(r, 'probe_cc', 'cc')),
     measurementCount,
+    usableCount,
     blockedCount,
-    blockedShare: share ?? (blockedCount !== null && measurementCount > 0 ? blockedCount / measurementCount : null),
+    blockedShare,
   };
 }
 
@@ -269,7 +297,9 @@ export function overview(value: unknown): Overview {
     measurementCount: num(pick(from, 'measurement_count', 'measurements')),
     countryCount: num(pick(from, 'country_count', 'countries_count')) ?? num(from.countries),
     networkCount: num(pick(from, 'network_count', 'networks_count')) ?? num(from.networks),
-    blockedCount: num(pick(from, 'blocked_count', 'blocked', 'confirmed_count')),
+    blockedCount:
+      num(pick(from, 'blocked_count', 'blocked')) ??
+      (num(from.anomaly_count) !== null ? num(from.anomaly_count)! + (num(from.confirmed_count) ?? 0) : null),
     countries: listOf(pick(body, 'countries', 'top_countries', 'most_blocking'), [], countryRow),
     coverage: listOf(pick(body, 'coverage', 'coverage_by_day', 'days'), [], coverageDay),
   };

@@ -78,6 +78,8 @@ export interface Aggregation {
 export interface CountryRow {
   cc: string;
   measurementCount: number;
+  /** measurements that did not fail: the n of the blocked share */
+  usableCount: number;
   networkCount: number | null;
   blockedCount: number | null;
   /** 0..1 */
@@ -89,6 +91,7 @@ export interface NetworkRow {
   name: string | null;
   cc: string | null;
   measurementCount: number;
+  usableCount: number;
   blockedCount: number | null;
   blockedShare: number | null;
 }

@@ -131,8 +131,11 @@ function calendar(spec: CalendarSpec & ChartSpec): Option {
   const days = [...spec.days].sort((a, b) => a.day.localeCompare(b.day));
   const last = days.at(-1)?.day ?? new Date().toISOString().slice(0, 10);
   // One calendar row is readable up to a year; older days are still in the CSV/JSON export.
-  const yearBefore = new Date(Date.parse(last) - 364 * 86_400_000).toISOString().slice(0, 10);
-  const first = days[0] && days[0].day > yearBefore ? days[0].day : yearBefore;
+  // At least half a year, so a few days of data still read as a calendar rather than three stretched cells.
+  const dayBefore = (n: number) => new Date(Date.parse(last) - n * 86_400_000).toISOString().slice(0, 10);
+  const oldest = days[0]?.day ?? last;
+  const earliest = [oldest, dayBefore(181)].sort()[0]!;
+  const first = [earliest, dayBefore(364)].sort()[1]!;
   const max = Math.max(1, ...days.map((d) => d.count));
   const n = spec.labels?.n ?? 'n';
   return {
@@ -153,7 +156,7 @@ function calendar(spec: CalendarSpec & ChartSpec): Option {
     },
     calendar: {
       range: [first, last],
-      top: 30,
+      top: 24,
       left: 36,
       right: 12,
       cellSize: ['auto', 13],

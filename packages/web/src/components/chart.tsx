@@ -65,9 +65,14 @@ export function Chart({
   };
   return (
     <figure className="chart-block" data-chart={name}>
-      <div ref={holder} className={tall ? 'chart chart-tall' : 'chart'} role="img" aria-label={spec.title} />
+      <div
+        ref={holder}
+        className={spec.kind === 'calendar' ? 'chart chart-short' : tall ? 'chart chart-tall' : 'chart'}
+        role="img"
+        aria-label={spec.title}
+      />
       {failed ? <p className="state state-error">{t('state.error', { message: failed })}</p> : null}
-      <figcaption className="chart-caption">{spec.caption}</figcaption>
+      <figcaption className="visually-hidden">{spec.caption}</figcaption>
       <ExportButtons name={name} records={() => chartRecords(spec)} apiHref={apiHref} images={images} />
     </figure>
   );

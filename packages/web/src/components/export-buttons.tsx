@@ -17,8 +17,8 @@ export function ExportButtons({
 }) {
   const { t } = useI18n();
   return (
-    <fieldset className="exports">
-      <legend className="exports-label">{t('export.label')}</legend>
+    <div className="exports">
+      <span className="exports-label">{t('export.label')}</span>
       <button
         type="button"
         data-export="csv"
@@ -50,6 +50,6 @@ export function ExportButtons({
           {t('common.apiQuery')}
         </a>
       ) : null}
-    </fieldset>
+    </div>
   );
 }

@@ -151,7 +151,7 @@ export function NetworksTable({ rows, cc }: { rows: NetworkRow[]; cc: string | n
       key: 'blocked_share',
       label: t('col.blockedShare'),
       value: (r) => r.blockedShare,
-      render: (r) => <Rate share={r.blockedShare} n={r.measurementCount} />,
+      render: (r) => <Rate share={r.blockedShare} n={r.usableCount} />,
     },
     {
       key: 'measurement_count',

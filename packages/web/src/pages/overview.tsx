@@ -124,7 +124,7 @@ export function CountriesTable({ rows }: { rows: CountryRow[] }) {
       key: 'blocked_share',
       label: t('col.blockedShare'),
       value: (r) => r.blockedShare,
-      render: (r) => <Rate share={r.blockedShare} n={r.measurementCount} />,
+      render: (r) => <Rate share={r.blockedShare} n={r.usableCount} />,
     },
     { key: 'blocked_count', label: t('col.blocked'), value: (r) => r.blockedCount, numeric: true },
     {
