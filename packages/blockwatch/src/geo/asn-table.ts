@@ -19,7 +19,54 @@ export interface AsnTable {
   v6Start: Uint32Array;
   v6End: Uint32Array;
   v6Asn: Uint32Array;
-  orgs: Map<number, string>;
+  orgs: OrgNames;
+}
+
+/**
+ * Org names by ASN without one JS string per name (90k of them): sorted ASNs, and offsets into one text.
+ * `get` slices the name out on demand.
+ */
+export interface OrgNames {
+  readonly size: number;
+  get(asn: number): string | undefined;
+  /** the three parts, for serialisation */
+  readonly asns: Uint32Array;
+  readonly offsets: Uint32Array;
+  readonly text: string;
+}
+
+export function createOrgNames(asns: Uint32Array, offsets: Uint32Array, text: string): OrgNames {
+  return {
+    size: asns.length,
+    asns,
+    offsets,
+    text,
+    get(asn) {
+      let lo = 0;
+      let hi = asns.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        if (asns[mid] === asn) return text.slice(offsets[mid], offsets[mid + 1]);
+        if (asns[mid] < asn) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      return undefined;
+    },
+  };
+}
+
+function orgNamesFromMap(map: Map<number, string>): OrgNames {
+  const entries = [...map].sort((a, b) => a[0] - b[0]);
+  const asns = new Uint32Array(entries.length);
+  const offsets = new Uint32Array(entries.length + 1);
+  let text = '';
+  entries.forEach(([asn, org], i) => {
+    asns[i] = asn;
+    offsets[i] = text.length;
+    text += org;
+  });
+  offsets[entries.length] = text.length;
+  return createOrgNames(asns, offsets, text);
 }
 
 /** Splits `start,end,asn,org` where only org may be quoted (with "" for a quote). */
@@ -89,7 +136,7 @@ export function buildAsnTable(v4Csv: string, v6Csv: string, source: string): Asn
     v6Start: v6[0].done(),
     v6End: v6[1].done(),
     v6Asn: v6[2].done(),
-    orgs,
+    orgs: orgNamesFromMap(orgs),
   };
 }
 
@@ -131,54 +178,77 @@ export function lookupAsn(table: AsnTable, ip: IpWords): number | null {
   return found >= 0 && compareWords(table.v6End, found, ip.words) >= 0 ? table.v6Asn[found] : null;
 }
 
-const MAGIC = 'BWASNTB1';
+const MAGIC = 'BWASNTB2';
 
 /**
- * Cache file layout (little-endian): 8-byte magic, uint32 header length, JSON header
- * {source, v4, v6} padded to 4 bytes, the six uint32 arrays in declaration order, then the org map as JSON.
+ * Cache file layout (little-endian): 8-byte magic, uint32 header length, JSON header {source, v4, v6, orgs}
+ * padded to 4 bytes, then uint32 arrays (v4Start, v4End, v4Asn, v6Start, v6End, v6Asn, orgAsns, orgOffsets),
+ * then the org text (UTF-8; offsets count UTF-16 units of the decoded text). Loading maps the arrays onto the
+ * file's buffer without copying.
  */
 export function serializeAsnTable(table: AsnTable): Buffer {
-  const header = Buffer.from(JSON.stringify({ source: table.source, v4: table.v4Asn.length, v6: table.v6Asn.length }));
+  const header = Buffer.from(
+    JSON.stringify({ source: table.source, v4: table.v4Asn.length, v6: table.v6Asn.length, orgs: table.orgs.size }),
+  );
   const headerPadded = Buffer.alloc(Math.ceil(header.length / 4) * 4, 0x20);
   header.copy(headerPadded);
   const lengthField = Buffer.alloc(4);
   lengthField.writeUInt32LE(headerPadded.length);
-  const arrays = [table.v4Start, table.v4End, table.v4Asn, table.v6Start, table.v6End, table.v6Asn].map((a) =>
-    Buffer.from(a.buffer, a.byteOffset, a.byteLength),
-  );
-  const orgs = Buffer.from(JSON.stringify([...table.orgs]));
-  return Buffer.concat([Buffer.from(MAGIC), lengthField, headerPadded, ...arrays, orgs]);
+  const arrays = [
+    table.v4Start,
+    table.v4End,
+    table.v4Asn,
+    table.v6Start,
+    table.v6End,
+    table.v6Asn,
+    table.orgs.asns,
+    table.orgs.offsets,
+  ].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+  return Buffer.concat([Buffer.from(MAGIC), lengthField, headerPadded, ...arrays, Buffer.from(table.orgs.text)]);
 }
 
 /** Parses a cache file; returns null when it is not a complete table file (the caller then rebuilds it). */
 export function deserializeAsnTable(file: Buffer): AsnTable | null {
   try {
-    if (file.subarray(0, 8).toString() !== MAGIC) return null;
+    if (file.length < 12 || file.subarray(0, 8).toString() !== MAGIC) return null;
     const headerLength = file.readUInt32LE(8);
     const header = JSON.parse(file.subarray(12, 12 + headerLength).toString()) as {
       source: string;
       v4: number;
       v6: number;
+      orgs: number;
     };
-    // Copy into an aligned buffer: a Buffer's byteOffset need not be a multiple of 4.
-    const body = new Uint8Array(file.subarray(12 + headerLength)).buffer;
-    let offset = 0;
+    let offset = file.byteOffset + 12 + headerLength;
+    // Typed-array views need 4-byte alignment; a pooled Buffer may not have it, then (only then) copy.
+    const buffer = offset % 4 === 0 ? file.buffer : new Uint8Array(file).buffer;
+    if (buffer !== file.buffer) offset = 12 + headerLength;
+    const end = buffer === file.buffer ? file.byteOffset + file.length : file.length;
     const take = (n: number) => {
-      const a = new Uint32Array(body, offset, n);
+      if (offset + n * 4 > end) throw new Error('truncated');
+      const a = new Uint32Array(buffer, offset, n);
       offset += n * 4;
       return a;
     };
-    const table: AsnTable = {
+    const v4Start = take(header.v4);
+    const v4End = take(header.v4);
+    const v4Asn = take(header.v4);
+    const v6Start = take(header.v6 * 4);
+    const v6End = take(header.v6 * 4);
+    const v6Asn = take(header.v6);
+    const orgAsns = take(header.orgs);
+    const orgOffsets = take(header.orgs + 1);
+    const text = Buffer.from(buffer, offset, end - offset).toString('utf8');
+    if (text.length !== orgOffsets[header.orgs]) return null;
+    return {
       source: header.source,
-      v4Start: take(header.v4),
-      v4End: take(header.v4),
-      v4Asn: take(header.v4),
-      v6Start: take(header.v6 * 4),
-      v6End: take(header.v6 * 4),
-      v6Asn: take(header.v6),
-      orgs: new Map(JSON.parse(Buffer.from(body, offset).toString()) as [number, string][]),
+      v4Start,
+      v4End,
+      v4Asn,
+      v6Start,
+      v6End,
+      v6Asn,
+      orgs: createOrgNames(orgAsns, orgOffsets, text),
     };
-    return table;
   } catch {
     return null;
   }

@@ -54,15 +54,23 @@ const FAILURE_BAD_STATUS: KnownFailure = 'http_unexpected_status_code';
 const FAILURE_TOO_LARGE: KnownFailure = 'http_response_too_large';
 const FAILURE_BAD_JSON: KnownFailure = 'json_parse_error';
 
-export async function requestControl(options: {
+export interface ControlClientOptions {
   helperUrl: string;
-  request: ControlRequest;
-  timeoutMs: number;
   ca?: string[];
   pins?: ResolvePins;
   userAgent: string;
-  signal?: AbortSignal;
-}): Promise<ControlResult> {
+}
+
+/**
+ * A connection pool to one helper, kept for a whole run: a run of many URLs reuses its connections instead of
+ * paying a handshake (and a pool's setup and teardown) per measurement.
+ */
+export interface ControlClient {
+  request(request: ControlRequest, timeoutMs: number, signal?: AbortSignal): Promise<ControlResult>;
+  close(): Promise<void>;
+}
+
+export function createControlClient(options: ControlClientOptions): ControlClient {
   const helper = new URL(options.helperUrl);
   const pinned = options.pins?.get(pinKey(helper.hostname, urlPort(helper)));
   const connect: Record<string, unknown> = {
@@ -78,11 +86,36 @@ export async function requestControl(options: {
         }
       : {}),
   };
-  const agent = new Agent({
-    connect: connect as Agent.Options['connect'],
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-  });
+  const agent = new Agent({ connect: connect as Agent.Options['connect'] });
+  return {
+    request: (request, timeoutMs, signal) =>
+      postControl({ helper, agent, userAgent: options.userAgent, request, timeoutMs, ...(signal ? { signal } : {}) }),
+    // destroy, not close: a hostile helper must not keep a finished run waiting
+    close: () => agent.destroy().catch(() => {}),
+  };
+}
+
+/** One control request with its own connection pool (a single measurement; runs use `createControlClient`). */
+export async function requestControl(
+  options: ControlClientOptions & { request: ControlRequest; timeoutMs: number; signal?: AbortSignal },
+): Promise<ControlResult> {
+  const client = createControlClient(options);
+  try {
+    return await client.request(options.request, options.timeoutMs, options.signal);
+  } finally {
+    await client.close();
+  }
+}
+
+async function postControl(options: {
+  helper: URL;
+  agent: Agent;
+  userAgent: string;
+  request: ControlRequest;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}): Promise<ControlResult> {
+  const { helper, agent } = options;
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   try {
@@ -90,6 +123,8 @@ export async function requestControl(options: {
       method: 'POST',
       dispatcher: agent,
       signal,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
       headers: { 'content-type': 'application/json', 'user-agent': options.userAgent },
       body: JSON.stringify(options.request),
     });
@@ -126,7 +161,5 @@ export async function requestControl(options: {
     return {
       control_failure: classifyError(timedOut ? new DeadlineError('control request') : err, 'http_round_trip'),
     };
-  } finally {
-    agent.destroy().catch(() => {});
   }
 }

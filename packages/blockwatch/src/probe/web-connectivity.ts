@@ -31,7 +31,13 @@ import type {
 import { unknownFailure } from '../netx/classify.ts';
 import type { Trace } from '../netx/index.ts';
 import { createTrace, httpGet, lookupDoh, lookupSystem, lookupUdp, tcpConnect, tlsHandshake } from '../netx/index.ts';
-import { buildControlRequest, type ControlResult, formatEndpoint, requestControl } from './control.ts';
+import {
+  buildControlRequest,
+  type ControlClient,
+  type ControlResult,
+  formatEndpoint,
+  requestControl,
+} from './control.ts';
 import { createEnvelope, SOFTWARE_NAME, SOFTWARE_VERSION } from './envelope.ts';
 import { pinKey, type ResolvePins, urlPort } from './resolve-pins.ts';
 import { createScrubber } from './scrub.ts';
@@ -43,6 +49,8 @@ export const REQUEST_HEADERS: Record<string, string> = {
   Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
   'Accept-Language': 'en-US;q=0.8,en;q=0.5',
 };
+
+export const CONTROL_USER_AGENT = `${SOFTWARE_NAME}/${SOFTWARE_VERSION}`;
 
 /** Per-step limits (OONI v0.5: 4 s DNS, 10 s TCP/TLS/HTTP, 30 s helper), each capped by the total budget. */
 const STEP_MS = { dns: 4_000, connect: 10_000, tls: 10_000, http: 15_000, control: 30_000, udpLinger: 500 };
@@ -69,6 +77,8 @@ export interface MeasureOptions {
   pins?: ResolvePins;
   /** control helper URL (--helper) */
   helperUrl?: string;
+  /** a connection pool to that helper shared by a run (createControlClient); else one per measurement */
+  controlClient?: ControlClient;
   /** extra trusted roots, PEM (--ca) */
   ca?: string[];
   /** total budget for the measurement (default 60 s) */
@@ -236,21 +246,24 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
   for (const q of extraQueries) for (const ip of answersOf(q)) addEndpoint(ip, false, q.engine);
 
   // --- control ∥ connectivity ∥ HTTP -------------------------------------------------------------------
-  const controlPromise: Promise<ControlResult | null> = options.helperUrl
-    ? requestControl({
-        helperUrl: options.helperUrl,
-        request: buildControlRequest(
-          url.href,
-          endpoints.map((e) => e.ip),
-          REQUEST_HEADERS,
-        ),
-        timeoutMs: budget(STEP_MS.control),
-        ...(options.ca ? { ca: options.ca } : {}),
-        ...(options.pins ? { pins: options.pins } : {}),
-        userAgent: `${SOFTWARE_NAME}/${SOFTWARE_VERSION}`,
-        ...(signal ? { signal } : {}),
-      })
-    : Promise.resolve(null);
+  const controlRequest = buildControlRequest(
+    url.href,
+    endpoints.map((e) => e.ip),
+    REQUEST_HEADERS,
+  );
+  const controlPromise: Promise<ControlResult | null> = options.controlClient
+    ? options.controlClient.request(controlRequest, budget(STEP_MS.control), signal)
+    : options.helperUrl
+      ? requestControl({
+          helperUrl: options.helperUrl,
+          request: controlRequest,
+          timeoutMs: budget(STEP_MS.control),
+          ...(options.ca ? { ca: options.ca } : {}),
+          ...(options.pins ? { pins: options.pins } : {}),
+          userAgent: CONTROL_USER_AGENT,
+          ...(signal ? { signal } : {}),
+        })
+      : Promise.resolve(null);
 
   const secure = url.protocol === 'https:';
   let pickHttpEndpoint!: (e: Endpoint | null) => void;
@@ -288,7 +301,10 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
     }
     return result;
   };
-  // System-resolver addresses win the HTTP fetch; others only when no classic endpoint works.
+  // System-resolver addresses win the HTTP fetch; others only when no classic endpoint works. With a single
+  // classic address the choice is made already: fetch at once, in parallel with the connectivity check.
+  const classicEndpoints = endpoints.filter((e) => e.classic);
+  if (classicEndpoints.length === 1) pickHttpEndpoint(classicEndpoints[0]);
   const connectivity = Promise.all(
     endpoints.map((e) =>
       connectOne(e).then((r) => {
@@ -339,13 +355,7 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
     requests,
     ...(controlResult ? { control: control ?? null } : {}),
     control_failure: controlResult ? controlResult.control_failure : null,
-    x_control_request: options.helperUrl
-      ? buildControlRequest(
-          url.href,
-          endpoints.map((e) => e.ip),
-          REQUEST_HEADERS,
-        )
-      : null,
+    x_control_request: controlResult ? controlRequest : null,
     dns_experiment_failure: systemQuery?.failure ?? null,
     http_experiment_failure: http?.failure ?? null,
     dns_consistency: null,
@@ -359,7 +369,7 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
     x_dns_duplicate_responses: duplicates,
   };
   // Without a helper there is no control: say so the way OONI does (a failure string), not with null.
-  if (!options.helperUrl) testKeys.control_failure = unknownFailure('no control helper was configured (--helper)');
+  if (!controlResult) testKeys.control_failure = unknownFailure('no control helper was configured (--helper)');
 
   const endMs = nowMs();
   let measurement = createEnvelope({

@@ -23,13 +23,14 @@ import { validateMeasurement, type WebConnectivityMeasurement } from '../../mode
 import { createAnalyzer } from '../../probe/analyzer.ts';
 import { configDir } from '../../probe/config-dir.ts';
 import { ensureConsent } from '../../probe/consent.ts';
+import { createControlClient } from '../../probe/control.ts';
 import { createReportId } from '../../probe/envelope.ts';
 import { progressLine, renderTable } from '../../probe/report.ts';
 import { parseResolvePins } from '../../probe/resolve-pins.ts';
 import { runPool } from '../../probe/run-pool.ts';
 import { createSubmitQueue } from '../../probe/submit-queue.ts';
 import { readTestList, urlProblem } from '../../probe/test-list.ts';
-import { measureUrl } from '../../probe/web-connectivity.ts';
+import { CONTROL_USER_AGENT, measureUrl } from '../../probe/web-connectivity.ts';
 import { defineCommand, intOption, secondsOption } from '../command.ts';
 
 function httpUrlOption(name: string, value: string | undefined): string | undefined {
@@ -163,6 +164,14 @@ Examples:
 
     // 4. Measure.
     const out = outPath ? createWriteStream(outPath, { flags: 'w' }) : undefined;
+    const controlClient = helperUrl
+      ? createControlClient({
+          helperUrl,
+          userAgent: CONTROL_USER_AGENT,
+          ...(ca ? { ca } : {}),
+          pins,
+        })
+      : undefined;
     const queue = submitUrl ? createSubmitQueue({ dir: join(dir, 'queue'), collectorUrl: submitUrl }) : undefined;
     const showProgress = !values.json && !!ctx.stderr.isTTY;
     const results: WebConnectivityMeasurement[] = [];
@@ -178,7 +187,7 @@ Examples:
           ...(resolver ? { resolver } : {}),
           ...(doh ? { doh } : {}),
           pins,
-          ...(helperUrl ? { helperUrl } : {}),
+          ...(helperUrl ? { helperUrl, controlClient } : {}),
           ...(ca ? { ca } : {}),
           timeoutMs,
           probe: location,
@@ -213,6 +222,7 @@ Examples:
       },
       ctx.signal,
     );
+    await controlClient?.close();
     if (showProgress) ctx.stderr.write('\r\x1b[K');
     if (out)
       await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));

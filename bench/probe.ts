@@ -1,0 +1,196 @@
+/**
+ * Probe throughput: N URLs measured against loopback servers that answer every request after a fixed 50 ms
+ * (the site and the control helper), at concurrency 1, 8 and 32, as `blockwatch probe` runs them (geo lookups,
+ * control request, verdict, scrubbing, schema validation included).
+ *
+ * Baseline: the lower bound N × critical-path round trips × 50 ms / concurrency. The critical path of one
+ * measurement holds ONE delayed response: names are pinned (no DNS), TCP to loopback is ~free, and the HTTP
+ * GET runs in parallel with the control request. Peak RSS is the probe process only: the servers run in a
+ * child process (this file with --serve). Medians over repetitions.
+ *
+ *   npm run bench -- probe            (N=128, 5 repetitions)
+ *   node --import tsx bench/probe.ts --quick
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAsnLookup } from '../packages/blockwatch/src/geo/index.ts';
+import { validateMeasurement } from '../packages/blockwatch/src/model/index.ts';
+import { createAnalyzer } from '../packages/blockwatch/src/probe/analyzer.ts';
+import { createControlClient } from '../packages/blockwatch/src/probe/control.ts';
+import { createReportId } from '../packages/blockwatch/src/probe/envelope.ts';
+import { parseResolvePins } from '../packages/blockwatch/src/probe/resolve-pins.ts';
+import { runPool } from '../packages/blockwatch/src/probe/run-pool.ts';
+import { CONTROL_USER_AGENT, measureUrl } from '../packages/blockwatch/src/probe/web-connectivity.ts';
+
+const DELAY_MS = 50;
+const CRITICAL_PATH_ROUND_TRIPS = 1;
+const quick = process.argv.includes('--quick');
+const N = quick ? 32 : 128;
+const REPETITIONS = quick ? 2 : 5;
+const CONCURRENCY = [1, 8, 32];
+
+// ---- server side (child process) --------------------------------------------------------------------------
+if (process.argv.includes('--serve')) {
+  const page = `<html><head><title>Bench page</title></head><body>${'x'.repeat(4000)}</body></html>`;
+  const site = createServer((_req, res) => {
+    setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(page), DELAY_MS);
+  });
+  const helper = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => {
+      body += d;
+    });
+    req.on('end', () => {
+      const request = JSON.parse(body) as { tcp_connect: string[] };
+      const answer = {
+        tcp_connect: Object.fromEntries(request.tcp_connect.map((e) => [e, { status: true, failure: null }])),
+        http_request: {
+          body_length: page.length,
+          failure: null,
+          title: 'Bench page',
+          headers: { 'Content-Type': 'text/html' },
+          status_code: 200,
+        },
+        dns: { failure: null, addrs: ['127.0.0.1'] },
+      };
+      setTimeout(
+        () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer)),
+        DELAY_MS,
+      );
+    });
+  });
+  for (const s of [site, helper]) {
+    s.keepAliveTimeout = 5000;
+    s.listen(0, '127.0.0.1');
+  }
+  await Promise.all([site, helper].map((s) => new Promise((r) => s.once('listening', r))));
+  process.send?.({ site: (site.address() as AddressInfo).port, helper: (helper.address() as AddressInfo).port });
+} else {
+  await main();
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+async function main() {
+  const child: ChildProcess = fork(new URL(import.meta.url).pathname, ['--serve'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ports = await new Promise<{ site: number; helper: number }>((resolve) =>
+    child.once('message', resolve as never),
+  );
+  try {
+    const urls = Array.from({ length: N }, (_, i) => `http://site-${i}.bench.test:${ports.site}/page/${i}`);
+    const pins = parseResolvePins(urls.map((_, i) => `site-${i}.bench.test:${ports.site}:127.0.0.1`));
+    // the config dir's cache, as `blockwatch probe` uses it (building from the CSVs is a first-run cost)
+    const asnOf = createAsnLookup({ cacheDir: join(tmpdir(), 'blockwatch-bench-geo') });
+    asnOf('1.1.1.1'); // load the table outside the timed runs, as a long-running probe would have
+    const analyze = createAnalyzer({ asnOf });
+    const testStartMs = Date.now();
+    const helperUrl = `http://127.0.0.1:${ports.helper}/`;
+    const controlClient = createControlClient({ helperUrl, userAgent: CONTROL_USER_AGENT });
+    const options = {
+      pins,
+      helperUrl,
+      controlClient,
+      timeoutMs: 30_000,
+      probe: { probe_cc: 'ZZ', probe_asn: 'AS0', probe_network_name: '' },
+      resolverIdentity: { ip: '127.0.0.53', asn: 'AS0', networkName: '' },
+      reportId: createReportId({ nowMs: testStartMs, cc: 'ZZ', asn: 'AS0' }),
+      testStartMs,
+      asnOf,
+      analyze,
+    };
+    // warm-up (JIT, first sockets)
+    await runPool(
+      urls.slice(0, 8),
+      8,
+      (u) => measureUrl(u, options),
+      () => {},
+    );
+
+    const figures: Record<string, unknown>[] = [];
+    const table: string[] = [];
+    for (const concurrency of CONCURRENCY) {
+      const seconds: number[] = [];
+      for (let rep = 0; rep < REPETITIONS; rep++) {
+        let invalid = 0;
+        const started = performance.now();
+        await runPool(
+          urls,
+          concurrency,
+          (u) => measureUrl(u, options),
+          (m) => {
+            const v = validateMeasurement(m);
+            if (!v.ok || m.test_keys.requests?.[0]?.response?.code !== 200 || m.test_keys.control_failure) invalid++;
+          },
+        );
+        seconds.push((performance.now() - started) / 1000);
+        if (invalid)
+          throw new Error(`${invalid} measurements failed or did not validate at concurrency ${concurrency}`);
+      }
+      const elapsed = median(seconds);
+      const bound = (N * CRITICAL_PATH_ROUND_TRIPS * DELAY_MS) / concurrency / 1000;
+      const ratio = elapsed / bound;
+      const rssMb = process.resourceUsage().maxRSS / 1024;
+      const urlsPerSecond = N / elapsed;
+      const goal = concurrency === 32 ? '≤ 1.5× bound' : undefined;
+      figures.push({
+        metric: `URLs/s at concurrency ${concurrency}`,
+        value: Number(urlsPerSecond.toFixed(2)),
+        unit: 'URLs/s',
+        baseline: 'lower bound N × 1 round trip × 50 ms / concurrency (s)',
+        baselineValue: Number(bound.toFixed(3)),
+        ratio: Number(ratio.toFixed(3)),
+        ...(goal ? { goal, pass: ratio <= 1.5 } : {}),
+      });
+      figures.push({
+        metric: `peak RSS after concurrency ${concurrency}`,
+        value: Number(rssMb.toFixed(1)),
+        unit: 'MB',
+        ...(concurrency === 32 ? { goal: '< 150 MB', pass: rssMb < 150 } : {}),
+      });
+      table.push(
+        `${String(concurrency).padStart(11)}  ${elapsed.toFixed(3).padStart(9)} s  ${bound.toFixed(3).padStart(9)} s  ${ratio.toFixed(2).padStart(6)}×  ${urlsPerSecond.toFixed(1).padStart(8)}  ${rssMb.toFixed(1).padStart(8)} MB`,
+      );
+    }
+    const resultsDir = join(new URL('.', import.meta.url).pathname, 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(
+      join(resultsDir, 'probe.json'),
+      `${JSON.stringify(
+        {
+          name: 'probe',
+          date: new Date().toISOString(),
+          setup: {
+            urls: N,
+            repetitions: REPETITIONS,
+            delayMs: DELAY_MS,
+            criticalPathRoundTrips: CRITICAL_PATH_ROUND_TRIPS,
+          },
+          // the machine is shared: a loaded host inflates every ratio, so the load is part of the result
+          host: { cpus: cpus().length, loadAverage1m: Number(loadavg()[0].toFixed(2)), memory: process.memoryUsage() },
+          figures,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    console.log(
+      `probe: ${N} URLs, ${DELAY_MS} ms per response (site and helper), median of ${REPETITIONS}; host load ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`,
+    );
+    console.log('concurrency     elapsed      bound   ratio    URLs/s  peak RSS');
+    for (const line of table) console.log(line);
+    await controlClient.close();
+  } finally {
+    child.kill();
+  }
+}
