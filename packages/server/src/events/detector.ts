@@ -128,12 +128,22 @@ export function createDetector(
   /** Phases unknown/accessible: watch for an onset. */
   function stepReachable(group: Group, s: SeriesState, o: Observation, ref: MeasurementRef, ratio: number, out: Out) {
     const before = s.upScore;
+    // Blocking is consistent: the same mechanism answers every time. One-off failures are not: a blocked verdict
+    // whose methods share none with the excursion's so far counts half.
+    if (
+      o.outcome === 'blocked' &&
+      before > 0 &&
+      o.methods.length > 0 &&
+      !o.methods.some((m) => s.pendingMethodCounts[m])
+    ) {
+      ratio *= 0.5;
+    }
     s.upScore = Math.max(0, s.upScore + ratio);
     if (o.outcome === 'blocked') {
       if (before === 0) resetPending(s);
       if (s.pending.length < params.maxPending) s.pending.push(ref);
       s.runStart ??= ref;
-      s.pendingMethods = mergeMethods(s.pendingMethods, o.methods);
+      s.pendingMethods = countMethods(s.pendingMethodCounts, o.methods);
       s.pendingConfirmed ||= o.confirmed;
       if (crossesOnset(group, s, o.timeMs)) {
         openEpisode(group, s, ref, out);
@@ -162,7 +172,7 @@ export function createDetector(
     s.downScore = Math.max(0, s.downScore - ratio);
     if (o.outcome === 'blocked') {
       episode.blockedCount++;
-      episode.methods = mergeMethods(episode.methods, o.methods);
+      episode.methods = countMethods(episode.methodCounts, o.methods);
       episode.evidenceLlr += ratio;
       episode.confirmedByFingerprint ||= o.confirmed;
       if (s.downScore === 0) {
@@ -289,6 +299,7 @@ export function createDetector(
       onset: { before: s.lastSteady, after: s.runStart ?? first },
       end: null,
       methods: s.pendingMethods,
+      methodCounts: s.pendingMethodCounts,
       blockedCount: s.pending.length,
       accessibleCount: s.pendingAccessible,
       evidenceLlr: s.upScore,
@@ -383,6 +394,7 @@ function newSeries(o: Observation): SeriesState {
     lastSteady: null,
     pending: [],
     pendingMethods: [],
+    pendingMethodCounts: {},
     pendingConfirmed: false,
     pendingAccessible: 0,
     runStart: null,
@@ -397,20 +409,31 @@ function newSeries(o: Observation): SeriesState {
 function resetPending(s: SeriesState): void {
   s.pending = [];
   s.pendingMethods = [];
+  s.pendingMethodCounts = {};
   s.pendingConfirmed = false;
   s.pendingAccessible = 0;
   s.runStart = null;
 }
 
-function mergeMethods(into: BlockingMethod[], add: readonly BlockingMethod[]): BlockingMethod[] {
-  if (add.every((m) => into.includes(m))) return into;
-  return [...into, ...add.filter((m) => !into.includes(m))];
+/** Adds one verdict's methods to the counts; returns the methods, most frequent first (ties: first seen). */
+function countMethods(
+  counts: Partial<Record<BlockingMethod, number>>,
+  add: readonly BlockingMethod[],
+): BlockingMethod[] {
+  for (const m of add) counts[m] = (counts[m] ?? 0) + 1;
+  const order = Object.keys(counts) as BlockingMethod[];
+  return order
+    .map((m, i) => [m, counts[m] ?? 0, i] as const)
+    .sort((a, b) => b[1] - a[1] || a[2] - b[2])
+    .map(([m]) => m);
 }
 
 /** Recomputes the event's derived fields: methods (by how many networks saw them) and confidence. */
 function refreshEvent(_group: Group, event: BlockingEvent, nowMs: number): void {
   const counts = new Map<BlockingMethod, number>();
-  for (const n of event.networks) for (const m of n.methods) counts.set(m, (counts.get(m) ?? 0) + n.blockedCount);
+  for (const n of event.networks) {
+    for (const m of n.methods) counts.set(m, (counts.get(m) ?? 0) + (n.methodCounts[m] ?? 0));
+  }
   event.methods = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([m]) => m);
   event.confidence = confidenceOf(event.networks);
   event.updatedAtMs = Math.max(event.updatedAtMs, nowMs);

@@ -35,6 +35,10 @@ export interface LevelScore {
   delayHours: DelayStats;
   /** Share of detections within two measurement rounds of the onset. */
   withinTwoRounds: number;
+  /** The same, for blocking that began on two or more networks within 36 h (central) and on one network alone. */
+  withinTwoRoundsMultiNetwork: number;
+  withinTwoRoundsSingleNetwork: number;
+  delayMeasurementsSingleNetwork: DelayStats;
 }
 
 export interface Evaluation {
@@ -78,8 +82,8 @@ export function evaluateDetection(
   for (const event of events) for (const ep of event.networks) detected.push({ event, ep });
 
   const level = (kind: 'block' | 'throttle'): LevelScore => {
-    const isKind = (ep: NetworkEpisode) =>
-      (kind === 'throttle') === (ep.methods.length > 0 && ep.methods.every((m) => m === 'throttling'));
+    // The most frequent method names the episode (noise can add others).
+    const isKind = (ep: NetworkEpisode) => (kind === 'throttle') === (ep.methods[0] === 'throttling');
     const mine = detected.filter((d) => isKind(d.ep)).sort((a, b) => a.ep.onset.after.timeMs - b.ep.onset.after.timeMs);
     const truths = truth.filter((t) => t.kind === kind);
     const matched = new Set<TruthEpisode>();
@@ -89,6 +93,8 @@ export function evaluateDetection(
     let endHits = 0;
     let ended = 0;
     const delayM: number[] = [];
+    const delayMulti: number[] = [];
+    const delaySingle: number[] = [];
     const delayH: number[] = [];
     for (const { event, ep } of mine) {
       const start = ep.onset.after.timeMs;
@@ -117,7 +123,17 @@ export function evaluateDetection(
       }
       if (t.onsetMs !== null) {
         const series = times.get(`${event.cc}|${ep.asn}|${event.input}`) ?? [];
-        delayM.push(series.filter((x) => x >= t.onsetMs! && x <= ep.detected.timeMs).length);
+        const rounds = series.filter((x) => x >= t.onsetMs! && x <= ep.detected.timeMs).length;
+        delayM.push(rounds);
+        const together = truths.filter(
+          (x) =>
+            x !== t &&
+            x.cc === t.cc &&
+            x.input === t.input &&
+            x.onsetMs !== null &&
+            Math.abs(x.onsetMs - t.onsetMs!) <= 36 * 3600_000,
+        ).length;
+        (together > 0 ? delayMulti : delaySingle).push(rounds);
         delayH.push((ep.detected.timeMs - t.onsetMs) / 3600_000);
       }
     }
@@ -143,6 +159,9 @@ export function evaluateDetection(
       delayMeasurements: stats(delayM),
       delayHours: stats(delayH),
       withinTwoRounds: ratio(delayM.filter((d) => d <= 2).length, delayM.length),
+      withinTwoRoundsMultiNetwork: ratio(delayMulti.filter((d) => d <= 2).length, delayMulti.length),
+      withinTwoRoundsSingleNetwork: ratio(delaySingle.filter((d) => d <= 2).length, delaySingle.length),
+      delayMeasurementsSingleNetwork: stats(delaySingle),
     };
   };
 
@@ -173,7 +192,7 @@ function countryLevel(truth: TruthEpisode[], events: BlockingEvent[]): Evaluatio
       }
     }
   }
-  const blockEvents = events.filter((e) => !e.methods.every((m) => m === 'throttling'));
+  const blockEvents = events.filter((e) => e.methods[0] !== 'throttling');
   const matched = new Set<Span>();
   let tp = 0;
   const jaccard: number[] = [];

@@ -54,7 +54,9 @@ export interface NetworkEpisode {
   onset: Bracket;
   /** null while open. */
   end: Bracket | null;
+  /** Most frequent first. */
   methods: BlockingMethod[];
+  methodCounts: Partial<Record<BlockingMethod, number>>;
   /** Blocked measurements counted as evidence (the ids are in the evidence list). */
   blockedCount: number;
   /** Accessible measurements seen while the episode was open (leaks, noise). */
@@ -131,6 +133,7 @@ export interface SeriesState {
   /** The measurements of the current excursion towards the other phase (bounded). */
   pending: MeasurementRef[];
   pendingMethods: BlockingMethod[];
+  pendingMethodCounts: Partial<Record<BlockingMethod, number>>;
   pendingConfirmed: boolean;
   pendingAccessible: number;
   /** First verdict of the latest uninterrupted run towards the other phase (widens brackets over noise). */

@@ -1,0 +1,242 @@
+/**
+ * Persistence of event detection in the store (tables of migration 100): detector state, events and evidence,
+ * and the queries the API and CLI run over them. Versioned rows in ReplacingMergeTree tables: every write inserts,
+ * reads use FINAL, so an update is one insert and a crash leaves the previous version intact.
+ */
+import { InvalidArgumentError } from 'blockwatch/errors.ts';
+import type { Store } from '../store/store.ts';
+import type { DetectorSnapshot } from './detector.ts';
+import type { ObservationRow } from './observation.ts';
+import { observationFromRow, TIMINGS_SQL } from './observation.ts';
+import type { NetworkBaseline } from './throttling.ts';
+import type { BlockingEvent, DetectorChanges, EvidenceRow, Observation, SeriesState } from './types.ts';
+
+let lastVersion = 0;
+/** Strictly increasing across calls in this process (ms × 1000 + a counter). */
+function nextVersion(): number {
+  lastVersion = Math.max(lastVersion + 1, Date.now() * 1000);
+  return lastVersion;
+}
+
+export async function saveChanges(
+  store: Store,
+  changes: DetectorChanges & { baselines?: NetworkBaseline[] },
+): Promise<void> {
+  const version = nextVersion();
+  await store.insertRows(
+    'event_evidence',
+    changes.evidence.map((e) => ({
+      event_id: e.eventId,
+      probe_asn: e.asn,
+      measurement_uid: e.measurementId,
+      time_ms: e.timeMs,
+      role: e.role,
+    })),
+  );
+  await store.insertRows(
+    'events',
+    changes.events.map((e) => eventRow(e, version)),
+  );
+  await store.insertRows(
+    'event_series',
+    changes.series.map((s) => ({ series_key: s.key, probe_cc: s.cc, state: JSON.stringify(s), version })),
+  );
+  await store.insertRows(
+    'event_baselines',
+    (changes.baselines ?? []).map((b) => ({ network_key: b.key, state: JSON.stringify(b.samples), version })),
+  );
+}
+
+function eventRow(e: BlockingEvent, version: number) {
+  return {
+    event_id: e.id,
+    probe_cc: e.cc,
+    input: e.input,
+    domain: e.domain,
+    status: e.status,
+    methods: e.methods,
+    asns: [...new Set(e.networks.map((n) => n.asn))].sort((a, b) => a - b),
+    onset_ms: e.onset.after.timeMs,
+    end_ms: e.end?.after.timeMs ?? null,
+    detected_ms: e.detectedAtMs,
+    updated_ms: e.updatedAtMs,
+    confidence: e.confidence,
+    doc: JSON.stringify(e),
+    version,
+  };
+}
+
+/** Everything the detector needs to resume where it stopped. */
+export async function loadSnapshot(store: Store): Promise<DetectorSnapshot> {
+  const series = await store.query<{ state: string }>('SELECT state FROM event_series FINAL', {}, { timeoutS: 300 });
+  const open = await store.query<{ doc: string }>(
+    "SELECT doc FROM events FINAL WHERE status = 'open'",
+    {},
+    { timeoutS: 300 },
+  );
+  const baselines = await store.query<{ network_key: string; state: string }>(
+    'SELECT network_key, state FROM event_baselines FINAL',
+  );
+  return {
+    series: series.map((r) => JSON.parse(r.state) as SeriesState),
+    openEvents: open.map((r) => JSON.parse(r.doc) as BlockingEvent),
+    baselines: baselines.map((r) => ({ key: r.network_key, samples: JSON.parse(r.state) })),
+  };
+}
+
+/** Empties the detector's tables (before a rebuild). */
+export async function clearEvents(store: Store): Promise<void> {
+  const on = store.cluster ? ` ON CLUSTER ${store.cluster}` : '';
+  const local = store.cluster ? '_local' : '';
+  for (const table of ['event_series', 'event_baselines', 'events', 'event_evidence']) {
+    await store.command(`TRUNCATE TABLE IF EXISTS ${table}${local}${on}`);
+  }
+}
+
+/**
+ * Stored measurements in time order, as observations, a page at a time (keyset paging on time and uid, so the
+ * reads stay cheap however deep the history).
+ */
+export async function* readObservations(
+  store: Store,
+  options: { pageSize?: number; probeCc?: string } = {},
+): AsyncGenerator<Observation[]> {
+  const pageSize = options.pageSize ?? 20_000;
+  let after = { t: '1970-01-01 00:00:00', uid: '' };
+  const ccFilter = options.probeCc ? 'AND probe_cc = {cc:String}' : '';
+  const ccParam = options.probeCc ? { cc: options.probeCc } : {};
+  for (;;) {
+    const rows = await store.query<ObservationRow & { t: string }>(
+      `SELECT m.measurement_uid AS measurement_uid, toString(m.measurement_start_time) AS measurement_start_time,
+              m.probe_cc AS probe_cc, m.probe_asn AS probe_asn, m.input AS input, m.domain AS domain,
+              m.outcome AS outcome, m.blocking_methods AS blocking_methods, m.confirmed AS confirmed, ${TIMINGS_SQL}
+       FROM (SELECT * FROM measurements FINAL
+             WHERE (measurement_start_time, measurement_uid) > ({t:DateTime('UTC')}, {uid:String})
+               AND test_name = 'web_connectivity' ${ccFilter}
+             ORDER BY measurement_start_time, measurement_uid LIMIT {limit:UInt32}) AS m
+       LEFT JOIN measurement_raw AS r ON r.measurement_uid = m.measurement_uid
+       ORDER BY m.measurement_start_time, m.measurement_uid`,
+      { t: after.t, uid: after.uid, limit: pageSize, ...ccParam },
+      { timeoutS: 600 },
+    );
+    if (rows.length === 0) return;
+    const last = rows[rows.length - 1];
+    after = { t: last.measurement_start_time, uid: last.measurement_uid };
+    yield rows.map(observationFromRow).filter((o): o is Observation => o !== null);
+    if (rows.length < pageSize) return;
+  }
+}
+
+export interface EventFilter {
+  probe_cc?: string;
+  probe_asn?: number;
+  domain?: string;
+  input?: string;
+  method?: string;
+  /** Events active at or after this time (epoch ms). */
+  sinceMs?: number;
+  /** Events that began before this time (epoch ms). */
+  untilMs?: number;
+  status?: 'open' | 'closed';
+}
+
+function eventWhere(filter: EventFilter): { sql: string; params: Record<string, unknown> } {
+  const clauses: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (filter.probe_cc) {
+    clauses.push('probe_cc = {cc:String}');
+    params.cc = filter.probe_cc;
+  }
+  if (filter.probe_asn !== undefined) {
+    clauses.push('has(asns, {asn:UInt32})');
+    params.asn = filter.probe_asn;
+  }
+  if (filter.domain) {
+    clauses.push('domain = {domain:String}');
+    params.domain = filter.domain;
+  }
+  if (filter.input) {
+    clauses.push('input = {input:String}');
+    params.input = filter.input;
+  }
+  if (filter.method) {
+    clauses.push('has(methods, {method:String})');
+    params.method = filter.method;
+  }
+  if (filter.sinceMs !== undefined) {
+    clauses.push('(end_ms IS NULL OR end_ms >= {since:Int64})');
+    params.since = filter.sinceMs;
+  }
+  if (filter.untilMs !== undefined) {
+    clauses.push('onset_ms < {until:Int64}');
+    params.until = filter.untilMs;
+  }
+  if (filter.status) {
+    clauses.push('status = {status:String}');
+    params.status = filter.status;
+  }
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+export async function listEvents(
+  store: Store,
+  filter: EventFilter,
+  page: { limit: number; offset: number },
+): Promise<{ events: BlockingEvent[]; total: number }> {
+  if (!(Number.isInteger(page.limit) && page.limit >= 1 && page.limit <= 1000)) {
+    throw new InvalidArgumentError(`limit must be an integer between 1 and 1000, got ${page.limit}`);
+  }
+  const where = eventWhere(filter);
+  const rows = await store.query<{ doc: string }>(
+    `SELECT doc FROM events FINAL ${where.sql} ORDER BY onset_ms DESC, event_id LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
+    { ...where.params, limit: page.limit, offset: page.offset },
+  );
+  const [count] = await store.query<{ n: number }>(`SELECT count() AS n FROM events FINAL ${where.sql}`, where.params);
+  return { events: rows.map((r) => JSON.parse(r.doc) as BlockingEvent), total: Number(count?.n ?? 0) };
+}
+
+export async function getEvent(
+  store: Store,
+  id: string,
+): Promise<{ event: BlockingEvent; evidence: EvidenceRow[] } | null> {
+  const [row] = await store.query<{ doc: string }>(
+    'SELECT doc FROM events FINAL WHERE event_id = {id:String} LIMIT 1',
+    {
+      id,
+    },
+  );
+  if (!row) return null;
+  const evidence = await store.query<{ probe_asn: number; measurement_uid: string; time_ms: number; role: string }>(
+    `SELECT DISTINCT probe_asn, measurement_uid, time_ms, role FROM event_evidence
+     WHERE event_id = {id:String} ORDER BY time_ms, measurement_uid`,
+    { id },
+  );
+  return {
+    event: JSON.parse(row.doc) as BlockingEvent,
+    evidence: evidence.map((e) => ({
+      eventId: id,
+      asn: e.probe_asn,
+      measurementId: e.measurement_uid,
+      timeMs: Number(e.time_ms),
+      role: e.role as EvidenceRow['role'],
+    })),
+  };
+}
+
+/** Verdicts of one URL (or every URL of a domain) in one country, oldest first: the raw material of a history. */
+export async function readTargetObservations(
+  store: Store,
+  target: { cc: string; input?: string; domain?: string },
+  limit = 100_000,
+): Promise<Observation[]> {
+  const by = target.input ? 'input = {target:String}' : 'domain = {target:String}';
+  const rows = await store.query<ObservationRow>(
+    `SELECT measurement_uid, toString(measurement_start_time) AS measurement_start_time, probe_cc, probe_asn, input,
+            domain, outcome, blocking_methods, confirmed, NULL AS tls_handshake_ms, NULL AS throughput_kbps
+     FROM measurements FINAL
+     WHERE probe_cc = {cc:String} AND ${by} AND test_name = 'web_connectivity'
+     ORDER BY measurement_start_time, measurement_uid LIMIT {limit:UInt32}`,
+    { cc: target.cc, target: target.input ?? target.domain ?? '', limit },
+  );
+  return rows.map(observationFromRow).filter((o): o is Observation => o !== null);
+}
