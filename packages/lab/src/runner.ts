@@ -29,6 +29,10 @@ export interface UrlResult {
   verdict?: Record<string, unknown> | null;
   /** why the verdict was not checked */
   skipped?: string;
+  /** the verdict differs as the scenario's knownIssue says (does not fail the run) */
+  knownIssue?: string;
+  /** a knownIssue that no longer shows: the expectation holds now */
+  fixed?: boolean;
 }
 
 export interface ScenarioResult {
@@ -211,11 +215,15 @@ async function runScenario(
         else mismatches.push({ key: 'observe', expected: 'an observation', actual: null });
       }
       const verdict = verdicts.get(u.url);
-      if (u.expect && !skipped) mismatches.push(...compareVerdict(u.expect, verdict ?? null));
+      const verdictMismatches = u.expect && !skipped ? compareVerdict(u.expect, verdict ?? null) : [];
+      const known = u.knownIssue && verdictMismatches.length > 0;
+      if (!known) mismatches.push(...verdictMismatches);
       result.urls.push({
         url: u.url,
         pass: mismatches.length === 0,
-        mismatches,
+        mismatches: known ? [...mismatches, ...verdictMismatches] : mismatches,
+        ...(known ? { knownIssue: u.knownIssue } : {}),
+        ...(u.knownIssue && !skipped && verdictMismatches.length === 0 ? { fixed: true } : {}),
         ...(observation ? { observation } : {}),
         ...(verdict !== undefined ? { verdict } : {}),
         ...(u.expect && skipped ? { skipped } : {}),
@@ -329,8 +337,17 @@ export function formatResults(results: ScenarioResult[]): string {
     lines.push(`${r.pass ? 'PASS' : 'FAIL'}  ${r.name.padEnd(width)}  ${r.isp}  ${r.seconds.toFixed(1)} s`);
     if (r.error) lines.push(`        error: ${r.error}`);
     for (const u of r.urls) {
-      const seen = u.observation
-        ? `dns ${u.observation.dns}${u.observation.tcp ? `, tcp ${u.observation.tcp}` : ''}${u.observation.tls ? `, tls ${u.observation.tls}` : ''}${u.observation.http ? `, http ${u.observation.http}` : ''}`
+      const o = u.observation;
+      const seen = o
+        ? [
+            `dns ${o.dns}`,
+            o.tcp && `tcp ${o.tcp}`,
+            o.tls && `tls ${o.tls}`,
+            o.http && `http ${o.http}`,
+            o.kbit && `${o.kbit} kbit/s`,
+          ]
+            .filter(Boolean)
+            .join(', ')
         : '';
       const v = u.verdict as { method?: string; outcome?: string; blocking?: unknown } | null | undefined;
       const verdict = v
@@ -338,13 +355,20 @@ export function formatResults(results: ScenarioResult[]): string {
         : u.skipped
           ? 'verdict not checked'
           : '';
-      lines.push(`   ${u.pass ? 'ok' : '✗ '} ${u.url}  ${[seen, verdict].filter(Boolean).join('; ')}`);
+      const mark = !u.pass ? '✗ ' : u.knownIssue ? '~ ' : 'ok';
+      lines.push(`   ${mark} ${u.url}  ${[seen, verdict].filter(Boolean).join('; ')}`);
+      if (u.knownIssue) lines.push(`        known issue: ${u.knownIssue}`);
+      if (u.fixed) lines.push('        the known issue is fixed: remove "knownIssue" from the scenario');
       for (const m of u.mismatches) {
         lines.push(`        ${m.key}: expected ${JSON.stringify(m.expected)}, measured ${JSON.stringify(m.actual)}`);
       }
     }
   }
   const passed = results.filter((r) => r.pass).length;
-  lines.push('', `${passed}/${results.length} scenarios passed`);
+  const known = results.flatMap((r) => r.urls).filter((u) => u.knownIssue).length;
+  lines.push(
+    '',
+    `${passed}/${results.length} scenarios passed${known ? `, ${known} URL verdicts differ as known issues (~)` : ''}`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -75,6 +75,11 @@ export const scenarioSchema = z.strictObject({
         observe: expectedObservationSchema.optional(),
         /** why these expectations are right (kept next to them) */
         why: z.string().optional(),
+        /**
+         * A known engine or probe bug makes the verdict differ from `expect`: the run reports the difference as
+         * "known issue" instead of failing, and says so when it is fixed. Observations are always enforced.
+         */
+        knownIssue: z.string().optional(),
       }),
     )
     .min(1),

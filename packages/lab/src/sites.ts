@@ -91,7 +91,7 @@ export const DEFAULT_SITES: readonly (SiteSpec & { address: string })[] = [
   { name: 'protonvpn.lab', address: '198.18.2.19', asn: 64606, org: 'Lab Privacy AG', kind: 'generic', pages: { '/': { title: 'Proton VPN: secure and free VPN' } } },
   { name: 'twimg.lab', aliases: ['bank.lab'], address: '198.18.2.20', asn: 64607, org: 'Lab Shared CDN', kind: 'generic', pages: { '/': { title: 'Shared CDN edge' } } },
   { name: 'жаңалықтар.lab', address: '198.18.2.21', asn: 64603, org: 'Lab Almaty Hosting', kind: 'news', pages: { '/': { title: 'Жаңалықтар' } } },
-  { name: 'big.lab', address: '198.18.2.22', asn: 64607, org: 'Lab Shared CDN', kind: 'generic', pages: { '/': { title: 'Big file mirror', sizeBytes: 2 * 1024 * 1024 } } },
+  { name: 'big.lab', address: '198.18.2.22', asn: 64607, org: 'Lab Shared CDN', kind: 'generic', pages: { '/': { title: 'Big file mirror', sizeBytes: 2 * 1024 * 1024 }, '/clip.html': { title: 'Half-megabyte clip page', sizeBytes: 512 * 1024 } } },
   // Not censorship: faults that a careless engine would call blocking.
   { name: 'expired.lab', address: '198.18.2.30', asn: 64608, org: 'Lab Small Business Hosting', cert: 'expired', kind: 'generic' },
   { name: 'wrong-name.lab', address: '198.18.2.31', asn: 64608, org: 'Lab Small Business Hosting', cert: 'wrong-name', kind: 'generic' },

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { BlockwatchError } from 'blockwatch/errors.ts';
+import { ACTIONS } from './policy.ts';
+import { CATALOGUE_DIR, loadScenarios, parseMeasurements, parseScenarioFile } from './runner.ts';
+import { compareObservation, compareVerdict } from './scenario.ts';
+
+test('every catalogue file is a valid scenario, named like its file', () => {
+  const files = readdirSync(CATALOGUE_DIR).filter((f) => f.endsWith('.json'));
+  assert.ok(files.length >= 20);
+  for (const f of files) assert.equal(parseScenarioFile(join(CATALOGUE_DIR, f)).name, f.slice(0, -5));
+});
+
+test('the catalogue exercises every policy action, over http and https', () => {
+  const scenarios = loadScenarios([], []);
+  for (const action of ACTIONS) {
+    const using = scenarios.filter((s) => s.policy.rules.some((r) => r.action === action));
+    assert.ok(using.length > 0, `no scenario uses ${action}`);
+  }
+  const urls = scenarios.flatMap((s) => s.urls.map((u) => u.url));
+  assert.ok(urls.some((u) => u.startsWith('http:')) && urls.some((u) => u.startsWith('https:')));
+  assert.ok(
+    scenarios.some((s) => s.helperReachable === false),
+    'no control-failure scenario',
+  );
+  assert.ok(
+    scenarios.some((s) => s.sites?.length),
+    'no scenario declares its own site',
+  );
+});
+
+test('unknown scenario names and bad files are refused with a precise error', () => {
+  assert.throws(
+    () => loadScenarios(['no-such-scenario'], []),
+    (e) => BlockwatchError.is(e) && e.code === 'BW_ERR_NOT_FOUND',
+  );
+  assert.throws(
+    () => loadScenarios([], ['/nonexistent/scenario.json']),
+    (e) => BlockwatchError.is(e) && e.code === 'BW_ERR_NOT_FOUND' && e.message.includes('/nonexistent/scenario.json'),
+  );
+});
+
+test('verdicts are compared only on the keys a scenario names', () => {
+  const verdict = {
+    blocking: 'dns',
+    accessible: false,
+    method: 'dns',
+    methods: ['dns', 'http_blockpage'],
+    layers: { dns: { status: 'blocked' } },
+  };
+  assert.deepEqual(compareVerdict({ blocking: 'dns', methods: ['dns'], layers: { dns: 'blocked' } }, verdict), []);
+  assert.deepEqual(compareVerdict({ blocking: false, layers: { tcp: 'ok' } }, verdict), [
+    { key: 'blocking', expected: false, actual: 'dns' },
+    { key: 'layers.tcp', expected: 'ok', actual: null },
+  ]);
+  assert.equal(compareVerdict({ blocking: null }, null)[0].key, 'verdict');
+});
+
+test('observations substitute the ISP hosts and bound throughput', () => {
+  const seen = { dns: '198.19.2.80|198.18.2.12', http: '200', kbit: 900 };
+  assert.deepEqual(
+    compareObservation({ dns: '{blockpage}|198.18.2.12', maxKbit: 1000 }, seen, { blockpage: '198.19.2.80' }),
+    [],
+  );
+  assert.equal(compareObservation({ minKbit: 5000 }, seen)[0].key, 'observe.minKbit');
+});
+
+test('measurements are read as JSON lines or one JSON document', () => {
+  assert.equal(parseMeasurements('{"input":"a"}\n{"input":"b"}\n').length, 2);
+  assert.equal(parseMeasurements('[{"input":"a"}]').length, 1);
+  assert.equal(parseMeasurements('').length, 0);
+});
