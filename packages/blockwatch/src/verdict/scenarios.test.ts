@@ -93,7 +93,10 @@ test('a TLS handshake that times out after the ClientHello while the control suc
   assert.equal(v.layers.dns?.status, 'ok');
   assert.equal(v.layers.tcp?.status, 'ok');
   assert.ok((v.classic.x_blocking_flags ?? 0) & 4, 'x_blocking_flags has the TLS bit');
-  assert.match(v.explanation, /TLS handshake with 93\.184\.216\.34:443 \(SNI news\.example\) failed with generic_timeout_error/);
+  assert.match(
+    v.explanation,
+    /TLS handshake with 93\.184\.216\.34:443 \(SNI news\.example\) failed with generic_timeout_error/,
+  );
 });
 
 test('a chain that validated only with an extra root is interception, although OONI calls the page accessible', () => {
