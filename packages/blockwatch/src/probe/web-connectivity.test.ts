@@ -170,6 +170,23 @@ test('UDP answers are recorded with late duplicates; an unpinned loopback answer
   }
 });
 
+test('a redirect into loopback is not followed unless pinned', async () => {
+  const target = await startSite();
+  const redirector = await startSite({ host: '127.0.0.2', redirectTo: `http://127.0.0.1:${target.port}/admin` });
+  try {
+    const m = await measureUrl(`http://r.test:${redirector.port}/`, {
+      ...base(),
+      pins: parseResolvePins([`r.test:${redirector.port}:127.0.0.2`]),
+    });
+    assert.equal(target.requests, 0);
+    assert.equal(m.test_keys.requests?.length, 2);
+    assert.notEqual(m.test_keys.http_experiment_failure, null);
+  } finally {
+    await target.close();
+    await redirector.close();
+  }
+});
+
 test('an unreachable site fails as data within the time budget', async () => {
   const closed = await startSite();
   const port = closed.port;

@@ -161,6 +161,7 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = urlPort(url);
   const pinned = options.pins?.get(pinKey(host, port));
+  const pinnedAddresses = new Set([...(options.pins?.values() ?? [])].flat());
 
   // --- DNS ---------------------------------------------------------------------------------------------
   const queries: DnsQuery[] = [];
@@ -324,6 +325,8 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
       trace,
       address: endpoint.ip,
       resolveHost: (name) => resolveRedirectHost(name, options.pins),
+      // every hop, IP-literal redirects included: loopback only where the operator pinned it
+      allowAddress: (ip) => !isLoopback(ip) || pinnedAddresses.has(ip) || (literal && ip === host),
       headers: REQUEST_HEADERS,
       ...(options.ca ? { ca: options.ca } : {}),
       timeoutMs: budget(STEP_MS.http),

@@ -107,6 +107,8 @@ export interface SiteOptions {
   body?: string;
   /** echo the client's address (header X-Client-Address and the body) */
   echoClient?: boolean;
+  /** answer 302 with this Location instead of a page */
+  redirectTo?: string;
 }
 
 export async function startSite(options: SiteOptions = {}): Promise<RunningServer> {
@@ -114,6 +116,7 @@ export async function startSite(options: SiteOptions = {}): Promise<RunningServe
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     state.requests++;
     const reply = () => {
+      if (options.redirectTo) return res.writeHead(302, { location: options.redirectTo }).end();
       const client = req.socket.remoteAddress ?? '';
       const body =
         options.body ??

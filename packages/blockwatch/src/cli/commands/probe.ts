@@ -8,6 +8,7 @@ import { getServers } from 'node:dns';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve as resolvePath } from 'node:path';
+import { dataDir, hasFingerprints, loadFingerprints } from '../../data/index.ts';
 import { BlockwatchError, UsageError } from '../../errors.ts';
 import {
   createAsnLookup,
@@ -160,7 +161,14 @@ Examples:
     const resolverAsn = isIP(resolverIp) ? asnOf(resolverIp) : null;
     const testStartMs = Date.now();
     const reportId = createReportId({ nowMs: testStartMs, cc: location.probe_cc, asn: location.probe_asn });
-    const analyze = createAnalyzer({ asnOf, ...(registry ? { registry } : {}) });
+    // Block-page fingerprints from the data directory ('blockwatch update'): without them nothing is "confirmed".
+    const fingerprintDir = dataDir(ctx.env);
+    const fingerprints = hasFingerprints(fingerprintDir) ? loadFingerprints(fingerprintDir) : undefined;
+    const analyze = createAnalyzer({
+      asnOf,
+      ...(registry ? { registry } : {}),
+      ...(fingerprints ? { fingerprints } : {}),
+    });
 
     // 4. Measure.
     const out = outPath ? createWriteStream(outPath, { flags: 'w' }) : undefined;
