@@ -61,7 +61,21 @@ export function createDetector(
   for (const s of options.restore?.series ?? []) {
     const group = groupOf(groups, s.cc, s.input);
     group.series.set(s.asn, s);
-    if (s.eventId && openById.has(s.eventId)) group.open = openById.get(s.eventId)!;
+    // A series' open episode and the event's copy are one object in memory; JSON made them two: relink.
+    const event = s.eventId ? openById.get(s.eventId) : undefined;
+    const episode = event?.networks.find(
+      (n) => n.asn === s.asn && n.status === 'open' && n.onset.after.id === s.episode?.onset.after.id,
+    );
+    if (s.phase === 'blocked' && episode) {
+      s.episode = episode;
+    } else if (s.phase === 'blocked') {
+      // The event was lost (a crash between writes): start the series afresh rather than carry a dangling episode.
+      s.phase = 'unknown';
+      s.episode = null;
+      s.eventId = null;
+      s.downScore = 0;
+      s.pending = [];
+    }
   }
   for (const e of openById.values()) groupOf(groups, e.cc, e.input).open = e;
 
@@ -113,7 +127,7 @@ export function createDetector(
     if (o.outcome !== 'blocked' && o.outcome !== 'accessible') return; // down / unknown: no evidence either way
     if (downElsewhere) return;
     const ref: MeasurementRef = { id: o.id, timeMs: o.timeMs };
-    if (s.phase === 'blocked') stepBlocked(group, s, o, ref, endRatio(s.episode!, o), out);
+    if (s.phase === 'blocked') stepBlocked(group, s, o, ref, endRatio(s, o), out);
     else
       stepReachable(
         group,
@@ -201,6 +215,7 @@ export function createDetector(
     // excursion to the first accessible verdict after its last blocked one (a late blocked verdict may be noise,
     // or the true end).
     episode.status = 'closed';
+    episode.accessibleCount -= s.pending.length;
     episode.end = { before: s.lastSteady, after: s.runStart ?? s.pending[0] };
     s.phase = 'accessible';
     s.lastSteady = ref;
@@ -235,11 +250,14 @@ export function createDetector(
    * blocking (a share of connections filtered) then needs a longer run of accessible verdicts to end than clean
    * blocking does, instead of being split into many short episodes.
    */
-  function endRatio(episode: NetworkEpisode, o: Observation): number {
+  function endRatio(s: SeriesState, o: Observation): number {
+    const episode = s.episode!;
     const prior = 10;
+    // The rate is estimated from the episode before the current end excursion (its own verdicts would dilute it).
+    const leaks = episode.accessibleCount - s.pending.length;
     const rate = Math.min(
       params.blockedRate,
-      (episode.blockedCount + prior * params.blockedRate) / (episode.blockedCount + episode.accessibleCount + prior),
+      (episode.blockedCount + prior * params.blockedRate) / (episode.blockedCount + leaks + prior),
     );
     const p1 = o.confirmed ? Math.max(rate, 1 - params.falseConfirmedRate) : rate;
     if (o.outcome === 'accessible') return Math.log((1 - p1) / (1 - params.falseBlockedRate));

@@ -9,7 +9,7 @@
  *   - three in a row (+8.67) do, on one network alone;
  *   - two in a row (+5.78) do when another network of the same URL and country is blocked or suspect;
  *   - one does when two other networks are (central blocking is seen by all networks in the same round);
- *   - a fingerprint-confirmed block page (+7.5) is decisive;
+ *   - a fingerprint-confirmed block page (+8.4) is decisive;
  *   - three accessible verdicts in a row (+6.75) end an episode; one or two leaks do not.
  * `down` and `unknown` verdicts carry no evidence either way (a site down for everyone is not blocked).
  */
@@ -19,7 +19,7 @@ import type { DetectorParams } from './types.ts';
 export const DEFAULT_PARAMS: Readonly<DetectorParams> = Object.freeze({
   falseBlockedRate: 0.05,
   blockedRate: 0.9,
-  falseConfirmedRate: 0.0005,
+  falseConfirmedRate: 0.0002,
   onsetThreshold: 7.5,
   corroboratedOnsetThreshold: 5.5,
   quorumNetworks: 3,
