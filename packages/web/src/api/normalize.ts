@@ -183,13 +183,15 @@ export function measurementDetail(value: unknown): MeasurementDetail | null {
 }
 
 const COUNT_KEYS = new Set(['measurement_count', 'ok_count', 'anomaly_count', 'confirmed_count', 'failure_count']);
+/** Derived columns the server may add to aggregation rows; the UI recomputes them from the counts. */
+const DERIVED_KEYS = new Set(['blocked_share']);
 
 export function aggregationRow(value: unknown): AggregationRow {
   const r = obj(value);
   const axes: Record<string, string> = {};
   const extra: Record<string, number> = {};
   for (const [key, v] of Object.entries(r)) {
-    if (COUNT_KEYS.has(key)) continue;
+    if (COUNT_KEYS.has(key) || DERIVED_KEYS.has(key)) continue;
     if (key.endsWith('_count') && num(v) !== null) extra[key] = num(v)!;
     else axes[key] = v === null || v === undefined || v === false ? '' : String(v);
   }
@@ -305,9 +307,20 @@ export function overview(value: unknown): Overview {
   };
 }
 
+/** An ISO time from a string, epoch milliseconds, or a reference object (`{timeMs}`, `{time}`). */
 function time(value: unknown): string | null {
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    const date = new Date(value > 1e11 ? value : value * 1000);
+    return Number.isNaN(date.getTime()) ? null : date.toISOString();
+  }
+  if (isObject(value)) return time(pick(value, 'timeMs', 'time_ms', 'time', 'measurement_start_time'));
   const s = str(value);
   return s && s !== '' ? s : null;
+}
+
+/** A measurement id from a string or a reference object (`{id}`, `{measurementId}`). */
+function refId(value: unknown): string | null {
+  return isObject(value) ? str(pick(value, 'measurement_uid', 'measurementId', 'uid', 'id')) : str(value);
 }
 
 export function eventRow(value: unknown): EventRow | null {
@@ -336,17 +349,20 @@ export function eventRow(value: unknown): EventRow | null {
     domain: str(r.domain) ?? str(target.domain) ?? domainOf(input),
     methods,
     status: str(pick(r, 'status', 'state')) ?? (r.open === true ? 'open' : r.open === false ? 'closed' : ''),
-    onsetFrom: time(pick(r, 'onset_from', 'onset_after', 'last_accessible_time')) ?? time(pick(onset, 'from', 'after')),
-    onsetTo:
-      time(pick(r, 'onset_to', 'onset_before', 'first_blocked_time', 'start_time')) ??
-      time(pick(onset, 'to', 'before')),
-    endFrom: time(pick(r, 'end_from', 'last_blocked_time')) ?? time(pick(end, 'from', 'after')),
-    endTo: time(pick(r, 'end_to', 'end_time', 'first_accessible_time')) ?? time(pick(end, 'to', 'before')),
+    // A bracket: `before` = the last measurement in the old state, `after` = the first one in the new state.
+    onsetFrom: time(pick(r, 'onset_from', 'last_accessible_time')) ?? time(pick(onset, 'from', 'before')),
+    onsetTo: time(pick(r, 'onset_to', 'first_blocked_time', 'start_time')) ?? time(pick(onset, 'to', 'after')),
+    endFrom: time(pick(r, 'end_from', 'last_blocked_time')) ?? time(pick(end, 'from', 'before')),
+    endTo: time(pick(r, 'end_to', 'end_time', 'first_accessible_time')) ?? time(pick(end, 'to', 'after')),
     confidence: num(r.confidence),
     summary: str(pick(r, 'summary', 'sentence', 'description')),
-    evidence: arr(pick(r, 'evidence', 'evidence_uids', 'measurement_uids', 'measurements'))
-      .map((e) => (isObject(e) ? str(pick(e, 'measurement_uid', 'uid')) : str(e)))
-      .filter((e): e is string => e !== null),
+    evidence: [
+      ...new Set(
+        arr(pick(r, 'evidence', 'evidence_uids', 'measurement_uids', 'measurements'))
+          .map(refId)
+          .filter((e): e is string => e !== null),
+      ),
+    ],
   };
 }
 
@@ -354,16 +370,18 @@ export function events(value: unknown): EventRow[] {
   return listOf(value, ['events', 'results', 'result'], eventRow);
 }
 
+/** A point or a segment of a network's timeline (segments carry their verdict counts and evidence ids). */
 function historyPoint(value: unknown): HistoryPoint | null {
   const r = obj(value);
-  const t = time(pick(r, 'time', 'day', 'date', 'measurement_start_time', 'ts', 'from'));
+  const t = time(pick(r, 'time', 'day', 'date', 'measurement_start_time', 'ts', 'from', 'fromMs', 'from_ms'));
   if (!t) return null;
+  const counted = Object.values(obj(r.counts)).reduce<number>((sum, v) => sum + (num(v) ?? 0), 0);
   return {
     time: t,
     outcome: str(pick(r, 'outcome', 'state', 'status')) ?? 'unknown',
-    method: blockingType(pick(r, 'method', 'blocking_type')),
-    uid: str(pick(r, 'measurement_uid', 'uid')),
-    count: num(pick(r, 'count', 'measurement_count')) ?? 1,
+    method: blockingType(pick(r, 'method', 'blocking_type')) ?? blockingType(arr(r.methods)[0]),
+    uid: str(pick(r, 'measurement_uid', 'uid')) ?? refId(arr(r.evidence)[0]) ?? refId(r.last) ?? refId(r.first),
+    count: num(pick(r, 'count', 'measurement_count')) ?? (counted || 1),
   };
 }
 
@@ -375,7 +393,7 @@ export function history(value: unknown): History {
     return {
       asn: asnOf(pick(r, 'probe_asn', 'asn')),
       name: str(pick(r, 'network_name', 'name', 'probe_network_name')),
-      points: arr(pick(r, 'points', 'timeline', 'states', 'measurements', 'segments'))
+      points: arr(pick(r, 'points', 'segments', 'timeline', 'states', 'measurements'))
         .map(historyPoint)
         .filter((p): p is HistoryPoint => p !== null),
     };

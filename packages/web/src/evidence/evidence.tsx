@@ -370,7 +370,7 @@ function Hop({ hop, n }: { hop: HttpTransaction; n: number }) {
         <code className="break">{hop.request?.url}</code>
       </p>
       <p>
-        {response ? (
+        {response && response.code > 0 ? (
           <strong>
             {t('measurement.statusCode')} {response.code}
           </strong>
