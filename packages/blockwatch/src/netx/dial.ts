@@ -34,7 +34,7 @@ export async function dial(target: DialTarget, signal: AbortSignal): Promise<net
   } catch (err) {
     throw new ClassifiedError(classifyError(err, OPERATIONS.tlsHandshake), OPERATIONS.tlsHandshake, { cause: err });
   }
-  const verdict = verifyPeer(tlsSocket, sentCertificates(tlsSocket), serverName, trust);
+  const verdict = verifyPeer(tlsSocket, sentCertificates(tlsSocket), serverName, trust, false);
   if (verdict.failure !== null) {
     tlsSocket.destroy();
     throw new ClassifiedError(verdict.failure, OPERATIONS.tlsHandshake);

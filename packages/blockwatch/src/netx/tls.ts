@@ -154,12 +154,16 @@ export interface PeerVerdict {
   validatedByExtraCa: boolean;
 }
 
-/** Go's order: leaf validity period, then name, then chain. `sent` comes from `sentCertificates`. */
+/**
+ * Go's order: leaf validity period, then name, then chain. `sent` comes from `sentCertificates`.
+ * `checkExtraCa: false` skips working out which root validated the chain (a signature check) when nobody records it.
+ */
 export function verifyPeer(
   tlsSocket: tls.TLSSocket,
   sent: readonly X509Certificate[],
   serverName: string,
   trust: Trust,
+  checkExtraCa = true,
 ): PeerVerdict {
   const leaf = sent[0];
   const fail = (code: string): PeerVerdict => ({
@@ -175,7 +179,10 @@ export function verifyPeer(
     : leaf.checkHost(serverName) !== undefined;
   if (!nameMatches) return fail('ERR_TLS_CERT_ALTNAME_INVALID');
   if (!tlsSocket.authorized) return fail(String(tlsSocket.authorizationError ?? 'CERT_UNTRUSTED'));
-  return { failure: null, validatedByExtraCa: trust.extra.length > 0 && anchoredAtExtraRoot(sent, trust) };
+  return {
+    failure: null,
+    validatedByExtraCa: checkExtraCa && trust.extra.length > 0 && anchoredAtExtraRoot(sent, trust),
+  };
 }
 
 function anchoredAtExtraRoot(sent: readonly X509Certificate[], trust: Trust): boolean {
