@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { getTestPki, type TestPki } from '../../test/helpers/pki.ts';
 import { type RunningServer, startFakeHelper, startSite } from '../../test/helpers/probe-servers.ts';
-import { dnsReplies, startUdpDnsServer } from '../../test/helpers/servers.ts';
+import { dnsReplies, startTcpServer, startUdpDnsServer } from '../../test/helpers/servers.ts';
 import { createAsnLookup } from '../geo/index.ts';
 import type { Verdict } from '../model/index.ts';
 import { validateMeasurement } from '../model/index.ts';
@@ -201,6 +201,42 @@ test('an unreachable site fails as data within the time budget', async () => {
   assert.deepEqual(validateMeasurement(m), { ok: true });
   assert.equal(m.test_keys.tcp_connect?.[0].status.failure, 'connection_refused');
   assert.equal(m.test_keys.http_experiment_failure, 'connection_refused');
+});
+
+test('a site that stalls after the TLS ClientHello is bounded by the total budget', async () => {
+  const stall = await startTcpServer('stall');
+  const helper = await startFakeHelper({ handler: () => {} }); // and a helper that never answers
+  try {
+    const started = Date.now();
+    const m = await measureUrl(`https://stall.test:${stall.port}/`, {
+      ...base(),
+      timeoutMs: 1500,
+      helperUrl: helper.url,
+      pins: parseResolvePins([`stall.test:${stall.port}:127.0.0.1`]),
+    });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 3000, `took ${elapsed} ms`);
+    assert.deepEqual(validateMeasurement(m), { ok: true });
+    assert.equal(m.test_keys.tcp_connect?.[0].status.success, true);
+    assert.equal(m.test_keys.tls_handshakes?.[0].failure, 'generic_timeout_error');
+    assert.equal(m.test_keys.control_failure, 'generic_timeout_error');
+    assert.equal(m.test_keys.http_experiment_failure, 'generic_timeout_error');
+  } finally {
+    await stall.close();
+    await helper.close();
+  }
+});
+
+test('an injected clock dates the measurement; durations stay real', async () => {
+  const labMs = Date.UTC(2024, 4, 17, 8, 0, 0);
+  const m = await measureUrl(`http://site.test:${echo.port}/`, {
+    ...base(),
+    nowMs: () => labMs, // a frozen lab clock
+    pins: parseResolvePins([`site.test:${echo.port}:127.0.0.2`]),
+  });
+  assert.equal(m.measurement_start_time, '2024-05-17 08:00:00');
+  assert.ok(m.test_runtime > 0);
+  assert.ok((m.test_keys.requests?.[0].t ?? 0) > 0);
 });
 
 test('bad input throws BW_ERR_INVALID_ARG before any network activity', async () => {

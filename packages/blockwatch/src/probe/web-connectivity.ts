@@ -83,7 +83,7 @@ export interface MeasureOptions {
   ca?: string[];
   /** total budget for the measurement (default 60 s) */
   timeoutMs?: number;
-  /** wall clock in ms (the lab replays days on its own clock); default Date.now */
+  /** wall clock in ms for measurement_start_time (the lab replays days on its own clock); default Date.now */
   nowMs?: () => number;
   probe: ProbeIdentity;
   resolverIdentity: ResolverIdentity;
@@ -150,13 +150,15 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidArgumentError(`'${input}' is not an http:// or https:// URL`);
   }
-  const nowMs = options.nowMs ?? Date.now;
   const totalMs = options.timeoutMs ?? 60_000;
-  const trace = createTrace({ nowMs });
-  const startMs = trace.zeroMs;
-  const deadlineMs = startMs + totalMs;
+  // The wall clock (a lab clock when injected) stamps the measurement; durations, record times and the budget
+  // use the monotonic clock, so a replayed or jumping clock never distorts a timeout.
+  const startMs = (options.nowMs ?? Date.now)();
+  const trace = createTrace();
+  const deadline = trace.zeroMs + totalMs;
   /** A step's timeout: its own limit, capped by what is left of the budget (never below 1 ms). */
-  const budget = (stepMs: number) => Math.max(1, Math.min(stepMs, deadlineMs - nowMs()));
+  const budget = (stepMs: number) =>
+    Math.max(1, Math.floor(Math.min(stepMs, deadline - (trace.zeroMs + trace.now() * 1000))));
   const signal = options.signal;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = urlPort(url);
@@ -374,12 +376,11 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
   // Without a helper there is no control: say so the way OONI does (a failure string), not with null.
   if (!controlResult) testKeys.control_failure = unknownFailure('no control helper was configured (--helper)');
 
-  const endMs = nowMs();
   let measurement = createEnvelope({
     input: input,
     startMs,
     testStartMs: options.testStartMs,
-    runtimeSeconds: (endMs - startMs) / 1000,
+    runtimeSeconds: trace.now(),
     reportId: options.reportId,
     probe: options.probe,
     resolver: options.resolverIdentity,
