@@ -1,0 +1,56 @@
+/**
+ * The whole scenario catalogue against the real lab (root): every scenario must pass — the lab's own client sees
+ * each policy enforced as declared, and the probe's verdicts match the expectations (known issues excepted, see
+ * docs/lab.md). Then `down` is checked to leave nothing behind, also after a simulated crash.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { test } from 'node:test';
+import { run } from './exec.ts';
+import { formatResults, loadScenarios, runScenarios } from './runner.ts';
+import { readState, stateDirOf, writeState } from './state.ts';
+import { labDown, labUp, listLabNamespaces } from './topology.ts';
+
+const skip = process.getuid?.() === 0 ? false : 'needs root (network namespaces, iptables): run the tests as root';
+const stateDir = stateDirOf(process.env);
+const wasUp = readState(stateDir)?.status === 'up';
+
+test('every scenario of the catalogue passes', { skip, timeout: 10 * 60_000 }, async () => {
+  const results = await runScenarios({
+    stateDir,
+    scenarios: loadScenarios([], []),
+    probe: true,
+    timeoutS: 20,
+    log: () => {},
+  });
+  const failed = results.filter((r) => !r.pass);
+  assert.equal(failed.length, 0, formatResults(failed));
+});
+
+test('down removes every namespace, process and file, also after a crash', {
+  skip: skip || (wasUp ? 'a lab was already up before the tests: left alone' : false),
+  timeout: 120_000,
+}, async () => {
+  const state = await labUp({ stateDir, ispCount: 1, log: () => {} });
+  // Simulate a crash in the middle of `up`: a daemon killed, the state file left "starting".
+  const daemon = state.made.find((m) => m.kind === 'process');
+  assert.ok(daemon && daemon.kind === 'process');
+  process.kill(daemon.pid, 'SIGKILL');
+  writeState(stateDir, { ...state, status: 'starting' });
+  await labDown({ stateDir, log: () => {} });
+  assert.deepEqual(await listLabNamespaces(), []);
+  assert.ok(!existsSync(stateDir));
+  assert.deepEqual(
+    readdirSync('/etc/netns', { withFileTypes: true }).filter((d) => d.name.startsWith('bw-')),
+    [],
+  );
+  const leftover = await run('sh', ['-c', 'ps -eo args | grep -c "[d]aemons/main.ts" || true']);
+  assert.equal(leftover.stdout.trim(), '0');
+  // Idempotent: a second down has nothing to do and does not fail.
+  assert.deepEqual(await labDown({ stateDir, log: () => {} }), { removed: 0 });
+});
+
+test('leaves the machine as it found it', { skip }, async () => {
+  if (!wasUp) await labDown({ stateDir, log: () => {} });
+  if (!wasUp) assert.deepEqual(await listLabNamespaces(), []);
+});
