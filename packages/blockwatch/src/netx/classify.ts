@@ -135,7 +135,8 @@ function classifyDepth(err: unknown, operation: Operation, depth: number): Failu
   if (code === 'UND_ERR_SOCKET') return 'eof_error'; // "other side closed" / "closed" with no underlying error
   const known = BY_CODE[code];
   if (known) return known;
-  if (code.startsWith('HPE_')) return 'http_invalid_response'; // llhttp could not parse the response
+  // llhttp could not parse the response; QUIRK: undici 7 often leaves `code` undefined, so the class name decides
+  if (code.startsWith('HPE_') || e.name === 'HTTPParserError') return 'http_invalid_response';
   if (code.startsWith('ERR_SSL_') || code === 'ERR_TLS_HANDSHAKE_TIMEOUT') {
     return code === 'ERR_TLS_HANDSHAKE_TIMEOUT' ? 'generic_timeout_error' : 'ssl_failed_handshake';
   }

@@ -108,18 +108,21 @@ describe('lookupUdp', () => {
   });
 
   test('bad input is rejected with BW_ERR_INVALID_ARG', async () => {
-    assert.throws(() => lookupUdp('', { trace: createTrace(), resolver: '127.0.0.1', queryType: 'A' }), {
+    await assert.rejects(lookupUdp('', { trace: createTrace(), resolver: '127.0.0.1', queryType: 'A' }), {
       code: 'BW_ERR_INVALID_ARG',
     });
-    assert.throws(() => lookupUdp('a..b', { trace: createTrace(), resolver: '127.0.0.1', queryType: 'A' }), {
+    await assert.rejects(lookupUdp('a..b', { trace: createTrace(), resolver: '127.0.0.1', queryType: 'A' }), {
       code: 'BW_ERR_INVALID_ARG',
     });
-    assert.throws(() => lookupUdp('ok.test', { trace: createTrace(), resolver: 'dns.google', queryType: 'A' }), {
+    await assert.rejects(lookupUdp('ok.test', { trace: createTrace(), resolver: 'dns.google', queryType: 'A' }), {
       code: 'BW_ERR_INVALID_ARG',
     });
-    assert.throws(() => lookupUdp('ok.test', { trace: createTrace(), resolver: '127.0.0.1', queryType: 'MX' as 'A' }), {
-      code: 'BW_ERR_INVALID_ARG',
-    });
+    await assert.rejects(
+      lookupUdp('ok.test', { trace: createTrace(), resolver: '127.0.0.1', queryType: 'MX' as 'A' }),
+      {
+        code: 'BW_ERR_INVALID_ARG',
+      },
+    );
   });
 });
 

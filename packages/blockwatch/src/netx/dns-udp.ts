@@ -38,7 +38,7 @@ export interface UdpLookupResult {
   duplicates: DnsQuery[];
 }
 
-export function lookupUdp(hostname: string, opts: LookupUdpOptions): Promise<UdpLookupResult> {
+export async function lookupUdp(hostname: string, opts: LookupUdpOptions): Promise<UdpLookupResult> {
   const name = checkHostname('hostname', hostname);
   const { ip, port } = parseResolver(opts.resolver);
   if (opts.queryType !== 'A' && opts.queryType !== 'AAAA') {

@@ -274,6 +274,27 @@ describe('httpGet', () => {
     assert.ok(drip.elapsedMs >= 690 && drip.elapsedMs < 2000, `took ${drip.elapsedMs} ms`);
   });
 
+  test('oversized headers and garbage instead of HTTP are http_invalid_response', async () => {
+    const big = keep(
+      await startHttpServer((_req, res) => {
+        res.setHeader('X-Padding', 'p'.repeat(64 * 1024));
+        res.end('never read');
+      }),
+    );
+    assert.equal((await get(big.url)).failure, 'http_invalid_response');
+    const garbage = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => socket.end('\x16\x03\x01 definitely not HTTP\r\n\r\n'));
+    });
+    await new Promise<void>((r) => garbage.listen(0, '127.0.0.1', () => r()));
+    try {
+      const { port } = garbage.address() as net.AddressInfo;
+      assert.equal((await get(`http://127.0.0.1:${port}/`)).failure, 'http_invalid_response');
+    } finally {
+      garbage.close();
+    }
+  });
+
   test('a redirect host that does not resolve is a failed hop', async () => {
     const s = keep(await startHttpServer((_req, res) => res.writeHead(302, { location: 'http://gone.test/' }).end()));
     const { requests, failure } = await get(s.url, {
