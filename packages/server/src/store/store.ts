@@ -66,7 +66,7 @@ export interface StoredBatch {
   items: AnalyzedMeasurement[];
   rows: MeasurementRow[];
 }
-export type StoredListener = (batch: StoredBatch) => void | Promise<void>;
+export type StoredListener = (batch: StoredBatch) => unknown;
 
 export interface InsertResult {
   inserted: number;

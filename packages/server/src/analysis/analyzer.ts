@@ -1,0 +1,96 @@
+/**
+ * The server's side of analysis: loads the outside data the pure verdict engine needs (fingerprints, the
+ * offline IP→ASN table, Citizen Lab test-list categories) once, then analyses measurements with it.
+ * Also extracts OONI's own verdict from a measurement, to keep it beside ours.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BlockwatchError } from 'blockwatch/errors.ts';
+import { createAsnLookup } from 'blockwatch/geo/index.ts';
+import type { Measurement, Verdict } from 'blockwatch/model';
+import { analyzeMeasurement, createFingerprintSet, type FingerprintSet, parseFingerprintCsv } from 'blockwatch/verdict';
+import { parseCsv } from 'blockwatch/verdict/csv.ts';
+import type { OoniVerdict } from '../store/rows.ts';
+
+export interface AnalyzerOptions {
+  /** Folder with fingerprints_dns.csv and fingerprints_http.csv (OONI blocking-fingerprints). */
+  fingerprintsDir?: string;
+  /** Folder with Citizen Lab test lists (global.csv, <cc>.csv) for category codes. */
+  testListsDir?: string;
+  /** Where the binary IP→ASN index is cached. */
+  geoCacheDir?: string;
+}
+
+export interface Analyzer {
+  analyze(measurement: Measurement<Record<string, unknown>>): Verdict;
+  /** Citizen Lab category of an input in a country ('' when the URL is on no list). */
+  categoryOf(input: string, probeCc: string): string;
+  readonly fingerprintCount: number;
+}
+
+export function loadFingerprints(dir: string): FingerprintSet {
+  const read = (kind: 'dns' | 'http') => {
+    const file = join(dir, `fingerprints_${kind}.csv`);
+    if (!existsSync(file)) throw new BlockwatchError('BW_ERR_NOT_FOUND', `no ${file} (fingerprints folder)`);
+    return parseFingerprintCsv(readFileSync(file, 'utf8'), kind);
+  };
+  return createFingerprintSet(read('dns'), read('http'));
+}
+
+/** url → category per list file ("global" and lower-case country codes), read lazily. */
+function createCategoryIndex(dir: string | undefined): (input: string, cc: string) => string {
+  const lists = new Map<string, Map<string, string>>();
+  const available = new Set(
+    dir && existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => /^[a-z]+\.csv$/.test(f))
+          .map((f) => f.slice(0, -4))
+      : [],
+  );
+  const list = (name: string) => {
+    let map = lists.get(name);
+    if (map) return map;
+    map = new Map();
+    if (dir && available.has(name)) {
+      const [header, ...records] = parseCsv(readFileSync(join(dir, `${name}.csv`), 'utf8'));
+      const urlAt = header?.fields.indexOf('url') ?? -1;
+      const categoryAt = header?.fields.indexOf('category_code') ?? -1;
+      if (urlAt >= 0 && categoryAt >= 0) {
+        for (const r of records) map.set(normalizeUrl(r.fields[urlAt] ?? ''), r.fields[categoryAt] ?? '');
+      }
+    }
+    lists.set(name, map);
+    return map;
+  };
+  return (input, cc) => {
+    if (!input || available.size === 0) return '';
+    const key = normalizeUrl(input);
+    return list(cc.toLowerCase()).get(key) ?? list('global').get(key) ?? '';
+  };
+}
+
+function normalizeUrl(url: string): string {
+  return url.trim().replace(/\/$/, '');
+}
+
+export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
+  const fingerprints = options.fingerprintsDir ? loadFingerprints(options.fingerprintsDir) : undefined;
+  const asnLookup = createAsnLookup(options.geoCacheDir ? { cacheDir: options.geoCacheDir } : {});
+  const asnOf = (ip: string) => asnLookup(ip)?.asn ?? null;
+  const describeAsn = (asn: number) => asnLookup.orgOf(asn);
+  return {
+    analyze: (measurement) => analyzeMeasurement(measurement, { fingerprints, asnOf, describeAsn }),
+    categoryOf: createCategoryIndex(options.testListsDir),
+    fingerprintCount: fingerprints?.size ?? 0,
+  };
+}
+
+/** OONI's verdict as the probe wrote it (test_keys.blocking / accessible), when the test has one. */
+export function ooniVerdictOf(measurement: Measurement<Record<string, unknown>>): OoniVerdict | undefined {
+  const keys = measurement.test_keys;
+  if (!keys || typeof keys !== 'object') return undefined;
+  const out: OoniVerdict = {};
+  if ('blocking' in keys) out.blocking = keys.blocking as OoniVerdict['blocking'];
+  if ('accessible' in keys) out.accessible = keys.accessible as boolean | null;
+  return Object.keys(out).length ? out : undefined;
+}

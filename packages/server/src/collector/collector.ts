@@ -1,0 +1,99 @@
+/**
+ * The collector service: checks submissions, drops duplicates, appends the rest to the spool (acknowledged
+ * once durable) and runs the loader that moves the spool into the store.
+ */
+import { BlockwatchError } from 'blockwatch/errors.ts';
+import type { Analyzer } from '../analysis/analyzer.ts';
+import type { Logger, Store } from '../store/store.ts';
+import { type Loader, startLoader } from './loader.ts';
+import { Spool, type SpoolRecord } from './spool.ts';
+import { checkMeasurement } from './submission.ts';
+
+export interface CollectorOptions {
+  spoolDir: string;
+  store: Store;
+  analyzer: Analyzer;
+  log: Logger;
+  /** Most measurements in one batch submission. */
+  maxBatch?: number;
+}
+
+export interface SubmitResult {
+  accepted: number;
+  duplicates: number;
+  uids: string[];
+}
+
+/** A rejected submission: `path` names the offending field ("measurements.3.probe_cc"). */
+export class SubmissionError extends BlockwatchError {
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super('BW_ERR_INVALID_INPUT', `${path}: ${message}`);
+    this.path = path;
+  }
+}
+
+export interface Collector {
+  readonly spool: Spool;
+  readonly loader: Loader;
+  readonly maxBatch: number;
+  /** Checks every measurement first (one bad one rejects the batch, nothing is stored), then spools them. */
+  submit(measurements: unknown[], pathOf?: (index: number) => string): Promise<SubmitResult>;
+  /** Stops accepting, loads everything spooled into the store, closes the spool. */
+  close(): Promise<void>;
+}
+
+/** Remembers recently spooled uids so resubmissions are answered without a store query. */
+const RECENT_LIMIT = 500_000;
+
+export async function createCollector(options: CollectorOptions): Promise<Collector> {
+  const spool = await Spool.open(options.spoolDir);
+  const loader = startLoader({ spool, store: options.store, analyzer: options.analyzer, log: options.log });
+  const maxBatch = options.maxBatch ?? 1000;
+  const recent = new Set<string>();
+  const remember = (uid: string) => {
+    recent.add(uid);
+    if (recent.size > RECENT_LIMIT) recent.delete(recent.values().next().value as string);
+  };
+
+  return {
+    spool,
+    loader,
+    maxBatch,
+    async submit(measurements, pathOf = (i) => `measurements.${i}`) {
+      if (measurements.length > maxBatch) {
+        throw new SubmissionError('measurements', `at most ${maxBatch} per submission, got ${measurements.length}`);
+      }
+      const records: SpoolRecord[] = [];
+      const uids: string[] = [];
+      for (let i = 0; i < measurements.length; i++) {
+        const checked = checkMeasurement(measurements[i], pathOf(i));
+        if (!checked.ok) throw new SubmissionError(checked.path, checked.message);
+        uids.push(checked.uid);
+        records.push({ uid: checked.uid, m: checked.measurement, src: 'collector' });
+      }
+      const unseen = [...new Set(uids)].filter((uid) => !recent.has(uid));
+      const stored = unseen.length
+        ? await options.store.query<{ measurement_uid: string }>(
+            'SELECT DISTINCT measurement_uid FROM measurement_raw WHERE measurement_uid IN {uids:Array(String)}',
+            { uids: unseen },
+          )
+        : [];
+      const known = new Set([...uids.filter((uid) => recent.has(uid)), ...stored.map((r) => r.measurement_uid)]);
+      const fresh: SpoolRecord[] = [];
+      for (const record of records) {
+        if (known.has(record.uid)) continue;
+        known.add(record.uid);
+        fresh.push(record);
+      }
+      await spool.append(fresh);
+      for (const record of fresh) remember(record.uid);
+      return { accepted: measurements.length, duplicates: measurements.length - fresh.length, uids };
+    },
+    async close() {
+      await spool.close();
+      await loader.idle();
+      await loader.stop();
+    },
+  };
+}

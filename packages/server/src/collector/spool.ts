@@ -1,0 +1,236 @@
+/**
+ * The spool: an append-only log of accepted measurements on local disk, the collector's durability point.
+ * A submission is acknowledged only after its records are written and fdatasync'ed. Concurrent appends are
+ * grouped into one write + one fdatasync (group commit), so throughput does not pay one sync per request.
+ *
+ * Layout: `DIR/NNNNNNNNNN.jsonl` segments (one JSON record per line), rotated at `segmentBytes`; `DIR/committed.json`
+ * is the loader's position (segment, byte offset), replaced atomically. Segments wholly before that position
+ * are deleted. On open, a torn last line (a crash mid-write, never acknowledged) is cut off.
+ */
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MeasurementSource, OoniVerdict } from '../store/rows.ts';
+
+export interface SpoolRecord {
+  uid: string;
+  m: Record<string, unknown>;
+  src: MeasurementSource;
+  ooni?: OoniVerdict;
+}
+
+export interface SpoolPosition {
+  segment: number;
+  offset: number;
+}
+
+interface PendingAppend {
+  data: Buffer;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+const SEGMENT = /^(\d{10})\.jsonl$/;
+const MARKER = 'committed.json';
+const segmentName = (n: number) => `${String(n).padStart(10, '0')}.jsonl`;
+
+export function comparePositions(a: SpoolPosition, b: SpoolPosition): number {
+  return a.segment - b.segment || a.offset - b.offset;
+}
+
+export class Spool {
+  readonly dir: string;
+  private readonly segmentBytes: number;
+  private fd!: FileHandle;
+  private active = 1;
+  private activeSize = 0;
+  private pending: PendingAppend[] = [];
+  private flushing: Promise<void> | null = null;
+  private committedAt: SpoolPosition = { segment: 1, offset: 0 };
+  private listeners = new Set<() => void>();
+  private closed = false;
+
+  private constructor(dir: string, segmentBytes: number) {
+    this.dir = dir;
+    this.segmentBytes = segmentBytes;
+  }
+
+  static async open(dir: string, options: { segmentBytes?: number } = {}): Promise<Spool> {
+    const spool = new Spool(dir, options.segmentBytes ?? 64 * 1024 * 1024);
+    await mkdir(dir, { recursive: true });
+    const segments = await spool.segments();
+    try {
+      spool.committedAt = JSON.parse(await readFile(join(dir, MARKER), 'utf8')) as SpoolPosition;
+    } catch {
+      spool.committedAt = { segment: segments[0] ?? 1, offset: 0 };
+    }
+    spool.active = Math.max(segments.at(-1) ?? 1, spool.committedAt.segment);
+    const path = join(dir, segmentName(spool.active));
+    spool.fd = await open(path, 'a+');
+    spool.activeSize = await cutTornTail(spool.fd);
+    return spool;
+  }
+
+  /** Appends records; resolves once they are on disk (fdatasync), i.e. safe to acknowledge. */
+  append(records: SpoolRecord[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the spool is closed'));
+    if (records.length === 0) return Promise.resolve();
+    const data = Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ data, resolve, reject });
+      this.flushing ??= this.flushLoop().finally(() => {
+        this.flushing = null;
+      });
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.pending.length) {
+      const group = this.pending;
+      this.pending = [];
+      const data = group.length === 1 ? group[0]!.data : Buffer.concat(group.map((g) => g.data));
+      try {
+        if (this.activeSize > 0 && this.activeSize + data.length > this.segmentBytes) await this.rotate();
+        let written = 0;
+        while (written < data.length) {
+          const { bytesWritten } = await this.fd.write(data, written, data.length - written);
+          written += bytesWritten;
+        }
+        await this.fd.datasync();
+        this.activeSize += data.length;
+      } catch (err) {
+        // Nothing of this group was acknowledged: cut whatever part reached the file.
+        await this.fd.truncate(this.activeSize).catch(() => {});
+        for (const g of group) g.reject(err as Error);
+        continue;
+      }
+      for (const g of group) g.resolve();
+      for (const listener of this.listeners) listener();
+    }
+  }
+
+  private async rotate(): Promise<void> {
+    await this.fd.close();
+    this.active++;
+    this.fd = await open(join(this.dir, segmentName(this.active)), 'a+');
+    this.activeSize = 0;
+    // The new file's directory entry must be durable too, or a crash could lose the whole segment.
+    syncDir(this.dir);
+  }
+
+  /** Everything before this position is durable. */
+  durableEnd(): SpoolPosition {
+    return { segment: this.active, offset: this.activeSize };
+  }
+
+  committed(): SpoolPosition {
+    return { ...this.committedAt };
+  }
+
+  /** Called after each durable append (the loader wakes up on it). */
+  onDurable(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Reads whole lines from `from`, at most about `maxBytes` (more if a single line is longer), never past the
+   * durable end. Returns the lines and the position after them (possibly the start of the next segment).
+   */
+  async read(from: SpoolPosition, maxBytes: number): Promise<{ lines: string[]; next: SpoolPosition }> {
+    const end = this.durableEnd();
+    let pos = { ...from };
+    for (;;) {
+      if (comparePositions(pos, end) >= 0) return { lines: [], next: pos };
+      const limit = pos.segment === end.segment ? end.offset : await this.sizeOf(pos.segment);
+      if (pos.offset >= limit) {
+        pos = { segment: pos.segment + 1, offset: 0 };
+        continue;
+      }
+      const handle = await open(join(this.dir, segmentName(pos.segment)), 'r');
+      try {
+        let want = Math.min(maxBytes, limit - pos.offset);
+        for (;;) {
+          const buffer = Buffer.allocUnsafe(want);
+          const { bytesRead } = await handle.read(buffer, 0, want, pos.offset);
+          const lastNewline = buffer.lastIndexOf(10, bytesRead - 1);
+          if (lastNewline >= 0) {
+            const text = buffer.toString('utf8', 0, lastNewline);
+            return { lines: text.split('\n'), next: { segment: pos.segment, offset: pos.offset + lastNewline + 1 } };
+          }
+          if (pos.offset + bytesRead >= limit) {
+            // Only possible for a segment cut by a crash before its final newline: skip the fragment.
+            return { lines: [], next: { segment: pos.segment + 1, offset: 0 } };
+          }
+          want = Math.min(want * 2, limit - pos.offset);
+        }
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+
+  private async sizeOf(segment: number): Promise<number> {
+    try {
+      return (await stat(join(this.dir, segmentName(segment)))).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  private async segments(): Promise<number[]> {
+    return (await readdir(this.dir))
+      .map((f) => SEGMENT.exec(f)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+
+  /** Records the loader's position durably, then deletes the segments wholly before it. */
+  async commit(position: SpoolPosition): Promise<void> {
+    const tmp = join(this.dir, `${MARKER}.tmp`);
+    await writeFile(tmp, JSON.stringify(position), { flush: true });
+    await rename(tmp, join(this.dir, MARKER));
+    syncDir(this.dir);
+    this.committedAt = { ...position };
+    for (const segment of await this.segments()) {
+      if (segment < position.segment && segment !== this.active) await unlink(join(this.dir, segmentName(segment)));
+    }
+  }
+
+  /** Waits for appends in flight, then closes the file. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing) await this.flushing;
+    await this.fd.close();
+  }
+}
+
+/** Cuts a partial last line (a write interrupted by a crash) and returns the file's size. */
+async function cutTornTail(fd: FileHandle): Promise<number> {
+  const size = (await fd.stat()).size;
+  if (size === 0) return 0;
+  const chunk = Buffer.alloc(Math.min(size, 1 << 20));
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await fd.read(chunk, 0, end - start, start);
+    const at = chunk.lastIndexOf(10, bytesRead - 1);
+    if (at >= 0) {
+      const keep = start + at + 1;
+      if (keep < size) await fd.truncate(keep);
+      return keep;
+    }
+    end = start;
+  }
+  await fd.truncate(0);
+  return 0;
+}
+
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Checks one submitted measurement and prepares it for the spool: bounded nesting, the measurement schema,
+ * the probe's address scrubbed, the uid derived. Pure; returns a precise reason instead of throwing.
+ */
+import { validateMeasurement } from 'blockwatch/model';
+import { measurementUid } from './ids.ts';
+
+export const MAX_DEPTH = 48;
+
+export type Checked =
+  | { ok: true; uid: string; measurement: Record<string, unknown> }
+  | { ok: false; path: string; message: string };
+
+/** The path of the first value nested deeper than `max` (iterative: hostile input cannot blow the stack). */
+export function tooDeep(value: unknown, max = MAX_DEPTH): string | null {
+  const stack: [unknown, number, string][] = [[value, 0, '']];
+  while (stack.length) {
+    const [v, depth, path] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return path || '(root)';
+    for (const [k, child] of Object.entries(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1, path ? `${path}.${k}` : k]);
+    }
+  }
+  return null;
+}
+
+export function checkMeasurement(value: unknown, prefix = ''): Checked {
+  const at = (path: string) => (prefix ? (path === '(root)' ? prefix : `${prefix}.${path}`) : path);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, path: at('(root)'), message: 'a measurement must be a JSON object' };
+  }
+  const deep = tooDeep(value);
+  if (deep) return { ok: false, path: at(deep), message: `nested deeper than ${MAX_DEPTH} levels` };
+  const result = validateMeasurement(value);
+  if (!result.ok) return { ok: false, path: at(result.path), message: result.message };
+  // Privacy: whatever the probe sent, its address is never stored.
+  const measurement: Record<string, unknown> = { ...(value as Record<string, unknown>), probe_ip: '127.0.0.1' };
+  delete measurement.measurement_uid;
+  return { ok: true, uid: measurementUid(measurement), measurement };
+}
