@@ -182,13 +182,14 @@ export async function listEvents(
   store: Store,
   filter: EventFilter,
   page: { limit: number; offset: number },
+  orderBy: 'onset' | 'updated' = 'onset',
 ): Promise<{ events: BlockingEvent[]; total: number }> {
   if (!(Number.isInteger(page.limit) && page.limit >= 1 && page.limit <= 1000)) {
     throw new InvalidArgumentError(`limit must be an integer between 1 and 1000, got ${page.limit}`);
   }
   const where = eventWhere(filter);
   const rows = await store.query<{ doc: string }>(
-    `SELECT doc FROM events FINAL ${where.sql} ORDER BY onset_ms DESC, event_id LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
+    `SELECT doc FROM events FINAL ${where.sql} ORDER BY ${orderBy === 'updated' ? 'updated_ms' : 'onset_ms'} DESC, event_id LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
     { ...where.params, limit: page.limit, offset: page.offset },
   );
   const [count] = await store.query<{ n: number }>(`SELECT count() AS n FROM events FINAL ${where.sql}`, where.params);
