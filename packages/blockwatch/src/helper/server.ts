@@ -8,6 +8,7 @@
  * naming the field; nothing a client sends can crash the process. One log line per request, without the
  * client's address: the helper must not become a list of who measured what.
  */
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvalidArgumentError } from '../errors.ts';
@@ -141,6 +142,8 @@ export function createHelperServer(options: HelperServerOptions): HelperServer {
   };
 
   const shutdown = new AbortController();
+  // every request in flight listens for shutdown; that is not a leak
+  setMaxListeners(concurrency + 16, shutdown.signal);
   let inFlight = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -182,6 +185,8 @@ export function createHelperServer(options: HelperServerOptions): HelperServer {
     }
     inFlight++;
     const controller = new AbortController();
+    // the endpoint checks, the fetch and the resolver all listen to the request's signal
+    setMaxListeners(64, controller.signal);
     const onShutdown = () => controller.abort(shutdown.signal.reason);
     shutdown.signal.addEventListener('abort', onShutdown);
     // The reasons classify: what our deadline cuts is a timeout, what shutdown cuts is interrupted.
