@@ -3,7 +3,7 @@ import * as dgram from 'node:dgram';
 import { after, describe, test } from 'node:test';
 import { type DnsResponder, dnsReplies, type RunningServer, startUdpDnsServer } from '../../test/helpers/servers.ts';
 import { createTrace } from '../measure/trace.ts';
-import { type LookupUdpOptions, lookupUdp, parseResolver } from './dns-udp.ts';
+import { type LookupUdpOptions, lookupUdp, MAX_DUPLICATES, parseResolver } from './dns-udp.ts';
 
 const servers: RunningServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
@@ -52,6 +52,15 @@ describe('lookupUdp', () => {
     assert.equal(duplicates[0]?.transaction_id, query.transaction_id);
     assert.ok((duplicates[0]?.t ?? 0) > query.t);
     assert.ok(elapsedMs >= 390 && elapsedMs < 1500, `linger bounded: ${elapsedMs} ms`);
+  });
+
+  test('a flood of answers keeps at most MAX_DUPLICATES', async () => {
+    const flood = Array.from({ length: 100 }, (_, i) => ({
+      answers: [{ type: 'A' as const, data: `10.0.0.${i % 250}` }],
+    }));
+    const { query, duplicates } = await lookup('flood.test', await resolverWith(() => flood), { lingerMs: 200 });
+    assert.equal(query.failure, null);
+    assert.equal(duplicates.length, MAX_DUPLICATES);
   });
 
   test('ignores replies with the wrong id', async () => {

@@ -18,6 +18,8 @@ import { DEFAULT_DNS_TIMEOUT_MS } from './dns-system.ts';
 import { checkHostname, checkNonNegativeInt, checkTimeoutMs, formatEndpoint } from './validate.ts';
 
 export const DEFAULT_LINGER_MS = 500;
+/** Later answers kept per query: enough to show injection, bounded against a flood. */
+export const MAX_DUPLICATES = 16;
 
 export interface LookupUdpOptions {
   trace: Trace;
@@ -34,7 +36,7 @@ export interface LookupUdpOptions {
 export interface UdpLookupResult {
   /** the first answer (what a stub resolver would have used), or the failure */
   query: DnsQuery;
-  /** later answers to the same query id, in arrival order */
+  /** later answers to the same query id, in arrival order (at most MAX_DUPLICATES) */
   duplicates: DnsQuery[];
 }
 
@@ -86,7 +88,7 @@ export async function lookupUdp(hostname: string, opts: LookupUdpOptions): Promi
       const { id: _id, questionName: _q, ...fields } = decoded;
       const record: DnsQuery = { ...base, ...fields, t };
       if (first) {
-        duplicates.push(record);
+        if (duplicates.length < MAX_DUPLICATES) duplicates.push(record);
         return;
       }
       first = record;

@@ -21,7 +21,14 @@ export {
 } from './classify.ts';
 export { type LookupDohOptions, lookupDoh } from './dns-over-https.ts';
 export { DEFAULT_DNS_TIMEOUT_MS, type LookupSystemOptions, lookupSystem } from './dns-system.ts';
-export { DEFAULT_LINGER_MS, type LookupUdpOptions, lookupUdp, parseResolver, type UdpLookupResult } from './dns-udp.ts';
+export {
+  DEFAULT_LINGER_MS,
+  type LookupUdpOptions,
+  lookupUdp,
+  MAX_DUPLICATES,
+  parseResolver,
+  type UdpLookupResult,
+} from './dns-udp.ts';
 export {
   DEFAULT_HOP_TIMEOUT_MS,
   DEFAULT_HTTP_TIMEOUT_MS,
