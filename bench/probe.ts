@@ -109,6 +109,8 @@ async function main() {
       asnOf,
       analyze,
     };
+    // What the process holds before measuring: Node, the TypeScript loader, the modules, the ASN table.
+    const rssBeforeMb = process.memoryUsage().rss / 1048576;
     // warm-up (JIT, first sockets)
     await runPool(
       urls.slice(0, 8),
@@ -121,9 +123,11 @@ async function main() {
     const table: string[] = [];
     for (const concurrency of CONCURRENCY) {
       const seconds: number[] = [];
+      const cpuMsPerUrl: number[] = [];
       for (let rep = 0; rep < REPETITIONS; rep++) {
         let invalid = 0;
         const started = performance.now();
+        const cpuBefore = process.cpuUsage();
         await runPool(
           urls,
           concurrency,
@@ -134,6 +138,8 @@ async function main() {
           },
         );
         seconds.push((performance.now() - started) / 1000);
+        const cpu = process.cpuUsage(cpuBefore);
+        cpuMsPerUrl.push((cpu.user + cpu.system) / 1000 / N);
         if (invalid)
           throw new Error(`${invalid} measurements failed or did not validate at concurrency ${concurrency}`);
       }
@@ -152,14 +158,23 @@ async function main() {
         ratio: Number(ratio.toFixed(3)),
         ...(goal ? { goal, pass: ratio <= 1.5 } : {}),
       });
+      // CPU per URL hardly depends on the host's load, unlike the ratios: it says what one core can sustain.
+      figures.push({
+        metric: `probe CPU per URL at concurrency ${concurrency}`,
+        value: Number(median(cpuMsPerUrl).toFixed(3)),
+        unit: 'ms',
+      });
       figures.push({
         metric: `peak RSS after concurrency ${concurrency}`,
         value: Number(rssMb.toFixed(1)),
         unit: 'MB',
+        baseline: 'RSS before measuring (runtime, loader, modules, ASN table)',
+        baselineValue: Number(rssBeforeMb.toFixed(1)),
+        ratio: Number((rssMb / rssBeforeMb).toFixed(3)),
         ...(concurrency === 32 ? { goal: '< 150 MB', pass: rssMb < 150 } : {}),
       });
       table.push(
-        `${String(concurrency).padStart(11)}  ${elapsed.toFixed(3).padStart(9)} s  ${bound.toFixed(3).padStart(9)} s  ${ratio.toFixed(2).padStart(6)}×  ${urlsPerSecond.toFixed(1).padStart(8)}  ${rssMb.toFixed(1).padStart(8)} MB`,
+        `${String(concurrency).padStart(11)}  ${elapsed.toFixed(3).padStart(9)} s  ${bound.toFixed(3).padStart(9)} s  ${ratio.toFixed(2).padStart(6)}×  ${urlsPerSecond.toFixed(1).padStart(8)}  ${median(cpuMsPerUrl).toFixed(2).padStart(7)} ms  ${rssMb.toFixed(1).padStart(8)} MB`,
       );
     }
     const resultsDir = join(new URL('.', import.meta.url).pathname, 'results');
@@ -187,8 +202,9 @@ async function main() {
     console.log(
       `probe: ${N} URLs, ${DELAY_MS} ms per response (site and helper), median of ${REPETITIONS}; host load ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`,
     );
-    console.log('concurrency     elapsed      bound   ratio    URLs/s  peak RSS');
+    console.log('concurrency     elapsed      bound   ratio    URLs/s  CPU/URL  peak RSS');
     for (const line of table) console.log(line);
+    console.log(`RSS before measuring: ${rssBeforeMb.toFixed(1)} MB`);
     await controlClient.close();
   } finally {
     child.kill();

@@ -47,11 +47,15 @@ export function createScrubber(ownAddresses: Iterable<string>, serverAddresses: 
   const servers = new Set<string>();
   for (const a of serverAddresses) for (const s of spellings(a)) servers.add(s.toLowerCase());
   const patterns: string[] = [];
+  const v4Needles: string[] = [];
+  const v6Needles: string[] = [];
   for (const a of ownAddresses) {
     if (!isIP(a.split('%')[0])) continue;
     const forms = spellings(a);
     if (forms.some((f) => servers.has(f.toLowerCase()))) continue;
     for (const f of forms) {
+      if (f.includes(':')) v6Needles.push(f.toLowerCase());
+      else v4Needles.push(f);
       // Boundaries so 10.0.0.1 does not match inside 110.0.0.12 or 10.0.0.10.
       patterns.push(
         f.includes(':')
@@ -61,9 +65,13 @@ export function createScrubber(ownAddresses: Iterable<string>, serverAddresses: 
     }
   }
   const re = patterns.length ? new RegExp(patterns.join('|'), 'gi') : null;
-  const text = (s: string) => (re ? s.replace(re, SCRUBBED) : s);
+  // Most strings hold none of the addresses: a substring test first spares them the regular expression.
+  const mayHave = (s: string) =>
+    v4Needles.some((n) => s.includes(n)) ||
+    (v6Needles.length > 0 && s.includes(':') && v6Needles.some((n) => s.toLowerCase().includes(n)));
+  const text = (s: string) => (re && mayHave(s) ? s.replace(re, SCRUBBED) : s);
   const has = (s: string) => {
-    if (!re) return false;
+    if (!re || !mayHave(s)) return false;
     re.lastIndex = 0;
     const hit = re.test(s);
     re.lastIndex = 0;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { getTestPki, type TestPki } from '../../test/helpers/pki.ts';
 import { type RunningServer, startFakeHelper, startSite } from '../../test/helpers/probe-servers.ts';
-import { dnsReplies, startTcpServer, startUdpDnsServer } from '../../test/helpers/servers.ts';
+import { dnsReplies, startDohServer, startTcpServer, startUdpDnsServer } from '../../test/helpers/servers.ts';
 import { createAsnLookup } from '../geo/index.ts';
 import type { Verdict } from '../model/index.ts';
 import { validateMeasurement } from '../model/index.ts';
@@ -167,6 +167,33 @@ test('UDP answers are recorded with late duplicates; an unpinned loopback answer
     );
   } finally {
     await dns.close();
+  }
+});
+
+test('DoH answers are recorded (the DoH server pinned by name); a loopback answer is not dialled', async () => {
+  const cert = await pki.issue({ names: ['doh.test'] });
+  const doh = await startDohServer((q) => (q.type === 'A' ? dnsReplies.address('127.0.0.2') : dnsReplies.noAnswer()), {
+    cert,
+  });
+  try {
+    const m = await measureUrl(`http://site.test:${echo.port}/`, {
+      ...base(),
+      doh: `https://doh.test:${doh.port}/dns-query`,
+      pins: parseResolvePins([`site.test:${echo.port}:127.0.0.3`, `doh.test:${doh.port}:127.0.0.1`]),
+    });
+    assert.deepEqual(validateMeasurement(m), { ok: true });
+    const dohQueries = m.test_keys.queries?.filter((q) => q.engine === 'doh') ?? [];
+    assert.equal(dohQueries.length, 2);
+    assert.equal(dohQueries.find((q) => q.query_type === 'A')?.failure, null);
+    assert.equal(dohQueries.find((q) => q.query_type === 'A')?.answers?.[0].ipv4, '127.0.0.2');
+    assert.equal(doh.queries.length, 2);
+    // only the pinned (classic) address is dialled; it has no server
+    assert.deepEqual(
+      m.test_keys.tcp_connect?.map((c) => [c.ip, c.status.failure, c.tags]),
+      [['127.0.0.3', 'connection_refused', ['classic']]],
+    );
+  } finally {
+    await doh.close();
   }
 });
 
