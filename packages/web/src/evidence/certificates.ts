@@ -27,8 +27,10 @@ const SHORT_NAMES: Record<string, string> = {
   '1.2.840.113549.1.9.1': 'E',
 };
 
+/** RFC 4514 order (most specific first, as `CN=…, O=…, C=…`), the form the control helper reports. */
 function nameText(name: Name): string {
-  return name
+  return [...name]
+    .reverse()
     .flatMap((rdn) => rdn.map((attr) => `${SHORT_NAMES[attr.type] ?? attr.type}=${attr.value.toString()}`))
     .join(', ');
 }
@@ -45,6 +47,17 @@ async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string | null> {
   if (!globalThis.crypto?.subtle) return null;
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return [...digest].map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+/** Two distinguished names are the same issuer when they have the same attributes, whatever their order. */
+export function sameName(a: string, b: string): boolean {
+  const parts = (s: string) =>
+    s
+      .split(/,\s*/)
+      .map((p) => p.trim())
+      .sort()
+      .join(',');
+  return parts(a) === parts(b);
 }
 
 export async function summarizeCertificate(base64: string): Promise<CertificateSummary> {

@@ -231,21 +231,26 @@ function Handshake({
   control,
 }: {
   handshake: TlsHandshake;
-  control: { server_name: string; status: boolean; failure: string | null } | null;
+  control: { server_name: string; status: boolean; failure: string | null; x_issuer?: string | null } | null;
 }) {
   const { t } = useI18n();
   const [chain, setChain] = useState<CertificateSummary[] | null>(null);
+  const [differs, setDiffers] = useState(false);
   useEffect(() => {
     const certs = (handshake.peer_certificates ?? []).map((c) => (typeof c === 'string' ? c : c.data));
     if (certs.length === 0) return;
     let live = true;
-    import('./certificates.ts')
-      .then(({ summarizeCertificate }) => Promise.all(certs.slice(0, 10).map(summarizeCertificate)))
-      .then((summaries) => live && setChain(summaries));
+    import('./certificates.ts').then(async ({ summarizeCertificate, sameName }) => {
+      const summaries = await Promise.all(certs.slice(0, 10).map(summarizeCertificate));
+      if (!live) return;
+      setChain(summaries);
+      const leafIssuer = summaries[0]?.issuer;
+      setDiffers(!!(leafIssuer && control?.x_issuer && !sameName(leafIssuer, control.x_issuer)));
+    });
     return () => {
       live = false;
     };
-  }, [handshake]);
+  }, [handshake, control]);
   return (
     <div className="side-by-side record">
       <div className="probe-side">
@@ -259,6 +264,11 @@ function Handshake({
           </span>
         </p>
         {handshake.x_validated_by_extra_ca ? <p className="alert-box">{t('measurement.extraCa')}</p> : null}
+        {differs ? (
+          <p className="alert-box">
+            {t('measurement.interception', { probe: chain?.[0]?.issuer ?? '?', control: control?.x_issuer ?? '?' })}
+          </p>
+        ) : null}
         {chain ? (
           <ol className="chain" aria-label={t('measurement.chain')}>
             {chain.map((c, i) => (
@@ -298,10 +308,17 @@ function Handshake({
       <div className="control-side">
         <h4>{t('measurement.control')}</h4>
         {control ? (
-          <p>
-            SNI <code>{control.server_name}</code> ·{' '}
-            <Failure failure={control.failure ?? (control.status ? null : 'failed')} />
-          </p>
+          <>
+            <p>
+              SNI <code>{control.server_name}</code> ·{' '}
+              <Failure failure={control.failure ?? (control.status ? null : 'failed')} />
+            </p>
+            {control.x_issuer ? (
+              <p>
+                {t('measurement.issuer')}: <span className="issuer">{control.x_issuer}</span>
+              </p>
+            ) : null}
+          </>
         ) : (
           <p className="muted">{t('measurement.notMeasured')}</p>
         )}

@@ -102,7 +102,7 @@ export const en = {
   'overview.recentEvents': 'Recent blocking events',
   'overview.mostBlocking': 'Countries with the most blocking',
   'overview.coverage': 'Measurements per day',
-  'overview.recentConfirmed': 'Latest confirmed blocks',
+  'overview.recentConfirmed': 'Latest measurements with blocking',
   'overview.allCountries': 'All countries',
 
   'country.networks': 'Networks',

@@ -101,7 +101,7 @@ export const ru: Messages = {
   'overview.recentEvents': 'Недавние блокировки',
   'overview.mostBlocking': 'Страны с наибольшим числом блокировок',
   'overview.coverage': 'Измерения по дням',
-  'overview.recentConfirmed': 'Последние подтверждённые блокировки',
+  'overview.recentConfirmed': 'Последние измерения с блокировкой',
   'overview.allCountries': 'Все страны',
 
   'country.networks': 'Сети',

@@ -17,6 +17,7 @@ import { Section } from '../components/section.tsx';
 import { Rate } from '../components/verdict-badge.tsx';
 import { type I18n, useI18n } from '../i18n/index.ts';
 import { useQuery } from '../router.ts';
+import { networkNames } from './country.tsx';
 
 export function TargetPage({ domain }: { domain?: string }) {
   const { t, countryName } = useI18n();
@@ -33,6 +34,10 @@ export function TargetPage({ domain }: { domain?: string }) {
   const history = useLoaded(`t-history:${key}`, (s) => api.history(filters, s));
   const events = useLoaded(`t-events:${key}`, (s) => api.events({ ...filters, limit: 20 }, s));
   const recent = useLoaded(`t-recent:${key}`, (s) => api.measurements({ ...filters, limit: 20 }, s));
+  // Network names for the per-network history (the history answer carries AS numbers only).
+  const networks = useLoaded(`networks:${cc ?? ''}`, (s) =>
+    cc ? api.networks({ probe_cc: cc }, s) : Promise.resolve({ state: 'ok' as const, data: [] }),
+  );
   const onCountry = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const value = new FormData(event.currentTarget).get('probe_cc');
@@ -81,7 +86,7 @@ export function TargetPage({ domain }: { domain?: string }) {
       </Section>
       {history.state === 'ok' && history.data.networks.length > 0 ? (
         <Section id="history" title={t('target.history')}>
-          <HistoryStrips networks={history.data.networks} cc={cc} />
+          <HistoryStrips networks={history.data.networks} cc={cc} names={networkNames(networks)} />
         </Section>
       ) : null}
       <Section id="places" title={t('target.perNetwork')} hint={t('common.sampleNote')}>
@@ -134,7 +139,15 @@ const POINT_CLASS: Record<string, string> = {
 };
 
 /** One row of coloured cells per network, oldest first; each cell with evidence links to its measurement. */
-function HistoryStrips({ networks, cc }: { networks: HistoryNetwork[]; cc: string | null }) {
+function HistoryStrips({
+  networks,
+  cc,
+  names,
+}: {
+  networks: HistoryNetwork[];
+  cc: string | null;
+  names: Map<number, string>;
+}) {
   const { t } = useI18n();
   return (
     <div className="strips">
@@ -143,7 +156,7 @@ function HistoryStrips({ networks, cc }: { networks: HistoryNetwork[]; cc: strin
         <div className="strip" key={i}>
           <div className="strip-label">
             {n.asn !== null ? <Link href={networkHref(n.asn, cc)}>AS{n.asn}</Link> : null}{' '}
-            {n.name ? <span className="muted">{n.name}</span> : null}
+            <span className="muted">{n.name ?? (n.asn !== null ? names.get(n.asn) : null) ?? ''}</span>
           </div>
           <ol className="strip-points">
             {n.points.map((p, i) => {
