@@ -31,6 +31,7 @@ test('down removes every namespace, process and file, also after a crash', {
   skip: skip || (wasUp ? 'a lab was already up before the tests: left alone' : false),
   timeout: 120_000,
 }, async () => {
+  await labDown({ stateDir, log: () => {} });
   const state = await labUp({ stateDir, ispCount: 1, log: () => {} });
   // Simulate a crash in the middle of `up`: a daemon killed, the state file left "starting".
   const daemon = state.made.find((m) => m.kind === 'process');
