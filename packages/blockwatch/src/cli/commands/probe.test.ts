@@ -5,11 +5,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { runCommand } from '../../../test/helpers/cli.ts';
 import { getTestPki } from '../../../test/helpers/pki.ts';
 import { type RunningServer, startSite } from '../../../test/helpers/probe-servers.ts';
+import { startTcpServer } from '../../../test/helpers/servers.ts';
 import { validateMeasurement, type WebConnectivityMeasurement } from '../../model/index.ts';
+import { runCli } from '../main.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'bw-probe-cli-'));
 const env = (name: string) => ({ ...process.env, BLOCKWATCH_CONFIG_DIR: join(root, name) });
@@ -150,6 +153,41 @@ test('a test list with --out writes JSONL and prints a table; failures are measu
   assert.match(lines[1], /one\.test/);
   assert.match(lines[2], /gone\.test.*tcp connection_refused/);
   assert.match(r.stderr, /2 measurements written to .*run\.jsonl/);
+});
+
+test('Ctrl-C stops the run promptly: exit 130, and cut-short measurements are not written', async () => {
+  const stall = await startTcpServer('stall');
+  const controller = new AbortController();
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => {
+    out += d;
+  });
+  stderr.on('data', (d) => {
+    err += d;
+  });
+  try {
+    const urls = Array.from({ length: 6 }, (_, i) => `http://stall${i}.test:${stall.port}/`);
+    const pins = urls.map((_, i) => `--resolve=stall${i}.test:${stall.port}:127.0.0.1`);
+    const started = Date.now();
+    setTimeout(() => controller.abort(new Error('interrupted by SIGINT')), 300);
+    const code = await runCli(['probe', ...urls, ...pins, '--json', '--concurrency', '2', '--accept-risks'], {
+      stdout,
+      stderr,
+      stdin: new PassThrough(),
+      env: env('interrupt'),
+      cwd: root,
+      signal: controller.signal,
+    });
+    assert.equal(code, 130);
+    assert.ok(Date.now() - started < 5000, 'stopped promptly');
+    assert.equal(out, '');
+    assert.match(err, /interrupted: 0 of 6 URLs measured/);
+  } finally {
+    await stall.close();
+  }
 });
 
 test('--submit sends the measurements to the collector', async () => {

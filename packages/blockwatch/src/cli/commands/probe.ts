@@ -212,6 +212,8 @@ Examples:
           signal: ctx.signal,
         }),
       (m, entry) => {
+        // Finished after Ctrl-C: its steps were cut short ('interrupted'), which says nothing about the network.
+        if (ctx.signal.aborted) return;
         done++;
         const check = validateMeasurement(m);
         if (!check.ok) {
