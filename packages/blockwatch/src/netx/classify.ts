@@ -192,6 +192,11 @@ export function dnsServerMisbehavingFailure(): Failure {
   return 'dns_server_misbehaving';
 }
 
+/** An address the caller refuses to dial (private, loopback…): OONI's bogon string. */
+export function bogonAddressFailure(): Failure {
+  return 'dns_bogon_error';
+}
+
 /** A DNS lookup that has no address to give back (caller-side resolution said "nothing"). */
 export function noAddressFailure(): Failure {
   return 'dns_no_answer';

@@ -306,6 +306,22 @@ describe('httpGet', () => {
     assert.equal(requests[0]?.response, null);
   });
 
+  test('allowAddress is checked on every hop, redirects to IP literals included', async () => {
+    const s = keep(
+      await startHttpServer((_req, res) => res.writeHead(302, { location: 'http://10.0.0.1/internal' }).end()),
+    );
+    const { requests, failure } = await get(s.url, { allowAddress: (ip) => ip === '127.0.0.1' });
+    assert.equal(failure, 'dns_bogon_error');
+    assert.deepEqual(
+      requests.map((r) => [r.request.url, r.response?.code ?? null]),
+      [
+        ['http://10.0.0.1/internal', null],
+        [s.url, 302],
+      ],
+    );
+    assert.equal((await get(s.url, { allowAddress: () => false })).requests.length, 1);
+  });
+
   test('interrupted when the caller aborts', async () => {
     const stall = keep(await startTcpServer('stall'));
     const controller = new AbortController();

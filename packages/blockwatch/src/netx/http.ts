@@ -22,7 +22,13 @@ import {
   type MaybeBinary,
   OPERATIONS,
 } from '../model/index.ts';
-import { classifyError, noAddressFailure, redirectLocationFailure, tooManyRedirectsFailure } from './classify.ts';
+import {
+  bogonAddressFailure,
+  classifyError,
+  noAddressFailure,
+  redirectLocationFailure,
+  tooManyRedirectsFailure,
+} from './classify.ts';
 import { createDeadline, raceSignal } from './deadline.ts';
 import { defaultPort, openExchange } from './exchange.ts';
 import { trustFor } from './trust.ts';
@@ -101,7 +107,8 @@ export async function httpGet(url: string, opts: HttpGetOptions): Promise<HttpGe
     for (let hop = 0; ; hop++) {
       let target = await addressFor(current, start, opts.address, resolveHost, total.signal);
       // e.g. the control helper: a redirect must not make it reach its own private network
-      if (typeof target === 'string' && opts.allowAddress?.(target) === false) target = { failure: 'dns_bogon_error' };
+      if (typeof target === 'string' && opts.allowAddress?.(target) === false)
+        target = { failure: bogonAddressFailure() };
       const tx = await fetchHop(current, target, headers, cookies, trust, limits, opts.trace, total.signal);
       requests.unshift(tx);
       if (tx.failure !== null) {
