@@ -4,12 +4,13 @@
  * page; not accessible when the probe's DNS points elsewhere than the helper's).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCommand } from '../../test/helpers/cli.ts';
 import { startHttpSite, type TestSite } from '../../test/helpers/helper-sites.ts';
+import { getTestPki } from '../../test/helpers/pki.ts';
 import type { WebConnectivityMeasurement } from '../model/index.ts';
 import { parseResolvePins } from '../probe/resolve-pins.ts';
 import { createHelperServer, type HelperServer } from './server.ts';
@@ -19,6 +20,8 @@ let site: TestSite;
 let blockpage: TestSite;
 let helper: HelperServer;
 let helperUrl: string;
+let tlsHelper: HelperServer;
+let tlsHelperUrl: string;
 
 before(async () => {
   site = await startHttpSite();
@@ -38,10 +41,20 @@ before(async () => {
     deadlineMs: 5_000,
   });
   helperUrl = await helper.listen(0, '127.0.0.1');
+  const pki = await getTestPki();
+  writeFileSync(join(root, 'ca.pem'), pki.ca.certPem);
+  const cert = await pki.issue({ names: ['helper.test'] });
+  tlsHelper = createHelperServer({
+    upstream: { kind: 'udp', address: '127.0.0.1:9' },
+    pins: parseResolvePins([`news.test:${site.port}:127.0.0.1`]),
+    tls: { cert: cert.chainPem, key: cert.keyPem },
+  });
+  tlsHelperUrl = await tlsHelper.listen(0, '127.0.0.1');
 });
 
 after(async () => {
   await helper.close();
+  await tlsHelper.close();
   await Promise.all([site.close(), blockpage.close()]);
   rmSync(root, { recursive: true, force: true });
 });
@@ -79,4 +92,31 @@ test('a tampered answer on the probe side is not what the helper sees: not acces
   assert.equal(keys.dns_consistency, 'inconsistent');
   assert.equal(keys.accessible, false);
   assert.equal(keys.blocking, 'dns');
+});
+
+test('a helper served over HTTPS is reached by name through the probe --ca and --resolve', async () => {
+  const port = new URL(tlsHelperUrl).port;
+  const url = `http://news.test:${site.port}/`;
+  const r = await runCommand(
+    [
+      'probe',
+      url,
+      '--resolve',
+      `news.test:${site.port}:127.0.0.1`,
+      '--resolve',
+      `helper.test:${port}:127.0.0.1`,
+      '--ca',
+      'ca.pem',
+      '--helper',
+      `https://helper.test:${port}/`,
+      '--accept-risks',
+      '--json',
+    ],
+    { env: { ...process.env, BLOCKWATCH_CONFIG_DIR: root }, cwd: root },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const m = JSON.parse(r.stdout.trim().split('\n')[0] as string) as WebConnectivityMeasurement;
+  assert.equal(m.test_keys.control_failure, null);
+  assert.equal(m.test_keys.control?.http_request.status_code, 200);
+  assert.equal(m.test_keys.accessible, true);
 });

@@ -10,6 +10,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { InvalidArgumentError } from '../errors.ts';
 import { DeadlineError, InterruptedError } from '../netx/index.ts';
@@ -50,13 +51,15 @@ export interface HelperServerOptions {
   asnOf?: (ip: string) => number | null;
   /** OPTIONAL: addresses an operator declares public although they are bogons (the lab's 198.18.0.0/15) */
   isPublicOverride?: (ip: string) => boolean;
+  /** OPTIONAL: serve HTTPS with this certificate chain and key (PEM); probes should not send their URLs in clear */
+  tls?: { cert: string; key: string };
   /** OPTIONAL: receives one line per request */
   log?: (line: string) => void;
 }
 
 export interface HelperServer {
   readonly server: Server;
-  /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:43210/`. */
+  /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:43210/` (`https://` with `tls`). */
   listen(port: number, host: string): Promise<string>;
   /** Stops accepting, aborts measurements in flight, closes every connection. */
   close(): Promise<void>;
@@ -247,12 +250,16 @@ export function createHelperServer(options: HelperServerOptions): HelperServer {
     }
   };
 
-  const server = createServer(
-    { requestTimeout: 15_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
-    (req, res) => {
-      void handle(req, res);
-    },
-  );
+  const serverOptions = { requestTimeout: 15_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 };
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
+  let server: Server;
+  try {
+    server = options.tls
+      ? createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, onRequest)
+      : createServer(serverOptions, onRequest);
+  } catch (err) {
+    throw new InvalidArgumentError(`tls: the certificate or key is not usable (${(err as Error).message})`);
+  }
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     else socket.destroy();
@@ -267,7 +274,7 @@ export function createHelperServer(options: HelperServerOptions): HelperServer {
           server.off('error', reject);
           const address = server.address() as AddressInfo;
           const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-          resolve(`http://${shown}:${address.port}/`);
+          resolve(`${options.tls ? 'https' : 'http'}://${shown}:${address.port}/`);
         });
       });
     },

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
 import { runCommand } from '../../../test/helpers/cli.ts';
 import { startHttpSite } from '../../../test/helpers/helper-sites.ts';
+import { getTestPki } from '../../../test/helpers/pki.ts';
 import { runCli } from '../main.ts';
 import { parseListen, parseResolverOption } from './helper.ts';
 
@@ -29,6 +30,8 @@ test('--listen and --resolver are parsed strictly', () => {
 });
 
 test('bad command lines exit 2 with one clear line', async () => {
+  // a certificate whose "key" is the certificate itself
+  writeFileSync(join(dir, 'cert.pem'), (await getTestPki()).localhost.certPem);
   const cases: [string[], RegExp][] = [
     [['helper'], /--listen must be HOST:PORT/],
     [['helper', '--listen', '127.0.0.1:0', '--doh', 'https://a/dns-query', '--resolver', '9.9.9.9'], /alternatives/],
@@ -38,6 +41,14 @@ test('bad command lines exit 2 with one clear line', async () => {
     [['helper', '--listen', '127.0.0.1:0', '--resolve', 'a.test:80'], /--resolve must be HOST:PORT:ADDR/],
     [['helper', '--listen', '127.0.0.1:0', '--ca', join(dir, 'missing.pem')], /cannot read --ca/],
     [['helper', '--listen', '127.0.0.1:0', '--asn-registry', join(dir, 'missing.json')], /cannot read ASN registry/],
+    [
+      ['helper', '--listen', '127.0.0.1:0', '--tls-cert', join(dir, 'cert.pem')],
+      /--tls-cert and --tls-key go together/,
+    ],
+    [
+      ['helper', '--listen', '127.0.0.1:0', '--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'cert.pem')],
+      /tls: the certificate or key is not usable/,
+    ],
   ];
   for (const [argv, message] of cases) {
     const r = await runCommand(argv, { env });

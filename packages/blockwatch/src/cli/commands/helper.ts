@@ -35,16 +35,19 @@ export function parseResolverOption(value: string): string {
   return value;
 }
 
-function readPemFiles(paths: readonly string[]): string[] {
+function readText(path: string, option: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new BlockwatchError('BW_ERR_NOT_FOUND', `cannot read ${option} ${path}: ${(err as Error).message}`);
+  }
+}
+
+function readPemFiles(paths: readonly string[], option = '--ca'): string[] {
   return paths.map((path) => {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new BlockwatchError('BW_ERR_NOT_FOUND', `cannot read --ca ${path}: ${(err as Error).message}`);
-    }
+    const text = readText(path, option);
     if (!text.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new BlockwatchError('BW_ERR_INVALID_INPUT', `--ca ${path}: no PEM certificate in the file`);
+      throw new BlockwatchError('BW_ERR_INVALID_INPUT', `${option} ${path}: no PEM certificate in the file`);
     }
     return text;
   });
@@ -61,6 +64,7 @@ client's address). See docs/helper.md.
 
 Examples:
   blockwatch helper --listen 0.0.0.0:8080
+  blockwatch helper --listen [::]:443 --tls-cert fullchain.pem --tls-key privkey.pem
   blockwatch helper --listen 127.0.0.1:0 --resolver 198.18.0.53 --ca lab-ca.pem --asn-registry lab-asn.json`,
   options: {
     listen: { type: 'string', arg: 'HOST:PORT', description: 'address to listen on (port 0: any free port)' },
@@ -83,6 +87,8 @@ Examples:
       arg: 'N',
       description: `requests measured at once; more get HTTP 503 (default: ${DEFAULT_CONCURRENCY})`,
     },
+    'tls-cert': { type: 'string', arg: 'FILE', description: 'serve HTTPS with this certificate chain (PEM)' },
+    'tls-key': { type: 'string', arg: 'FILE', description: 'the private key of --tls-cert (PEM)' },
     'asn-registry': {
       type: 'string',
       arg: 'FILE',
@@ -106,6 +112,13 @@ Examples:
     const concurrency = intOption('concurrency', values.concurrency, DEFAULT_CONCURRENCY, 1, 10_000);
     const pins = parseResolvePins(values.resolve);
     const ca = readPemFiles(values.ca ?? []);
+    if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
+      throw new UsageError('--tls-cert and --tls-key go together');
+    }
+    const tls =
+      values['tls-cert'] && values['tls-key']
+        ? { cert: readPemFiles([values['tls-cert']], '--tls-cert')[0], key: readText(values['tls-key'], '--tls-key') }
+        : undefined;
     const registry: GeoRegistry | undefined = values['asn-registry']
       ? loadGeoRegistry(values['asn-registry'])
       : undefined;
@@ -118,6 +131,7 @@ Examples:
       pins,
       deadlineMs,
       concurrency,
+      tls,
       asnOf: (ip) => asnLookup(ip)?.asn ?? null,
       isPublicOverride: registry ? (ip) => registry.find(ip) !== null : undefined,
       log: (line) => ctx.stderr.write(`${line}\n`),
