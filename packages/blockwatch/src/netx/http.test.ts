@@ -219,6 +219,23 @@ describe('httpGet', () => {
     assert.equal(failed?.response, null);
   });
 
+  test('IPv6: a pinned ::1 and a bracketed literal URL', async (t) => {
+    let s: Awaited<ReturnType<typeof startHttpServer>>;
+    try {
+      s = keep(await startHttpServer((req, res) => res.end(`<title>${req.headers.host}</title>`), { host: '::1' }));
+    } catch {
+      t.skip('no IPv6 loopback on this machine');
+      return;
+    }
+    const pinned = await get(s.urlFor('example.test'), { address: '::1' });
+    assert.equal(pinned.failure, null);
+    assert.equal(pinned.requests[0]?.address, `[::1]:${s.port}`);
+    assert.equal(pinned.requests[0]?.response?.x_title, `example.test:${s.port}`);
+    const literal = await get(s.url);
+    assert.equal(literal.failure, null);
+    assert.equal(literal.requests[0]?.response?.x_title, `[::1]:${s.port}`);
+  });
+
   test('connection failures: refused, reset, FIN, stall', async () => {
     const refused = await get(`http://127.0.0.1:${await unusedPort()}/`);
     assert.equal(refused.failure, 'connection_refused');

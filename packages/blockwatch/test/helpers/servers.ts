@@ -30,7 +30,7 @@ export interface RunningServer {
 }
 
 export interface RunningHttpServer extends RunningServer {
-  /** http(s)://127.0.0.1:port/ */
+  /** http(s)://127.0.0.1:port/ (or the `host` the server listens on; IPv6 in brackets) */
   url: string;
   /** the same server under another host name (pin the address when fetching) */
   urlFor(host: string, path?: string): string;
@@ -77,20 +77,23 @@ function httpUrls(scheme: 'http' | 'https', base: RunningServer): Pick<RunningHt
   };
 }
 
-export async function startHttpServer(handler: http.RequestListener): Promise<RunningHttpServer> {
-  const base = await listen(http.createServer(handler));
+export async function startHttpServer(
+  handler: http.RequestListener,
+  opts: { host?: string } = {},
+): Promise<RunningHttpServer> {
+  const base = await listen(http.createServer(handler), opts.host);
   return { ...base, ...httpUrls('http', base) };
 }
 
 export async function startHttpsServer(
   handler: http.RequestListener,
-  opts: { cert: TestCertificate; sendChain?: boolean },
+  opts: { cert: TestCertificate; sendChain?: boolean; host?: string },
 ): Promise<RunningHttpServer> {
   const server = https.createServer(
     { cert: opts.sendChain ? opts.cert.chainPem : opts.cert.certPem, key: opts.cert.keyPem },
     handler,
   );
-  const base = await listen(server);
+  const base = await listen(server, opts.host);
   return { ...base, ...httpUrls('https', base) };
 }
 
