@@ -56,8 +56,8 @@ export function loadAsnTable(cacheDir?: string): AsnTable {
   }
   if (!table) {
     table = buildAsnTable(
-      readFileSync(join(dir, 'asn-ipv4-num.csv'), 'utf8'),
-      readFileSync(join(dir, 'asn-ipv6-num.csv'), 'utf8'),
+      readFileSync(join(dir, 'asn-ipv4-num.csv')),
+      readFileSync(join(dir, 'asn-ipv6-num.csv')),
       source,
     );
     if (cachePath) {

@@ -69,15 +69,49 @@ function orgNamesFromMap(map: Map<number, string>): OrgNames {
   return createOrgNames(asns, offsets, text);
 }
 
-/** Splits `start,end,asn,org` where only org may be quoted (with "" for a quote). */
-function splitRow(line: string): [string, string, string, string] | null {
-  const a = line.indexOf(',');
-  const b = line.indexOf(',', a + 1);
-  const c = line.indexOf(',', b + 1);
-  if (a < 0 || b < 0 || c < 0) return null;
-  let org = line.slice(c + 1);
-  if (org.startsWith('"') && org.endsWith('"')) org = org.slice(1, -1).replaceAll('""', '"');
-  return [line.slice(0, a), line.slice(a + 1, b), line.slice(b + 1, c), org];
+/** A decimal integer from `buf[from, to)`, or NaN when it holds anything but digits. */
+function decimal(buf: Buffer, from: number, to: number): number {
+  if (from >= to) return Number.NaN;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = buf[i] - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * Calls `onRow` for each `start,end,asn,org` line, reading the bytes in place: half a million rows would
+ * otherwise become half a million strings (a few hundred MB at peak on the first run).
+ */
+function eachRow(
+  buf: Buffer,
+  name: string,
+  onRow: (startFrom: number, startTo: number, endTo: number, asn: number, orgFrom: number, lineEnd: number) => void,
+): void {
+  let pos = 0;
+  let lineNo = 0;
+  while (pos < buf.length) {
+    let nl = buf.indexOf(10, pos);
+    if (nl < 0) nl = buf.length;
+    const lineEnd = nl > pos && buf[nl - 1] === 13 ? nl - 1 : nl;
+    lineNo++;
+    if (lineEnd > pos) {
+      const a = buf.indexOf(44, pos);
+      const b = a < 0 ? -1 : buf.indexOf(44, a + 1);
+      const c = b < 0 ? -1 : buf.indexOf(44, b + 1);
+      const asn = c < 0 || c > lineEnd ? Number.NaN : decimal(buf, b + 1, c);
+      if (Number.isNaN(asn)) throw new Error(`${name}:${lineNo}: malformed ASN range row`);
+      onRow(pos, a, b, asn, c + 1, lineEnd);
+    }
+    pos = nl + 1;
+  }
+}
+
+function orgText(buf: Buffer, from: number, to: number): string {
+  const raw = buf.toString('utf8', from, to);
+  return raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1).replaceAll('""', '"') : raw;
 }
 
 class GrowableU32 {
@@ -96,36 +130,27 @@ class GrowableU32 {
   }
 }
 
-/** Builds the table from the two CSV texts. Throws naming the file and line of a malformed row. */
-export function buildAsnTable(v4Csv: string, v6Csv: string, source: string): AsnTable {
+/** Builds the table from the two CSV files' bytes. Throws naming the file and line of a malformed row. */
+export function buildAsnTable(v4Csv: Buffer | string, v6Csv: Buffer | string, source: string): AsnTable {
+  const v4Bytes = typeof v4Csv === 'string' ? Buffer.from(v4Csv) : v4Csv;
+  const v6Bytes = typeof v6Csv === 'string' ? Buffer.from(v6Csv) : v6Csv;
   const orgs = new Map<number, string>();
   const v4 = [new GrowableU32(), new GrowableU32(), new GrowableU32()];
   const v6 = [new GrowableU32(), new GrowableU32(), new GrowableU32()];
-  const each = (text: string, name: string, onRow: (start: string, end: string, asn: number) => void) => {
-    let lineNo = 0;
-    let pos = 0;
-    while (pos < text.length) {
-      let nl = text.indexOf('\n', pos);
-      if (nl < 0) nl = text.length;
-      const line = text.slice(pos, nl).replace(/\r$/, '');
-      pos = nl + 1;
-      lineNo++;
-      if (!line) continue;
-      const row = splitRow(line);
-      const asn = row ? Number(row[2]) : Number.NaN;
-      if (!row || !Number.isInteger(asn)) throw new Error(`${name}:${lineNo}: malformed ASN range row`);
-      if (!orgs.has(asn)) orgs.set(asn, row[3]);
-      onRow(row[0], row[1], asn);
-    }
-  };
-  each(v4Csv, 'asn-ipv4-num.csv', (s, e, asn) => {
-    v4[0].push(Number(s));
-    v4[1].push(Number(e));
+  eachRow(v4Bytes, 'asn-ipv4-num.csv', (s0, s1, e1, asn, orgFrom, lineEnd) => {
+    const start = decimal(v4Bytes, s0, s1);
+    const end = decimal(v4Bytes, s1 + 1, e1);
+    if (Number.isNaN(start) || Number.isNaN(end)) throw new Error(`asn-ipv4-num.csv: malformed range near byte ${s0}`);
+    if (!orgs.has(asn)) orgs.set(asn, orgText(v4Bytes, orgFrom, lineEnd));
+    v4[0].push(start);
+    v4[1].push(end);
     v4[2].push(asn);
   });
-  each(v6Csv, 'asn-ipv6-num.csv', (s, e, asn) => {
-    for (const w of bigToWords(BigInt(s))) v6[0].push(w);
-    for (const w of bigToWords(BigInt(e))) v6[1].push(w);
+  eachRow(v6Bytes, 'asn-ipv6-num.csv', (s0, s1, e1, asn, orgFrom, lineEnd) => {
+    // 128-bit numbers: BigInt from the digits (only these short slices become strings)
+    for (const w of bigToWords(BigInt(v6Bytes.toString('latin1', s0, s1)))) v6[0].push(w);
+    for (const w of bigToWords(BigInt(v6Bytes.toString('latin1', s1 + 1, e1)))) v6[1].push(w);
+    if (!orgs.has(asn)) orgs.set(asn, orgText(v6Bytes, orgFrom, lineEnd));
     v6[2].push(asn);
   });
   return {
