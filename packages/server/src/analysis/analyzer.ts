@@ -5,10 +5,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BlockwatchError } from 'blockwatch/errors.ts';
+import { dataDir, hasFingerprints, loadFingerprints } from 'blockwatch/data/index.ts';
 import { createAsnLookup } from 'blockwatch/geo/index.ts';
 import type { Measurement, Verdict } from 'blockwatch/model';
-import { analyzeMeasurement, createFingerprintSet, type FingerprintSet, parseFingerprintCsv } from 'blockwatch/verdict';
+import { analyzeMeasurement } from 'blockwatch/verdict';
 import { parseCsv } from 'blockwatch/verdict/csv.ts';
 import type { OoniVerdict } from '../store/rows.ts';
 
@@ -26,15 +26,6 @@ export interface Analyzer {
   /** Citizen Lab category of an input in a country ('' when the URL is on no list). */
   categoryOf(input: string, probeCc: string): string;
   readonly fingerprintCount: number;
-}
-
-export function loadFingerprints(dir: string): FingerprintSet {
-  const read = (kind: 'dns' | 'http') => {
-    const file = join(dir, `fingerprints_${kind}.csv`);
-    if (!existsSync(file)) throw new BlockwatchError('BW_ERR_NOT_FOUND', `no ${file} (fingerprints folder)`);
-    return parseFingerprintCsv(readFileSync(file, 'utf8'), kind);
-  };
-  return createFingerprintSet(read('dns'), read('http'));
 }
 
 /** url → category per list file ("global" and lower-case country codes), read lazily. */
@@ -71,6 +62,20 @@ function createCategoryIndex(dir: string | undefined): (input: string, cc: strin
 
 function normalizeUrl(url: string): string {
   return url.trim().replace(/\/$/, '');
+}
+
+/**
+ * Analysis data from a reference directory laid out as `blockwatch update` writes it (fingerprint CSVs,
+ * test-lists/): `dir`, else the user's data directory; fingerprints are optional (nothing is "confirmed"
+ * without them) but a named directory without them is an error.
+ */
+export function analyzerOptionsFor(dir: string | undefined, env: NodeJS.ProcessEnv): AnalyzerOptions {
+  const base = dir ?? dataDir(env);
+  if (dir && !hasFingerprints(dir)) loadFingerprints(dir); // throws, naming the missing file
+  return {
+    ...(hasFingerprints(base) ? { fingerprintsDir: base } : {}),
+    testListsDir: join(base, 'test-lists'),
+  };
 }
 
 export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {

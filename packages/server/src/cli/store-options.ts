@@ -1,0 +1,34 @@
+/** The store options `serve` and `import` share: `--data DIR` (embedded) or `--clickhouse URL [--cluster NAME]`. */
+import { resolve } from 'node:path';
+import { UsageError } from 'blockwatch/errors.ts';
+import type { StoreLocation } from '../store/client.ts';
+
+export const STORE_OPTIONS = {
+  data: { type: 'string', arg: 'DIR', description: 'data directory of the embedded store (default ./blockwatch-data)' },
+  clickhouse: {
+    type: 'string',
+    arg: 'URL',
+    description: 'use a ClickHouse server instead (http://user:pass@host:8123/db)',
+  },
+  cluster: { type: 'string', arg: 'NAME', description: 'with --clickhouse: the cluster for ON CLUSTER DDL' },
+  reference: {
+    type: 'string',
+    arg: 'DIR',
+    description: "fingerprints and test lists as 'blockwatch update' writes them (default: the user data dir)",
+  },
+} as const;
+
+export function storeLocation(
+  values: { data?: string; clickhouse?: string; cluster?: string },
+  cwd: string,
+): StoreLocation & { dataDir?: string } {
+  if (values.data && values.clickhouse) throw new UsageError('give either --data or --clickhouse, not both');
+  if (values.cluster && !values.clickhouse) throw new UsageError('--cluster needs --clickhouse');
+  if (values.cluster && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(values.cluster)) {
+    throw new UsageError(`--cluster must be an identifier, got '${values.cluster}'`);
+  }
+  if (values.clickhouse) {
+    return values.cluster ? { url: values.clickhouse, cluster: values.cluster } : { url: values.clickhouse };
+  }
+  return { dataDir: resolve(cwd, values.data ?? 'blockwatch-data') };
+}
