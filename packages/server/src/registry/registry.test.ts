@@ -7,14 +7,16 @@ import { decodeRegistryBytes, parseCsvRecords, parseRegistry, parseRegistryCsv, 
 
 /** windows-1251 bytes of a string (Cyrillic and ASCII only): the registry's historical encoding. */
 function cp1251(text: string): Uint8Array {
-  return Uint8Array.from([...text].map((c) => {
-    const code = c.codePointAt(0)!;
-    if (code < 0x80) return code;
-    if (code >= 0x410 && code <= 0x44f) return code - 0x410 + 0xc0;
-    if (code === 0x401) return 0xa8;
-    if (code === 0x451) return 0xb8;
-    throw new Error(`not in the test encoder: ${c}`);
-  }));
+  return Uint8Array.from(
+    [...text].map((c) => {
+      const code = c.codePointAt(0)!;
+      if (code < 0x80) return code;
+      if (code >= 0x410 && code <= 0x44f) return code - 0x410 + 0xc0;
+      if (code === 0x401) return 0xa8;
+      if (code === 0x451) return 0xb8;
+      throw new Error(`not in the test encoder: ${c}`);
+    }),
+  );
 }
 
 const DUMP = [
@@ -48,7 +50,14 @@ describe('registry parsing', () => {
     assert.deepEqual(
       entries.map((e) => [e.kind, e.target, e.domain, e.date, e.authority, e.legal_basis]),
       [
-        ['url', 'https://Example.org/page?x=1', 'example.org', '2024-03-01', 'Ministry of Information, KZ', 'Art. "41-1"'],
+        [
+          'url',
+          'https://Example.org/page?x=1',
+          'example.org',
+          '2024-03-01',
+          'Ministry of Information, KZ',
+          'Art. "41-1"',
+        ],
         ['domain', 'example.net', 'example.net', '2024-03-02', 'Prosecutor General', ''],
         ['ip', '203.0.113.7', '', '', 'Court', 'multi\nline'],
       ],
@@ -61,10 +70,22 @@ describe('registry parsing', () => {
 
   test('bad CSV files name the line and the problem', () => {
     expectInvalid(() => parseRegistryCsv(''), /registry.csv:1: the file is empty/);
-    expectInvalid(() => parseRegistryCsv('url,when\nx,y'), /:1: the header must be 'target,date,authority,legal_basis'/);
-    expectInvalid(() => parseRegistryCsv('target,date,authority,legal_basis\nexample.org,2024-02-30,a,b'), /:2: date '2024-02-30'/);
-    expectInvalid(() => parseRegistryCsv('target,date,authority,legal_basis\nexample.org,2024-02-03,a', 'list.csv'), /^list.csv:2: expected 4 fields, got 3/);
-    expectInvalid(() => parseRegistryCsv('target,date,authority,legal_basis\n<script>,,a,b'), /:2: target '<script>' is not a URL/);
+    expectInvalid(
+      () => parseRegistryCsv('url,when\nx,y'),
+      /:1: the header must be 'target,date,authority,legal_basis'/,
+    );
+    expectInvalid(
+      () => parseRegistryCsv('target,date,authority,legal_basis\nexample.org,2024-02-30,a,b'),
+      /:2: date '2024-02-30'/,
+    );
+    expectInvalid(
+      () => parseRegistryCsv('target,date,authority,legal_basis\nexample.org,2024-02-03,a', 'list.csv'),
+      /^list.csv:2: expected 4 fields, got 3/,
+    );
+    expectInvalid(
+      () => parseRegistryCsv('target,date,authority,legal_basis\n<script>,,a,b'),
+      /:2: target '<script>' is not a URL/,
+    );
   });
 
   test("Russia's dump, in windows-1251 and in UTF-8, gives the same entries", () => {
@@ -92,9 +113,15 @@ describe('registry parsing', () => {
   });
 
   test('bad dumps name the line', () => {
-    expectInvalid(() => parseRuDump('1.2.3.4;a.ru;;x;y;2020-01-01'), /dump.csv:1: the first line must be the 'Updated: <timestamp>' header/);
+    expectInvalid(
+      () => parseRuDump('1.2.3.4;a.ru;;x;y;2020-01-01'),
+      /dump.csv:1: the first line must be the 'Updated: <timestamp>' header/,
+    );
     expectInvalid(() => parseRuDump('Updated: now\n1.2.3.4;a.ru;x'), /dump.csv:2: expected 6 ';'-separated fields/);
-    expectInvalid(() => parseRuDump('Updated: now\n\n999.1;a.ru;;x;y;2020-01-01'), /dump.csv:3: '999.1' is not a valid ip/);
+    expectInvalid(
+      () => parseRuDump('Updated: now\n\n999.1;a.ru;;x;y;2020-01-01'),
+      /dump.csv:3: '999.1' is not a valid ip/,
+    );
   });
 });
 
