@@ -60,6 +60,7 @@ export function openTcp(ip: string, port: number, signal: AbortSignal): Promise<
     };
     const onConnect = () => {
       cleanup();
+      keepEarlyError(socket);
       resolve(socket);
     };
     const onError = (err: Error) => {
@@ -76,4 +77,21 @@ export function openTcp(ip: string, port: number, signal: AbortSignal): Promise<
     socket.once('error', onError);
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+const earlyErrors = new WeakMap<net.Socket, Error>();
+
+/**
+ * Between our connect and the caller's next step (a TLS handshake, a destroy) a RST may arrive; an 'error' event
+ * with no listener would crash the process. Keep it instead, for `socketEarlyError`.
+ */
+function keepEarlyError(socket: net.Socket): void {
+  socket.on('error', (err) => {
+    if (!earlyErrors.has(socket)) earlyErrors.set(socket, err);
+  });
+}
+
+/** The error a connected socket met while nobody was reading it, if any. */
+export function socketEarlyError(socket: net.Socket): Error | undefined {
+  return earlyErrors.get(socket);
 }

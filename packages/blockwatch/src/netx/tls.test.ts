@@ -102,6 +102,25 @@ describe('tlsHandshake', () => {
     assert.equal((await handshake(s.port)).record.failure, 'connection_reset');
   });
 
+  test('a RST between connect and handshake neither crashes the process nor hangs', async () => {
+    const s = await startTcpServer('reset-soon');
+    servers.push(s);
+    const trace = createTrace();
+    const { socket, record: tcp } = await tcpConnect('127.0.0.1', s.port, { trace });
+    assert.equal(tcp.status.failure, null);
+    await new Promise((r) => setTimeout(r, 100)); // nobody listens on the socket meanwhile
+    assert.ok(socket);
+    const started = Date.now();
+    const { record } = await tlsHandshake(socket, {
+      trace,
+      address: s.address,
+      serverName: 'localhost',
+      timeoutMs: 2000,
+    });
+    assert.equal(record.failure, 'connection_reset');
+    assert.ok(Date.now() - started < 500);
+  });
+
   test('eof_error when the ClientHello is answered with FIN', async () => {
     const s = await startTcpServer('fin-after-first-bytes');
     servers.push(s);

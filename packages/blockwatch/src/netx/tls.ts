@@ -14,6 +14,7 @@ import type { Trace } from '../measure/trace.ts';
 import { type Failure, OPERATIONS, type TlsHandshake } from '../model/index.ts';
 import { classifyError } from './classify.ts';
 import { createDeadline } from './deadline.ts';
+import { socketEarlyError } from './tcp.ts';
 import { isSystemRoot, type Trust, trustFor } from './trust.ts';
 import { checkTimeoutMs } from './validate.ts';
 
@@ -94,6 +95,15 @@ export function negotiateTls(socket: net.Socket, params: NegotiateParams, signal
     if (signal.aborted) {
       socket.destroy();
       reject(signal.reason);
+      return;
+    }
+    if (socket.destroyed || !socket.writable) {
+      // the connection died before the handshake started (e.g. a RST right after accept)
+      reject(
+        socketEarlyError(socket) ??
+          Object.assign(new Error('socket closed before the TLS handshake'), { code: 'ERR_SOCKET_CLOSED' }),
+      );
+      socket.destroy();
       return;
     }
     const tlsSocket = tls.connect({

@@ -264,6 +264,8 @@ export async function startDohServer(
 export type TcpBehaviour =
   /** accept, then RST at once */
   | 'reset-on-connect'
+  /** accept, then RST 20 ms later, before the client says anything */
+  | 'reset-soon'
   /** read the first bytes (a ClientHello, an HTTP request), then RST: SNI/Host-based reset injection */
   | 'reset-after-first-bytes'
   /** read the first bytes, then FIN without a word: SNI-blocking proxy, `eof_error` */
@@ -287,6 +289,11 @@ export async function startTcpServer(behaviour: TcpBehaviour): Promise<RunningTc
       case 'reset-on-connect':
         socket.resetAndDestroy();
         break;
+      case 'reset-soon': {
+        const timer = setTimeout(() => socket.resetAndDestroy(), 20);
+        socket.on('close', () => clearTimeout(timer));
+        break;
+      }
       case 'reset-after-first-bytes':
         socket.once('data', () => socket.resetAndDestroy());
         break;
