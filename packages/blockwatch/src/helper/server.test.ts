@@ -245,6 +245,30 @@ describe('control helper against loopback sites', () => {
     }
   });
 
+  test('IPv6 endpoints are keyed [ip]:port and measured', async (t) => {
+    let site6: TestSite;
+    try {
+      site6 = await startHttpSite(undefined, '::1');
+    } catch {
+      t.skip('this host has no ::1');
+      return;
+    }
+    const v6 = await startHelper({ pins: parseResolvePins([`six.test:${site6.port}:[::1]`]) });
+    try {
+      const { json } = await post(v6.url, {
+        http_request: `http://six.test:${site6.port}/`,
+        tcp_connect: [`[::1]:${site6.port}`],
+      });
+      assert.deepEqual(json.tcp_connect, { [`[::1]:${site6.port}`]: { status: true, failure: null } });
+      assert.deepEqual(json.dns, { failure: null, addrs: ['::1'] });
+      assert.deepEqual(json.ip_info, { '::1': { asn: 0, flags: 3 } });
+      assert.equal(json.http_request.status_code, 200);
+    } finally {
+      await v6.helper.close();
+      await site6.close();
+    }
+  });
+
   test('the deadline bounds a stalling site', async () => {
     const short = await startHelper({
       deadlineMs: 800,
