@@ -39,6 +39,7 @@ export function statePaths(dir: string) {
     control: (name: string) => join(dir, `${name}.sock`),
     config: (name: string) => join(dir, `${name}.json`),
     log: (name: string) => join(dir, 'logs', `${name}.log`),
+    pid: (name: string) => join(dir, `${name}.pid`),
     registry: join(dir, 'asn-registry.json'),
     labCa: join(dir, 'pki', 'lab-root.pem'),
     nationalCa: join(dir, 'pki', 'national-root.pem'),

@@ -156,16 +156,15 @@ async function buildNetwork(stateDir: string, state: LabState, plan: LabPlan): P
   }
   // veth pairs are created directly inside the namespaces: no interface ever appears in the host namespace.
   // They vanish with their namespaces, so recording the namespaces is enough to clean them up.
-  for (const isp of plan.isps) {
-    await run('ip', [
-      'link', 'add', isp.transit.internetIf, 'netns', INTERNET_NS, 'type', 'veth',
-      'peer', 'name', isp.transit.routerIf, 'netns', isp.routerNs,
-    ]); // biome-ignore format: argv
-    await run('ip', [
-      'link', 'add', isp.access.routerIf, 'netns', isp.routerNs, 'type', 'veth',
-      'peer', 'name', isp.access.subscriberIf, 'netns', isp.subscriberNs,
-    ]); // biome-ignore format: argv
-  }
+  await run('ip', ['-batch', '-'], {
+    input: plan.isps
+      .flatMap((isp) => [
+        `link add ${isp.transit.internetIf} netns ${INTERNET_NS} type veth peer name ${isp.transit.routerIf} netns ${isp.routerNs}`,
+        `link add ${isp.access.routerIf} netns ${isp.routerNs} type veth peer name ${isp.access.subscriberIf} netns ${isp.subscriberNs}`,
+      ])
+      .map((line) => `${line}\n`)
+      .join(''),
+  });
   const batch = (ns: string, lines: string[]) =>
     run('ip', ['-n', ns, '-batch', '-'], { input: `${lines.join('\n')}\n` });
   await batch(INTERNET_NS, [
@@ -240,6 +239,7 @@ function startDaemon(
     paths.config(name),
   ]);
   recordMade(stateDir, state, { kind: 'process', name, ns, pid: child.pid ?? -1 });
+  writeFileSync(paths.pid(name), `${child.pid}\n`);
   return waitReady(paths.control(name), child, paths.log(name));
 }
 
@@ -308,6 +308,7 @@ async function startHelper(stateDir: string, state: LabState): Promise<LabState[
     NODE_EXTRA_CA_CERTS: paths.labCa,
   });
   recordMade(stateDir, state, { kind: 'process', name: 'helper', ns: INTERNET_NS, pid: child.pid ?? -1 });
+  writeFileSync(paths.pid('helper'), `${child.pid}\n`);
   const url = `http://${INFRA.helper}:${HELPER_PORT}/`;
   const deadline = Date.now() + DAEMON_READY_TIMEOUT_MS;
   while (Date.now() < deadline) {

@@ -1,0 +1,1 @@
+export { default as labCommand } from './lab.ts';
