@@ -85,7 +85,7 @@ const earlyErrors = new WeakMap<net.Socket, Error>();
  * Between our connect and the caller's next step (a TLS handshake, a destroy) a RST may arrive; an 'error' event
  * with no listener would crash the process. Keep it instead, for `socketEarlyError`.
  */
-function keepEarlyError(socket: net.Socket): void {
+export function keepEarlyError(socket: net.Socket): void {
   socket.on('error', (err) => {
     if (!earlyErrors.has(socket)) earlyErrors.set(socket, err);
   });

@@ -14,7 +14,7 @@ import type { Trace } from '../measure/trace.ts';
 import { type Failure, OPERATIONS, type TlsHandshake } from '../model/index.ts';
 import { classifyError } from './classify.ts';
 import { createDeadline } from './deadline.ts';
-import { socketEarlyError } from './tcp.ts';
+import { keepEarlyError, socketEarlyError } from './tcp.ts';
 import { isSystemRoot, type Trust, trustFor } from './trust.ts';
 import { checkTimeoutMs } from './validate.ts';
 
@@ -123,6 +123,7 @@ export function negotiateTls(socket: net.Socket, params: NegotiateParams, signal
     };
     const onSecure = () => {
       cleanup();
+      keepEarlyError(tlsSocket); // the caller owns it now; an error before it listens must not crash the process
       resolve(tlsSocket);
     };
     const onError = (err: Error) => {
