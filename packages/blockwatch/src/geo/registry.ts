@@ -32,10 +32,9 @@ const info = z.strictObject({
     .regex(/^[A-Z]{2}$/, 'expected a two-letter country code')
     .optional(),
 });
-const fileSchema = z.union([
-  z.record(z.string(), z.union([info.shape.asn, info])),
-  z.array(info.extend({ prefix: z.string() })),
-]);
+// Two shapes; the file's own shape picks the schema, so an error names the exact entry (a union would not).
+const mapSchema = z.record(z.string(), z.union([info.shape.asn, info]));
+const listSchema = z.array(info.extend({ prefix: z.string() }));
 
 function prefixBits(prefix: string): number {
   const [base, bits] = prefix.split('/');
@@ -74,17 +73,31 @@ export function loadGeoRegistry(path: string): GeoRegistry {
   } catch (err) {
     throw new BlockwatchError('BW_ERR_INVALID_INPUT', `${path}: not valid JSON (${(err as Error).message})`);
   }
-  const parsed = fileSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new BlockwatchError('BW_ERR_INVALID_INPUT', `${path}: at '${issue.path.join('.')}': ${issue.message}`);
+  const fail = (error: z.ZodError): never => {
+    const issue = error.issues[0];
+    // Inside a map entry the union reports "invalid input"; its first branch error is the useful one.
+    const inner = issue.code === 'invalid_union' ? issue.errors.flat().at(-1) : undefined;
+    const where = [...issue.path, ...(inner?.path ?? [])].join('.');
+    throw new BlockwatchError('BW_ERR_INVALID_INPUT', `${path}: at '${where}': ${inner?.message ?? issue.message}`);
+  };
+  let entries: RegistryEntry[];
+  if (Array.isArray(json)) {
+    const parsed = listSchema.safeParse(json);
+    if (!parsed.success) return fail(parsed.error);
+    entries = parsed.data.map((e) => ({
+      prefix: e.prefix,
+      asn: e.asn,
+      org: e.org ?? '',
+      ...(e.cc ? { cc: e.cc } : {}),
+    }));
+  } else {
+    const parsed = mapSchema.safeParse(json);
+    if (!parsed.success) return fail(parsed.error);
+    entries = Object.entries(parsed.data).map(([prefix, v]) =>
+      typeof v === 'number'
+        ? { prefix, asn: v, org: '' }
+        : { prefix, asn: v.asn, org: v.org ?? '', ...(v.cc ? { cc: v.cc } : {}) },
+    );
   }
-  const entries: RegistryEntry[] = Array.isArray(parsed.data)
-    ? parsed.data.map((e) => ({ prefix: e.prefix, asn: e.asn, org: e.org ?? '', ...(e.cc ? { cc: e.cc } : {}) }))
-    : Object.entries(parsed.data).map(([prefix, v]) =>
-        typeof v === 'number'
-          ? { prefix, asn: v, org: '' }
-          : { prefix, asn: v.asn, org: v.org ?? '', ...(v.cc ? { cc: v.cc } : {}) },
-      );
   return createGeoRegistry(entries, path);
 }

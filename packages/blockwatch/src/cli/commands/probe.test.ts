@@ -155,6 +155,42 @@ test('a test list with --out writes JSONL and prints a table; failures are measu
   assert.match(r.stderr, /2 measurements written to .*run\.jsonl/);
 });
 
+test('--asn-registry names the networks of addresses the shipped tables do not know', async () => {
+  writeFileSync(
+    join(root, 'registry.json'),
+    JSON.stringify({ '127.0.0.0/8': { asn: 64500, org: 'Lab Telecom', cc: 'IR' } }),
+  );
+  const r = await runCommand(
+    [
+      'probe',
+      `http://reg.test:${plain.port}/`,
+      '--resolve',
+      `reg.test:${plain.port}:127.0.0.2`,
+      '--asn-registry',
+      'registry.json',
+      '--cc',
+      'IR',
+      '--asn',
+      '64500',
+      '--json',
+      '--accept-risks',
+    ],
+    { env: env('registry'), cwd: root },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const [m] = jsonl(r.stdout);
+  assert.equal(m.test_keys.queries?.[0].answers?.[0].asn, 64500);
+  assert.equal(m.test_keys.queries?.[0].answers?.[0].as_org_name, 'Lab Telecom');
+  assert.equal(m.probe_network_name, 'Lab Telecom');
+  writeFileSync(join(root, 'registry.json'), '{"127.0.0.0/8": {"asn": "x"}}');
+  const bad = await runCommand(['probe', plain.url, '--asn-registry', 'registry.json', '--accept-risks'], {
+    env: env('registry'),
+    cwd: root,
+  });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /registry\.json: at '127\.0\.0\.0\/8/);
+});
+
 test('Ctrl-C stops the run promptly: exit 130, and cut-short measurements are not written', async () => {
   const stall = await startTcpServer('stall');
   const controller = new AbortController();
