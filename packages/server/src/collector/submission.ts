@@ -25,6 +25,15 @@ export function tooDeep(value: unknown, max = MAX_DEPTH): string | null {
   return null;
 }
 
+/** The schema checks the shape of measurement_start_time; this checks it is a real time ClickHouse can store. */
+export function startTimeProblem(measurement: Record<string, unknown>): string | null {
+  const t = measurement.measurement_start_time;
+  const ms = typeof t === 'string' ? Date.parse(`${t.slice(0, 19).replace(' ', 'T')}Z`) : Number.NaN;
+  if (Number.isNaN(ms)) return 'not a valid date and time';
+  if (ms < Date.UTC(1970, 0, 2) || ms > Date.now() + 7 * 86_400_000) return 'outside 1970 … a week from now';
+  return null;
+}
+
 export function checkMeasurement(value: unknown, prefix = ''): Checked {
   const at = (path: string) => (prefix ? (path === '(root)' ? prefix : `${prefix}.${path}`) : path);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -34,6 +43,8 @@ export function checkMeasurement(value: unknown, prefix = ''): Checked {
   if (deep) return { ok: false, path: at(deep), message: `nested deeper than ${MAX_DEPTH} levels` };
   const result = validateMeasurement(value);
   if (!result.ok) return { ok: false, path: at(result.path), message: result.message };
+  const badTime = startTimeProblem(value as Record<string, unknown>);
+  if (badTime) return { ok: false, path: at('measurement_start_time'), message: badTime };
   // Privacy: whatever the probe sent, its address is never stored.
   const measurement: Record<string, unknown> = { ...(value as Record<string, unknown>), probe_ip: '127.0.0.1' };
   delete measurement.measurement_uid;

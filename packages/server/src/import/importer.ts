@@ -12,7 +12,7 @@ import { validateMeasurement } from 'blockwatch/model';
 import { request } from 'undici';
 import type { Analyzer } from '../analysis/analyzer.ts';
 import { MEASUREMENT_UID, measurementUid } from '../collector/ids.ts';
-import { tooDeep } from '../collector/submission.ts';
+import { startTimeProblem, tooDeep } from '../collector/submission.ts';
 import type { AnalyzedMeasurement } from '../store/rows.ts';
 import type { Store } from '../store/store.ts';
 import { isApiMetadata, normalize } from './normalize.ts';
@@ -183,6 +183,11 @@ export async function importFiles(files: string[], options: ImportOptions): Prom
         const valid = validateMeasurement(normalized.measurement);
         if (!valid.ok) {
           problem({ ...where, message: `${valid.path}: ${valid.message}` });
+          continue;
+        }
+        const badTime = startTimeProblem(normalized.measurement);
+        if (badTime) {
+          problem({ ...where, message: `measurement_start_time: ${badTime}` });
           continue;
         }
         const uid =

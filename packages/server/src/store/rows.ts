@@ -99,7 +99,8 @@ export function domainOf(input: string): string {
 export function sqlTime(value: unknown): string {
   if (typeof value === 'string') {
     const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})/.exec(value);
-    if (m) return `${m[1]} ${m[2]}`;
+    // Only a real time: "2024-13-45 99:99:99" would make ClickHouse reject the whole batch.
+    if (m && !Number.isNaN(Date.parse(`${m[1]}T${m[2]}Z`))) return `${m[1]} ${m[2]}`;
   }
   if (typeof value === 'number' && Number.isFinite(value)) {
     return new Date(value * 1000).toISOString().slice(0, 19).replace('T', ' ');

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { tempDir } from '../../test/fixtures.ts';
+import { canonicalJson, measurementUid, newReportId } from './ids.ts';
+import { createRateLimiter } from './rate-limit.ts';
+import { Spool, type SpoolRecord } from './spool.ts';
+
+const dir = tempDir();
+after(() => dir.remove());
+
+const record = (i: number): SpoolRecord => ({ uid: `u${i}`, m: { i }, src: 'collector' });
+
+async function readAll(spool: Spool, from = spool.committed()) {
+  const uids: string[] = [];
+  let pos = from;
+  for (;;) {
+    const { lines, next } = await spool.read(pos, 64);
+    if (lines.length === 0 && next.segment === pos.segment && next.offset === pos.offset) break;
+    for (const l of lines) if (l) uids.push(JSON.parse(l).uid);
+    pos = next;
+  }
+  return { uids, pos };
+}
+
+describe('spool', () => {
+  test('concurrent appends are grouped, rotated into segments, read back in order', async () => {
+    const path = join(dir.path, 'a');
+    const spool = await Spool.open(path, { segmentBytes: 200 });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => spool.append([record(i)])));
+    assert.ok(readdirSync(path).filter((f) => f.endsWith('.jsonl')).length > 1, 'rotated');
+    const { uids, pos } = await readAll(spool);
+    assert.deepEqual(
+      uids,
+      Array.from({ length: 20 }, (_, i) => `u${i}`),
+    );
+    await spool.commit(pos);
+    assert.equal(readdirSync(path).filter((f) => f.endsWith('.jsonl')).length, 1, 'consumed segments deleted');
+    await spool.close();
+  });
+
+  test('a torn last line is cut on open; the committed position survives a restart', async () => {
+    const path = join(dir.path, 'b');
+    let spool = await Spool.open(path);
+    await spool.append([record(1), record(2)]);
+    const first = await spool.read(spool.committed(), 1 << 20);
+    await spool.commit({ segment: first.next.segment, offset: first.next.offset });
+    await spool.append([record(3)]);
+    await spool.close();
+    appendFileSync(join(path, '0000000001.jsonl'), '{"uid":"torn","m":{');
+    spool = await Spool.open(path);
+    const { uids } = await readAll(spool);
+    assert.deepEqual(uids, ['u3']);
+    await spool.append([record(4)]);
+    assert.deepEqual((await readAll(spool)).uids, ['u3', 'u4']);
+    await spool.close();
+  });
+});
+
+describe('ids', () => {
+  test('the uid is OONI-shaped and depends only on the content', () => {
+    const m = {
+      probe_cc: 'IR',
+      test_name: 'web_connectivity',
+      measurement_start_time: '2024-02-14 09:06:17',
+      b: 1,
+      a: [2],
+    };
+    const uid = measurementUid(m);
+    assert.match(uid, /^20240214090617\.000000_IR_webconnectivity_[0-9a-f]{16}$/);
+    assert.equal(measurementUid({ a: [2], b: 1, ...m, measurement_uid: 'ignored' }), uid);
+    assert.notEqual(measurementUid({ ...m, b: 2 }), uid);
+    assert.equal(
+      canonicalJson({ b: 1, a: { d: 1, c: [1, { f: 1, e: 2 }] } }),
+      '{"a":{"c":[1,{"e":2,"f":1}],"d":1},"b":1}',
+    );
+  });
+
+  test('report ids follow OONI format', () => {
+    const id = newReportId(
+      { test_name: 'web_connectivity', probe_cc: 'IT', probe_asn: 'AS30722' },
+      new Date('2024-02-14T09:06:17Z'),
+    );
+    assert.match(id, /^20240214T090617Z_webconnectivity_IT_30722_n1_[A-Za-z0-9]{16}$/);
+  });
+});
+
+describe('rate limiter', () => {
+  test('token bucket: burst, then the sustained rate', () => {
+    let now = 0;
+    const limiter = createRateLimiter({ perSecond: 2, burst: 3, nowMs: () => now });
+    assert.deepEqual(
+      [0, 0, 0].map(() => limiter.take('198.51.100.1')),
+      [0, 0, 0],
+    );
+    assert.ok(limiter.take('198.51.100.1') > 0);
+    assert.equal(limiter.take('198.51.100.2'), 0, 'clients are independent');
+    now += 500;
+    assert.equal(limiter.take('198.51.100.1'), 0);
+  });
+});
