@@ -80,13 +80,28 @@ test('each pattern type matches as named; fp and vbw never confirm; isp/nat or t
 });
 
 test('the one-pass multi-pattern search finds exactly what indexOf finds', () => {
-  const patterns = ['abcd', 'bcde', 'xyz', 'zz', 'abcdef', 'dabc', 'ab', '禁止访问'];
+  // Short patterns take the native path; those of 8+ code units go through the shift table.
+  const patterns = [
+    'abcd',
+    'bcde',
+    'xyz',
+    'zz',
+    'abcdef',
+    'dabc',
+    'ab',
+    '禁止访问',
+    'abcdefab',
+    'fabcdexyz',
+    'zzzzzzzz',
+    'xyzabcxyzab',
+    '禁止访问abcd',
+  ];
   const search = createMultiSearch(patterns.map((p) => ({ pattern: p, value: p })));
   let seed = 7;
-  const letters = 'abcdefxyz禁止访问';
-  for (let n = 0; n < 300; n++) {
+  const letters = 'abcdefxyzzzz禁止访问';
+  for (let n = 0; n < 500; n++) {
     let text = '';
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 400; i++) {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       text += letters[seed % letters.length];
     }
@@ -126,4 +141,20 @@ test('bogons follow OONI: private, reserved, 6to4 and Teredo images, and anythin
   ]) {
     assert.equal(isBogon(ip), false, ip);
   }
+});
+
+test('regexps are gated by their required literal without changing what they match', async () => {
+  const { requiredLiteral } = await import('./fingerprints.ts');
+  assert.equal(requiredLiteral('URL .* Sp.*er Gate'), 'er Gate');
+  assert.equal(
+    requiredLiteral('You don.t have permission to access.*on this server\\.<P>'),
+    't have permission to access',
+  );
+  assert.equal(requiredLiteral('<meta name=.*twitter:card'), 'twitter:card');
+  assert.equal(requiredLiteral('a|bcdefg'), null);
+  assert.equal(requiredLiteral('colou?r scheme'), 'r scheme');
+  const http = parseFingerprintCsv(readFileSync(new URL('fingerprints_http.csv', DATA), 'utf8'), 'http');
+  const set = createFingerprintSet([], http);
+  const page = "<h1>Forbidden</h1>You don't have permission to access /x on this server.<P>";
+  assert.ok(set.matchBody(page, 'US').some((m) => m.pattern_type === 'regexp' && m.matched.startsWith("You don't")));
 });

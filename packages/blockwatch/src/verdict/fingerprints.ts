@@ -183,7 +183,18 @@ export function createFingerprintSet(allDns: Fingerprint[], allHttp: Fingerprint
       headers.set(name, list);
     }
   }
-  const bodySearch: MultiSearch<Fingerprint> = createMultiSearch(bodyContains);
+  // Regexps run only on bodies that contain their longest required literal, found in the same one pass.
+  const regexpLiterals: { pattern: string; value: Fingerprint }[] = [];
+  const bodyAlways: Compiled[] = [];
+  const bodyGated = new Map<Fingerprint, Compiled>();
+  for (const c of bodyOther) {
+    const literal = c.fp.pattern_type === 'regexp' ? requiredLiteral(c.fp.pattern) : null;
+    if (literal) {
+      regexpLiterals.push({ pattern: literal, value: c.fp });
+      bodyGated.set(c.fp, c);
+    } else bodyAlways.push(c);
+  }
+  const bodySearch: MultiSearch<Fingerprint> = createMultiSearch([...bodyContains, ...regexpLiterals]);
   return {
     size: dns.length + http.length,
     matchDnsAnswer(answer, probeCc) {
@@ -192,8 +203,14 @@ export function createFingerprintSet(allDns: Fingerprint[], allHttp: Fingerprint
       return out;
     },
     matchBody(body, probeCc) {
-      const out = bodySearch.find(body).map((fp) => toMatch(fp, fp.pattern, probeCc));
-      for (const c of bodyOther) {
+      const out: FingerprintMatch[] = [];
+      const candidates: Compiled[] = [];
+      for (const fp of bodySearch.find(body)) {
+        const gated = bodyGated.get(fp);
+        if (gated) candidates.push(gated);
+        else out.push(toMatch(fp, fp.pattern, probeCc));
+      }
+      for (const c of [...bodyAlways, ...candidates]) {
         const m = matchOne(c, body);
         if (m !== null) out.push(toMatch(c.fp, m, probeCc));
       }
@@ -207,6 +224,41 @@ export function createFingerprintSet(allDns: Fingerprint[], allHttp: Fingerprint
       return out;
     },
   };
+}
+
+/**
+ * The longest literal run (4+ code units) every match of a simple regular expression must contain, or null when
+ * the pattern has alternation or no such run. Only for gating: a wrong null just means the regexp always runs.
+ */
+export function requiredLiteral(pattern: string): string | null {
+  if (pattern.includes('|')) return null;
+  let best = '';
+  let run = '';
+  const end = () => {
+    if (run.length > best.length) best = run;
+    run = '';
+  };
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '\\') {
+      const next = pattern[i + 1] ?? '';
+      i++;
+      if (/[A-Za-z0-9]/.test(next)) end();
+      else run += next;
+    } else if (c === '*' || c === '?' || c === '{') {
+      run = run.slice(0, -1);
+      end();
+      if (c === '{') while (i < pattern.length && pattern[i] !== '}') i++;
+    } else if ('.()[]+^$'.includes(c)) {
+      if (c === '+') {
+        run = run.slice(0, -1);
+      }
+      end();
+      if (c === '[') while (i < pattern.length && pattern[i] !== ']') i++;
+    } else run += c;
+  }
+  end();
+  return best.length >= 4 ? best : null;
 }
 
 function compile(fp: Fingerprint): Compiled {

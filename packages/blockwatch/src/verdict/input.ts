@@ -165,8 +165,15 @@ function decodeBase64(data: string): Uint8Array {
 
 const utf8 = new TextDecoder('utf-8');
 
-/** UTF-8 byte length of a string: what Go's len() gives for the body the probe read. */
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(1 << 16);
+
+/** UTF-8 byte length of a string: what Go's len() gives for the body the probe read. Native encoder for big ones. */
 export function utf8Length(s: string): number {
+  if (s.length > 256) {
+    if (scratch.length < s.length * 3) scratch = new Uint8Array(s.length * 3);
+    return encoder.encodeInto(s, scratch).written;
+  }
   let n = s.length;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -180,14 +187,38 @@ export function utf8Length(s: string): number {
   return n;
 }
 
-/** MaybeBinaryData → text and its byte length. */
+/** MaybeBinaryData → text and its byte length (computed on first use: most bodies never need it). */
 function maybeBinary(v: unknown): { text: string; bytes: number } {
-  if (typeof v === 'string') return { text: v, bytes: utf8Length(v) };
+  if (typeof v === 'string') {
+    let bytes: number | undefined;
+    return {
+      text: v,
+      get bytes() {
+        bytes ??= utf8Length(v);
+        return bytes;
+      },
+    };
+  }
   if (isObj(v) && v.format === 'base64' && typeof v.data === 'string') {
-    const raw = decodeBase64(v.data);
-    return { text: utf8.decode(raw), bytes: raw.length };
+    const data = v.data;
+    let text: string | undefined;
+    return {
+      // Decoding costs more than everything else the engine does with a body: only when the text is read.
+      get text() {
+        text ??= utf8.decode(decodeBase64(data));
+        return text;
+      },
+      bytes: base64Length(data),
+    };
   }
   return { text: '', bytes: 0 };
+}
+
+/** Decoded length of base64 data, without decoding it (padding optional, as `atob` accepts). */
+function base64Length(data: string): number {
+  let n = data.length;
+  while (n > 0 && data.charCodeAt(n - 1) === 61 /* = */) n--;
+  return Math.floor((n * 3) / 4);
 }
 
 function headerMap(record: Obj | null): Map<string, string> {
@@ -366,14 +397,18 @@ export function readMeasurement(value: unknown): ReadResult {
     const response = isObj(r.response) ? r.response : null;
     const body = response ? maybeBinary(response.body) : { text: '', bytes: 0 };
     return {
+      get bodyBytes() {
+        return body.bytes;
+      },
+      get body() {
+        return body.text;
+      },
       ...tagsOf(r),
       url: (request && str(request.url)) ?? '',
       address: str(r.address) ?? '',
       failure: failureOf(r.failure),
       status: (response && int(response.code)) ?? 0,
       headers: headerMap(response),
-      body: body.text,
-      bodyBytes: body.bytes,
       truncated: response?.body_is_truncated === true,
     };
   });
