@@ -6,6 +6,7 @@ import * as zlib from 'node:zlib';
 import { getTestPki, type TestPki } from '../../test/helpers/pki.ts';
 import {
   type RunningServer,
+  startBlackholeServer,
   startEndlessBodyServer,
   startHttpServer,
   startHttpsServer,
@@ -236,7 +237,7 @@ describe('httpGet', () => {
     assert.equal(literal.requests[0]?.response?.x_title, `[::1]:${s.port}`);
   });
 
-  test('connection failures: refused, reset, FIN, stall', async () => {
+  test('connection failures: refused, reset, FIN, dropped SYN, stall', async () => {
     const refused = await get(`http://127.0.0.1:${await unusedPort()}/`);
     assert.equal(refused.failure, 'connection_refused');
     assert.equal(refused.requests[0]?.response, null);
@@ -246,6 +247,11 @@ describe('httpGet', () => {
 
     const fin = keep(await startTcpServer('fin-after-first-bytes'));
     assert.equal((await get(`http://127.0.0.1:${fin.port}/`)).failure, 'eof_error');
+
+    const blackhole = keep(await startBlackholeServer());
+    const dropped = await get(`http://127.0.0.1:${blackhole.port}/`, { hopTimeoutMs: 300 });
+    assert.equal(dropped.failure, 'generic_timeout_error');
+    assert.ok(dropped.elapsedMs >= 290 && dropped.elapsedMs < 1500, `connect took ${dropped.elapsedMs} ms`);
 
     const stall = keep(await startTcpServer('stall'));
     const stalled = await get(`http://127.0.0.1:${stall.port}/`, { hopTimeoutMs: 300 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { type RunningServer, startTcpServer, unusedPort } from '../../test/helpers/servers.ts';
+import { type RunningServer, startBlackholeServer, startTcpServer, unusedPort } from '../../test/helpers/servers.ts';
 import { createTrace } from '../measure/trace.ts';
 import { tcpConnect } from './tcp.ts';
 
@@ -36,6 +36,17 @@ describe('tcpConnect', () => {
     const { record, socket } = await tcpConnect('127.0.0.1', await unusedPort(), { trace: createTrace() });
     assert.deepEqual(record.status, { success: false, failure: 'connection_refused' });
     assert.equal(socket, undefined);
+  });
+
+  test('generic_timeout_error within the budget when SYNs are dropped', async () => {
+    const s = await startBlackholeServer();
+    servers.push(s);
+    const started = Date.now();
+    const { record, socket } = await tcpConnect('127.0.0.1', s.port, { trace: createTrace(), timeoutMs: 300 });
+    const elapsedMs = Date.now() - started;
+    assert.equal(record.status.failure, 'generic_timeout_error');
+    assert.equal(socket, undefined);
+    assert.ok(elapsedMs >= 290 && elapsedMs < 1500, `took ${elapsedMs} ms`);
   });
 
   test('interrupted when the caller aborts', async () => {

@@ -10,8 +10,10 @@
  *                                        accept and stall, or reply with plaintext
  *   startRedirectLoopServer              redirects forever
  *   startEndlessBodyServer               a 200 whose body never ends
+ *   startBlackholeServer                 a port whose SYNs are dropped (a full accept queue): connect hangs
  *   unusedPort                           a port nobody listens on (connection refused)
  */
+import { spawn } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -352,4 +354,46 @@ export async function unusedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * A port that drops SYNs, as a blackholing censor does: a child process listens with backlog 1 (0 would mean Node's default) and is stopped
+ * (SIGSTOP) so it never accepts; once the accept queue is filled, the kernel silently drops further SYNs, so a
+ * connect waits for our own deadline. Loopback only, no firewall rules, no root.
+ */
+export async function startBlackholeServer(): Promise<RunningServer> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      "require('net').createServer().listen({ host: '127.0.0.1', port: 0, backlog: 1 }, function () { console.log(this.address().port) })",
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout?.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+  });
+  child.kill('SIGSTOP');
+  // fill the accept queue (backlog + 1 entries); these connections complete in the kernel and then sit there
+  const fillers: net.Socket[] = [];
+  for (let i = 0; i < 4; i++) {
+    const s = net.connect({ host: LOOPBACK, port });
+    s.on('error', () => {});
+    fillers.push(s);
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  return {
+    host: LOOPBACK,
+    port,
+    address: `${LOOPBACK}:${port}`,
+    close: async () => {
+      for (const s of fillers) s.destroy();
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
 }
