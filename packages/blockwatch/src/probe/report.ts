@@ -4,13 +4,26 @@
  */
 import type { Verdict, WebConnectivityMeasurement } from '../model/index.ts';
 
-export function progressLine(done: number, total: number, current: string, width = 80): string {
+/** `[#####-----] 12/50 accessible 9 · blocked 2 · example.org/…`: progress, the verdicts so far, the last URL. */
+export function progressLine(
+  done: number,
+  total: number,
+  current: string,
+  width = 80,
+  tally: ReadonlyMap<string, number> = new Map(),
+): string {
   const barWidth = 24;
   const filled = total ? Math.round((done / total) * barWidth) : barWidth;
-  const head = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${done}/${total} `;
+  const counts = [...tally].map(([outcome, n]) => `${outcome} ${n}`).join(' · ');
+  const head = `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${done}/${total} ${counts ? `${counts} · ` : ''}`;
   const room = Math.max(10, width - head.length - 1);
   const tail = current.length > room ? `${current.slice(0, room - 1)}…` : current;
   return `${head}${tail}`;
+}
+
+/** The outcome word of a measurement for the running tally: accessible, blocked, down or unknown. */
+export function outcomeOf(m: WebConnectivityMeasurement): string {
+  return verdictLabel(m).split(/[: ]/)[0];
 }
 
 /** "blocked: dns", "accessible", "down", "unknown", from our verdict or, without it, from OONI's keys. */

@@ -236,7 +236,8 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
   const seen = new Set<string>();
   const addEndpoint = (ip: string, classic: boolean, origin: string) => {
     if (seen.has(ip)) {
-      endpoints.find((e) => e.ip === ip)?.tags.push(origin);
+      const known = endpoints.find((e) => e.ip === ip);
+      if (known && !known.tags.includes(origin)) known.tags.push(origin);
       return;
     }
     // A loopback answer from a resolver is a finding, not a target; a pin or an IP-literal URL is the operator's.

@@ -26,7 +26,7 @@ import { configDir } from '../../probe/config-dir.ts';
 import { ensureConsent } from '../../probe/consent.ts';
 import { createControlClient } from '../../probe/control.ts';
 import { createReportId } from '../../probe/envelope.ts';
-import { progressLine, renderTable } from '../../probe/report.ts';
+import { outcomeOf, progressLine, renderTable } from '../../probe/report.ts';
 import { parseResolvePins } from '../../probe/resolve-pins.ts';
 import { runPool } from '../../probe/run-pool.ts';
 import { createSubmitQueue } from '../../probe/submit-queue.ts';
@@ -185,6 +185,7 @@ Examples:
     const results: WebConnectivityMeasurement[] = [];
     let invalid = 0;
     let done = 0;
+    const tally = new Map<string, number>();
     const columns = (ctx.stderr as { columns?: number }).columns || 80;
     if (showProgress) ctx.stderr.write(progressLine(0, urls.length, '', columns));
     await runPool(
@@ -228,7 +229,9 @@ Examples:
         if (values.json) ctx.stdout.write(line);
         out?.write(line);
         queue?.enqueue([m]);
-        if (showProgress) ctx.stderr.write(`\r\x1b[K${progressLine(done, urls.length, entry.url, columns)}`);
+        const outcome = outcomeOf(m);
+        tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
+        if (showProgress) ctx.stderr.write(`\r\x1b[K${progressLine(done, urls.length, entry.url, columns, tally)}`);
       },
       ctx.signal,
     );
