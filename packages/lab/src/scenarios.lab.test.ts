@@ -11,6 +11,12 @@ import { formatResults, loadScenarios, runScenarios } from './runner.ts';
 import { readState, stateDirOf, writeState } from './state.ts';
 import { labDown, labUp, listLabNamespaces } from './topology.ts';
 
+// The probe reads blocking fingerprints from its data directory; in a checkout, the shared reference copy serves.
+const sharedFingerprints = new URL('../../../../shared/data/fingerprints/', import.meta.url).pathname;
+if (!process.env.BLOCKWATCH_DATA_DIR && existsSync(`${sharedFingerprints}fingerprints_http.csv`)) {
+  process.env.BLOCKWATCH_DATA_DIR = sharedFingerprints;
+}
+
 const skip = process.getuid?.() === 0 ? false : 'needs root (network namespaces, iptables): run the tests as root';
 const stateDir = stateDirOf(process.env);
 const wasUp = readState(stateDir)?.status === 'up';
