@@ -11,9 +11,17 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, launchBrowser, type TestBrowser } from './helpers/browser.ts';
 import { ensureBuilt } from './helpers/build.ts';
+import { eventStream, STREAM_CC, STREAM_HOST } from './helpers/event-stream.ts';
 import { HOSTILE_CC, HOSTILE_DOMAIN, hostileMeasurements, PAYLOADS } from './helpers/hostile.ts';
 import { OONI_MEASUREMENTS, SCREENSHOTS } from './helpers/paths.ts';
-import { createDataDir, importFiles, type RunningServer, removeDataDir, startServe } from './helpers/serve.ts';
+import {
+  createDataDir,
+  importFiles,
+  type RunningServer,
+  rebuildEvents,
+  removeDataDir,
+  startServe,
+} from './helpers/serve.ts';
 
 const skip = chromiumMissing();
 
@@ -62,12 +70,14 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     ensureBuilt();
     const dataDir = createDataDir();
-    const hostileFile = join(dataDir, 'hostile.jsonl');
-    writeFileSync(hostileFile, `${(await hostileMeasurements()).map((m) => JSON.stringify(m)).join('\n')}\n`);
+    const synthetic = join(dataDir, 'synthetic.jsonl');
+    const lines = [...(await hostileMeasurements()), ...eventStream()].map((m) => JSON.stringify(m));
+    writeFileSync(synthetic, `${lines.join('\n')}\n`);
     const shared = readdirSync(OONI_MEASUREMENTS)
       .filter((f) => f.endsWith('.json') && !f.startsWith('index'))
       .map((f) => join(OONI_MEASUREMENTS, f));
-    importFiles(dataDir, [...shared, hostileFile]);
+    importFiles(dataDir, [...shared, synthetic]);
+    rebuildEvents(dataDir);
     server = await startServe(dataDir);
     browser = await launchBrowser();
 
@@ -129,6 +139,34 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
     await page.waitForSelector('.verdict-hero .badge');
     const explanation = await page.locator('[data-testid="explanation"]').textContent();
     assert.ok(explanation && explanation.length > 10, 'the verdict is explained in a sentence');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('an event leads to its evidence, and TLS interception is made obvious', async () => {
+    const { page, problems } = await visit('/');
+    // 1: the event on the overview, 2: a measurement cited as blocked.
+    await page.click(`[data-table="recent-events"] a[href^="/events/"] >> nth=0`);
+    await page.waitForURL(/\/events\/ev/);
+    await page.waitForSelector('.verdict-hero');
+    const summary = await page.locator('.verdict-hero .explanation').innerText();
+    assert.match(summary, new RegExp(`Blocked in ${STREAM_CC} since .* on 2 of 3 networks`), summary);
+    await page.screenshot({ path: join(SCREENSHOTS, 'event.png'), fullPage: true });
+    const blockedRow = page.locator('[data-table^="evidence-"] tbody tr', { hasText: 'blocked' }).first();
+    await blockedRow.locator('a[href^="/m/"]').click();
+    await page.waitForURL(/\/m\//);
+    await page.waitForSelector('.alert-box');
+    assert.match(await page.locator('.verdict-hero').innerText(), /TLS interception/);
+    assert.ok(await page.locator('text=TLS interception').count());
+    await page.screenshot({ path: join(SCREENSHOTS, 'interception.png'), fullPage: true });
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  test('a target page answers "since when?" in one sentence', async () => {
+    const { page, problems } = await visit(`/domain/${STREAM_HOST}?probe_cc=${STREAM_CC}`, 'since-when');
+    assert.match(await page.locator('.since').innerText(), /since/);
+    assert.equal(await page.locator('.strip').count(), 3, 'one history strip per network');
     assert.deepEqual(problems, []);
     await page.close();
   });

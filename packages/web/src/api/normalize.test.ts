@@ -143,7 +143,10 @@ test('events: brackets from measurement references, evidence ids deduplicated', 
   assert.equal(e.onsetFrom, '2024-01-01T00:00:00.000Z');
   assert.equal(e.onsetTo, '2024-01-02T00:00:00.000Z');
   assert.equal(e.domain, 'a.test');
-  assert.deepEqual(e.evidence, ['m1', 'm2']);
+  assert.deepEqual(
+    e.evidence.map((x) => x.uid),
+    ['m1', 'm2'],
+  );
 });
 
 test('history: the sentence and per-network segments', () => {

@@ -11,6 +11,7 @@ import type {
   CountryRow,
   CoverageDay,
   EventRow,
+  EvidenceRef,
   History,
   HistoryNetwork,
   HistoryPoint,
@@ -323,6 +324,24 @@ function refId(value: unknown): string | null {
   return isObject(value) ? str(pick(value, 'measurement_uid', 'measurementId', 'uid', 'id')) : str(value);
 }
 
+function evidenceRefs(values: unknown[]): EvidenceRef[] {
+  const seen = new Set<string>();
+  const out: EvidenceRef[] = [];
+  for (const value of values) {
+    const uid = refId(value);
+    if (!uid || seen.has(uid)) continue;
+    seen.add(uid);
+    const r = obj(value);
+    out.push({
+      uid,
+      role: str(r.role),
+      asn: asnOf(pick(r, 'probe_asn', 'asn')),
+      time: time(pick(r, 'measurement_start_time', 'timeMs', 'time')),
+    });
+  }
+  return out;
+}
+
 export function eventRow(value: unknown): EventRow | null {
   const r = obj(value);
   const id = str(pick(r, 'id', 'event_id'));
@@ -356,13 +375,7 @@ export function eventRow(value: unknown): EventRow | null {
     endTo: time(pick(r, 'end_to', 'end_time', 'first_accessible_time')) ?? time(pick(end, 'to', 'after')),
     confidence: num(r.confidence),
     summary: str(pick(r, 'summary', 'sentence', 'description')),
-    evidence: [
-      ...new Set(
-        arr(pick(r, 'evidence', 'evidence_uids', 'measurement_uids', 'measurements'))
-          .map(refId)
-          .filter((e): e is string => e !== null),
-      ),
-    ],
+    evidence: evidenceRefs(arr(pick(r, 'evidence', 'evidence_uids', 'measurement_uids', 'measurements'))),
   };
 }
 

@@ -124,7 +124,15 @@ export interface EventRow {
   endTo: string | null;
   confidence: number | null;
   summary: string | null;
-  evidence: string[];
+  evidence: EvidenceRef[];
+}
+
+/** A measurement cited by an event, with why (`onset_before` = last accessible, `blocked`, `end_after`). */
+export interface EvidenceRef {
+  uid: string;
+  role: string | null;
+  asn: number | null;
+  time: string | null;
 }
 
 export interface HistoryPoint {

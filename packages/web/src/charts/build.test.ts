@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { aggregation } from '../api/normalize.ts';
 import { translator } from '../i18n/index.ts';
-import { matrixSpec, timelineSpec } from './build.ts';
+import { matrixSpec, timelineSpec, wilsonLowerBound } from './build.ts';
 import { chartRecords, plainChartText } from './spec.ts';
 
 const t = translator('en');
@@ -64,4 +64,10 @@ test('the matrix is the blocked share per cell with its n, failures excluded', (
 test('chart text from data cannot open ECharts rich-text markup', () => {
   assert.equal(plainChartText('{a|b}'), '｛a|b｝');
   assert.equal(plainChartText('x'.repeat(60), 10).length, 10);
+});
+
+test('the Wilson lower bound ranks a large sample above a tiny one with a higher rate', () => {
+  assert.ok(wilsonLowerBound(400, 500) > wilsonLowerBound(1, 1));
+  assert.equal(wilsonLowerBound(0, 0), 0);
+  assert.ok(Math.abs(wilsonLowerBound(50, 100) - 0.4038) < 0.001);
 });

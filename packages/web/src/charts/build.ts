@@ -22,6 +22,17 @@ export function shareOf(row: AggregationRow): number | null {
   return n > 0 ? blockedOf(row) / n : null;
 }
 
+/**
+ * The lower bound of the 95 % Wilson score interval of a share: ranks "most blocked" lists so that 1 of 1 does
+ * not outrank 400 of 500 (a small sample cannot claim a high rate).
+ */
+export function wilsonLowerBound(successes: number, n: number, z = 1.96): number {
+  if (n <= 0) return 0;
+  const p = successes / n;
+  const z2 = z * z;
+  return (p + z2 / (2 * n) - z * Math.sqrt((p * (1 - p) + z2 / (4 * n)) / n)) / (1 + z2 / n);
+}
+
 /** Sums rows that share a value of `axis` (e.g. per domain across networks). */
 export function groupBy(rows: AggregationRow[], axis: string): Map<string, AggregationRow> {
   const out = new Map<string, AggregationRow>();

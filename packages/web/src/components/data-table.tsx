@@ -12,6 +12,8 @@ export interface Column<T> {
   value: (row: T) => CsvCell;
   render?: (row: T) => ReactNode;
   numeric?: boolean;
+  /** In CSV/JSON only (e.g. long ids that would crowd a phone screen). */
+  exportOnly?: boolean;
 }
 
 export function DataTable<T>({
@@ -29,6 +31,7 @@ export function DataTable<T>({
   apiHref?: string;
   rowKey: (row: T, index: number) => string;
 }) {
+  const shown = columns.filter((c) => !c.exportOnly);
   const records = () => rows.map((row) => Object.fromEntries(columns.map((c) => [c.key, c.value(row)])));
   return (
     <div className="table-block" data-table={name}>
@@ -37,7 +40,7 @@ export function DataTable<T>({
           {caption ? <caption>{caption}</caption> : null}
           <thead>
             <tr>
-              {columns.map((c) => (
+              {shown.map((c) => (
                 <th key={c.key} scope="col" className={c.numeric ? 'num' : undefined}>
                   {c.label}
                 </th>
@@ -47,7 +50,7 @@ export function DataTable<T>({
           <tbody>
             {rows.map((row, i) => (
               <tr key={rowKey(row, i)}>
-                {columns.map((c) => (
+                {shown.map((c) => (
                   <td key={c.key} className={c.numeric ? 'num' : undefined}>
                     {c.render ? c.render(row) : String(c.value(row) ?? '')}
                   </td>

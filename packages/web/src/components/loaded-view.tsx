@@ -1,16 +1,19 @@
 /** Renders a `Loaded` value: a spinner text, an empty state for a missing endpoint, an error, or the content. */
 import type { ReactNode } from 'react';
 import type { Loaded } from '../api/types.ts';
-import { useI18n } from '../i18n/index.ts';
+import { type MessageKey, useI18n } from '../i18n/index.ts';
 
 export function LoadedView<T>({
   loaded,
   children,
   isEmpty,
+  emptyText,
 }: {
   loaded: Loaded<T>;
   children: (data: T) => ReactNode;
   isEmpty?: (data: T) => boolean;
+  /** What an empty result means here (default: no measurements match). */
+  emptyText?: MessageKey;
 }) {
   const { t } = useI18n();
   switch (loaded.state) {
@@ -29,7 +32,7 @@ export function LoadedView<T>({
         </p>
       );
     case 'ok':
-      if (isEmpty?.(loaded.data)) return <p className="state state-empty">{t('state.empty')}</p>;
+      if (isEmpty?.(loaded.data)) return <p className="state state-empty">{t(emptyText ?? 'state.empty')}</p>;
       return <>{children(loaded.data)}</>;
   }
 }

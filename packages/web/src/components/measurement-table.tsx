@@ -87,7 +87,7 @@ export function MeasurementTable({ name, rows, apiHref }: { name: string; rows: 
       key: 'measurement_uid',
       label: 'uid',
       value: (r) => r.uid,
-      render: (r) => <span className="mono small">{r.uid}</span>,
+      exportOnly: true,
     },
   ];
   return <DataTable name={name} columns={columns} rows={rows} apiHref={apiHref} rowKey={(r) => r.uid} />;

@@ -18,6 +18,7 @@ export const en = {
   'state.missing': 'This server does not provide {path} yet.',
   'state.error': 'Could not load the data: {message}',
   'state.empty': 'No measurements match this selection.',
+  'state.noEvents': 'No blocking event has been detected here.',
   'state.notFound': 'There is no page at this address.',
   'state.home': 'Go to the overview',
 
@@ -42,6 +43,8 @@ export const en = {
   'common.chart': 'Chart',
   'common.more': 'All of them',
   'common.sampleNote': 'Rates are shown with their sample size n. With n below 10, read them as anecdotes.',
+  'overview.rankNote':
+    'Ranked by the lower bound of the 95 % confidence interval of the blocked share, so small samples do not top the list.',
 
   'export.label': 'Export',
   'export.csv': 'CSV',
@@ -223,6 +226,10 @@ export const en = {
   'events.closed': 'ended',
   'events.evidence': 'Evidence',
   'events.feed': 'Atom feed',
+  'events.role': 'Cited as',
+  'events.roleOnsetBefore': 'last accessible before the onset',
+  'events.roleBlocked': 'blocked',
+  'events.roleEndAfter': 'first accessible after the end',
   'events.onsetBetween': 'between {from} and {to}',
 
   'registry.title': 'Official blocklist against observations',

@@ -17,6 +17,7 @@ export const ru: Messages = {
   'state.missing': 'Этот сервер пока не предоставляет {path}.',
   'state.error': 'Не удалось загрузить данные: {message}',
   'state.empty': 'Нет измерений для этой выборки.',
+  'state.noEvents': 'Событий блокировки здесь не обнаружено.',
   'state.notFound': 'По этому адресу страницы нет.',
   'state.home': 'Перейти к обзору',
 
@@ -41,6 +42,8 @@ export const ru: Messages = {
   'common.chart': 'График',
   'common.more': 'Все',
   'common.sampleNote': 'Доли показаны вместе с размером выборки n. При n меньше 10 это лишь отдельные случаи.',
+  'overview.rankNote':
+    'Порядок — по нижней границе 95-процентного доверительного интервала доли блокировок, чтобы малые выборки не оказывались наверху.',
 
   'export.label': 'Экспорт',
   'export.csv': 'CSV',
@@ -222,6 +225,10 @@ export const ru: Messages = {
   'events.closed': 'завершено',
   'events.evidence': 'Доказательства',
   'events.feed': 'Лента Atom',
+  'events.role': 'Роль',
+  'events.roleOnsetBefore': 'последнее «доступен» до начала',
+  'events.roleBlocked': 'заблокирован',
+  'events.roleEndAfter': 'первое «доступен» после конца',
   'events.onsetBetween': 'между {from} и {to}',
 
   'registry.title': 'Официальный реестр и наблюдения',

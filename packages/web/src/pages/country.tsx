@@ -97,7 +97,7 @@ export function CountryPage({ cc }: { cc: string }) {
         </LoadedView>
       </Section>
       <Section id="events" title={t('country.events')}>
-        <LoadedView loaded={events} isEmpty={(d) => d.length === 0}>
+        <LoadedView loaded={events} isEmpty={(d) => d.length === 0} emptyText="state.noEvents">
           {(rows) => <EventsTable name={`events-${cc}`} rows={rows} apiHref={apiUrl('events', { probe_cc: cc })} />}
         </LoadedView>
       </Section>

@@ -1,8 +1,9 @@
 /** Blocking events (filters in the URL) and one event with its brackets and evidence measurements. */
 import type { FormEvent } from 'react';
 import { api, apiUrl, type Params } from '../api/client.ts';
-import type { EventRow } from '../api/types.ts';
+import type { EventRow, EvidenceRef } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
+import { DataTable } from '../components/data-table.tsx';
 import { EventsTable, onsetText } from '../components/events-table.tsx';
 import { Link } from '../components/link.tsx';
 import { LoadedView } from '../components/loaded-view.tsx';
@@ -13,6 +14,12 @@ import { type MessageKey, useI18n } from '../i18n/index.ts';
 import { navigate, toQueryString, useQuery } from '../router.ts';
 
 const FILTERS = ['probe_cc', 'probe_asn', 'domain', 'input'] as const;
+
+const ROLE_MESSAGES: Record<string, MessageKey> = {
+  onset_before: 'events.roleOnsetBefore',
+  blocked: 'events.roleBlocked',
+  end_after: 'events.roleEndAfter',
+};
 
 export function EventsPage() {
   const { t } = useI18n();
@@ -56,7 +63,7 @@ export function EventsPage() {
           </a>
         </div>
       </form>
-      <LoadedView loaded={events} isEmpty={(d) => d.length === 0}>
+      <LoadedView loaded={events} isEmpty={(d) => d.length === 0} emptyText="state.noEvents">
         {(rows) => <EventsTable name="events" rows={rows} apiHref={href} />}
       </LoadedView>
     </>
@@ -132,15 +139,37 @@ function EventBody({ event }: { event: EventRow }) {
         </dl>
       </section>
       <Section id="evidence" title={t('events.evidence')}>
-        <ul className="plain evidence-list">
-          {event.evidence.map((uid) => (
-            <li key={uid}>
-              <Link href={`/m/${encodeURIComponent(uid)}`} className="mono">
-                {uid}
-              </Link>
-            </li>
-          ))}
-        </ul>
+        <DataTable<EvidenceRef>
+          name={`evidence-${event.id}`}
+          rows={event.evidence}
+          rowKey={(e) => e.uid}
+          apiHref={apiUrl(`events/${encodeURIComponent(event.id)}`)}
+          columns={[
+            {
+              key: 'measurement_start_time',
+              label: t('col.time'),
+              value: (e) => e.time,
+              render: (e) => (
+                <Link href={`/m/${encodeURIComponent(e.uid)}`} className="mono">
+                  {e.time ? formatTime(e.time) : e.uid}
+                </Link>
+              ),
+            },
+            {
+              key: 'role',
+              label: t('events.role'),
+              value: (e) => e.role,
+              render: (e) => (e.role && ROLE_MESSAGES[e.role] ? t(ROLE_MESSAGES[e.role]!) : (e.role ?? '')),
+            },
+            {
+              key: 'probe_asn',
+              label: t('col.network'),
+              value: (e) => (e.asn === null ? null : `AS${e.asn}`),
+              render: (e) => (e.asn === null ? null : <Link href={networkHref(e.asn, event.cc)}>AS{e.asn}</Link>),
+            },
+            { key: 'measurement_uid', label: 'uid', value: (e) => e.uid, exportOnly: true },
+          ]}
+        />
       </Section>
     </>
   );

@@ -23,7 +23,9 @@ export function NetworkPage({ asn }: { asn: string }) {
   const domains = useLoaded(`net-domains:${key}`, (s) => api.aggregation({ ...filters, axis_x: 'domain' }, s));
   const events = useLoaded(`net-events:${key}`, (s) => api.events({ ...filters, limit: 20 }, s));
   const recent = useLoaded(`net-recent:${key}`, (s) => api.measurements({ ...filters, limit: 20 }, s));
-  const networks = useLoaded(`networks:${cc ?? ''}`, (s) => api.networks(cc ? { probe_cc: cc } : {}, s));
+  const networks = useLoaded(`networks:${cc ?? ''}`, (s) =>
+    cc ? api.networks({ probe_cc: cc }, s) : Promise.resolve({ state: 'ok' as const, data: [] }),
+  );
   const name =
     (networks.state === 'ok' ? networks.data.find((n) => String(n.asn) === asn)?.name : null) ??
     (recent.state === 'ok' ? recent.data.rows.find((r) => r.networkName)?.networkName : null);
@@ -59,7 +61,7 @@ export function NetworkPage({ asn }: { asn: string }) {
         </LoadedView>
       </Section>
       <Section id="events" title={t('country.events')}>
-        <LoadedView loaded={events} isEmpty={(d) => d.length === 0}>
+        <LoadedView loaded={events} isEmpty={(d) => d.length === 0} emptyText="state.noEvents">
           {(rows) => <EventsTable name={`events-AS${asn}`} rows={rows} apiHref={apiUrl('events', filters)} />}
         </LoadedView>
       </Section>

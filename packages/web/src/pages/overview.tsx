@@ -2,7 +2,7 @@
 import { api, apiUrl } from '../api/client.ts';
 import type { CountryRow, Overview } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
-import { provenance } from '../charts/build.ts';
+import { provenance, wilsonLowerBound } from '../charts/build.ts';
 import { OUTCOME_COLORS } from '../charts/palette.ts';
 import { Chart } from '../components/chart.tsx';
 import { type Column, DataTable } from '../components/data-table.tsx';
@@ -20,22 +20,26 @@ export function OverviewPage() {
   const countries = useLoaded('countries', (s) => api.countries(s));
   const events = useLoaded('events-recent', (s) => api.events({ limit: 10 }, s));
   const latest = useLoaded('latest-blocks', (s) => api.measurements({ anomaly: 'true', limit: 10 }, s));
-  // The overview's own country list when it has one; otherwise the countries endpoint.
+  // The full country list ranks better (every country, with its networks); the overview's list is the fallback.
   const countryRows =
-    overview.state === 'ok' && overview.data.countries.length > 0
-      ? ({ state: 'ok', data: overview.data.countries } as const)
-      : countries;
+    countries.state === 'ok' || overview.state !== 'ok'
+      ? countries
+      : ({ state: 'ok', data: overview.data.countries } as const);
   return (
     <>
       <h1>{t('overview.title')}</h1>
       <p className="lede">{t('overview.lede')}</p>
       {overview.state === 'ok' ? <Totals overview={overview.data} /> : null}
       <Section id="events" title={t('overview.recentEvents')} actions={<Link href="/events">{t('common.more')}</Link>}>
-        <LoadedView loaded={events} isEmpty={(d) => d.length === 0}>
+        <LoadedView loaded={events} isEmpty={(d) => d.length === 0} emptyText="state.noEvents">
           {(rows) => <EventsTable name="recent-events" rows={rows} apiHref={apiUrl('events', { limit: 10 })} />}
         </LoadedView>
       </Section>
-      <Section id="countries" title={t('overview.mostBlocking')} hint={t('common.sampleNote')}>
+      <Section
+        id="countries"
+        title={t('overview.mostBlocking')}
+        hint={`${t('common.sampleNote')} ${t('overview.rankNote')}`}
+      >
         <LoadedView loaded={countryRows} isEmpty={(d) => d.length === 0}>
           {(rows) => <CountriesTable rows={rows} />}
         </LoadedView>
@@ -104,11 +108,15 @@ function Totals({ overview }: { overview: Overview }) {
   );
 }
 
-export function CountriesTable({ rows }: { rows: CountryRow[] }) {
+export function CountriesTable({ rows, limit = 15 }: { rows: CountryRow[]; limit?: number }) {
   const { t, countryName, number } = useI18n();
-  const sorted = [...rows].sort(
-    (a, b) => (b.blockedShare ?? -1) - (a.blockedShare ?? -1) || b.measurementCount - a.measurementCount,
-  );
+  const rank = (r: CountryRow) => wilsonLowerBound(r.blockedCount ?? 0, r.usableCount);
+  const sorted = [...rows]
+    .sort(
+      (a, b) =>
+        rank(b) - rank(a) || (b.blockedCount ?? 0) - (a.blockedCount ?? 0) || b.measurementCount - a.measurementCount,
+    )
+    .slice(0, limit);
   const columns: Column<CountryRow>[] = [
     {
       key: 'probe_cc',

@@ -100,8 +100,11 @@ function SearchForm({
 }) {
   const { t } = useI18n();
   const [cc, setCc] = useState(query.probe_cc ?? '');
+  // ISP names are per country (the networks endpoint needs one), so the list fills once a country is typed.
   const networks = useLoaded(`search-networks:${cc.toUpperCase()}`, (s) =>
-    api.networks(/^[A-Za-z]{2}$/.test(cc) ? { probe_cc: cc.toUpperCase() } : {}, s),
+    /^[A-Za-z]{2}$/.test(cc)
+      ? api.networks({ probe_cc: cc.toUpperCase() }, s)
+      : Promise.resolve({ state: 'ok' as const, data: [] }),
   );
   const networkList = networks.state === 'ok' ? networks.data.filter((n) => n.name) : [];
   const [asn, setAsn] = useState(query.probe_asn ?? '');

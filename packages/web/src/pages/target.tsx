@@ -102,7 +102,7 @@ export function TargetPage({ domain }: { domain?: string }) {
         </LoadedView>
       </Section>
       <Section id="events" title={t('target.events')}>
-        <LoadedView loaded={events} isEmpty={(d) => d.length === 0}>
+        <LoadedView loaded={events} isEmpty={(d) => d.length === 0} emptyText="state.noEvents">
           {(rows) => <EventsTable name={`events-${title}`} rows={rows} apiHref={apiUrl('events', filters)} />}
         </LoadedView>
       </Section>

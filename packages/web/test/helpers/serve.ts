@@ -32,6 +32,16 @@ export function importFiles(dataDir: string, files: string[]): { stdout: string;
   return { stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Events are detected as measurements reach a running server; an import made beforehand needs a rebuild. */
+export function rebuildEvents(dataDir: string): void {
+  const result = spawnSync(process.execPath, [BLOCKWATCH_BIN, 'events', 'rebuild', '--data', dataDir], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (result.status !== 0) throw new Error(`blockwatch events rebuild failed (${result.status}):\n${result.stderr}`);
+}
+
 export async function startServe(dataDir: string, timeoutMs = 120_000): Promise<RunningServer> {
   const child: ChildProcess = spawn(
     process.execPath,
