@@ -8,7 +8,8 @@ import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
 import type { ControlRequest, ControlResponse, Failure, KnownFailure } from '../model/index.ts';
-import { classifyError, DeadlineError } from '../netx/classify.ts';
+import { classifyError } from '../netx/classify.ts';
+import { createDeadline } from '../netx/deadline.ts';
 import { pinKey, type ResolvePins, urlPort } from './resolve-pins.ts';
 
 /** A helper answer is a few KiB; 4 MiB is generous and still bounds a hostile helper. */
@@ -116,8 +117,9 @@ async function postControl(options: {
   signal?: AbortSignal;
 }): Promise<ControlResult> {
   const { helper, agent } = options;
-  const deadline = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  // One timer and one listener, removed in `finally` (AbortSignal.any would tie every request to the run's signal).
+  const deadline = createDeadline(options.timeoutMs, 'control request', options.signal);
+  const signal = deadline.signal;
   try {
     const response = await request(helper, {
       method: 'POST',
@@ -157,9 +159,9 @@ async function postControl(options: {
     }
     return { control, control_failure: null, ...(clientAddress ? { clientAddress } : {}) };
   } catch (err) {
-    const timedOut = deadline.aborted && !options.signal?.aborted;
-    return {
-      control_failure: classifyError(timedOut ? new DeadlineError('control request') : err, 'http_round_trip'),
-    };
+    // Our own abort reasons (DeadlineError / InterruptedError) classify exactly; undici's wrappers less so.
+    return { control_failure: classifyError(signal.aborted ? signal.reason : err, 'http_round_trip') };
+  } finally {
+    deadline.dispose();
   }
 }

@@ -12,10 +12,12 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFile
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
+import { createDeadline } from '../netx/deadline.ts';
 
 /** Measurements per POST: keeps each request well under a collector's body limit. */
 const BATCH_SIZE = 100;
 const REQUEST_TIMEOUT_MS = 30_000;
+const MAX_ANSWER_BYTES = 64 << 10;
 
 export interface SubmitQueue {
   dir: string;
@@ -57,20 +59,42 @@ function readBatch(path: string): unknown[] {
 
 /** One POST; resolves the number accepted, rejects with a short reason. */
 async function postBatch(endpoint: string, measurements: unknown[], signal?: AbortSignal): Promise<number> {
-  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-  const response = await request(endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ measurements }),
-    signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-    headersTimeout: REQUEST_TIMEOUT_MS,
-    bodyTimeout: REQUEST_TIMEOUT_MS,
-  });
-  const text = await response.body.text();
+  const deadline = createDeadline(REQUEST_TIMEOUT_MS, 'submission', signal);
+  let response: Awaited<ReturnType<typeof request>>;
+  let text: string;
+  try {
+    response = await request(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ measurements }),
+      signal: deadline.signal,
+      headersTimeout: REQUEST_TIMEOUT_MS,
+      bodyTimeout: REQUEST_TIMEOUT_MS,
+    });
+    // A collector answers a few bytes; a longer answer is cut short rather than held in memory.
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > MAX_ANSWER_BYTES) {
+        response.body.destroy();
+        break;
+      }
+    }
+    text = Buffer.concat(chunks).toString('utf8');
+  } finally {
+    deadline.dispose();
+  }
   if (response.statusCode !== 200) {
     throw new Error(`collector answered HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
   }
-  const accepted = (JSON.parse(text) as { accepted?: unknown }).accepted;
+  let accepted: unknown;
+  try {
+    accepted = (JSON.parse(text) as { accepted?: unknown }).accepted;
+  } catch {
+    throw new Error('collector answer is not JSON');
+  }
   if (typeof accepted !== 'number') throw new Error('collector answer has no "accepted" count');
   return accepted;
 }
