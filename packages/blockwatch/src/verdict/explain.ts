@@ -3,6 +3,7 @@
  * "DNS answered 10.10.34.35, a known block page address (ooni.ir_4); the control resolved 93.184.216.34 in AS15133."
  */
 import type { BlockingMethod, FingerprintMatch, LayerResult, Outcome } from '../model/verdict.ts';
+import { parseIp } from './bogons.ts';
 import type { AsnOf, Lookup } from './dns-compare.ts';
 import { endpointKey, type MeasurementView } from './input.ts';
 import type { InterceptionFinding } from './interception.ts';
@@ -39,10 +40,14 @@ export function explain(x: ExplainInputs): string {
   const controlResolved = () => {
     const dns = control?.dns;
     if (!dns) return '';
-    if (dns.failure !== null) return `; the control's lookup failed too (${dns.failure})`;
-    if (dns.addrs.length === 0) return '; the control resolved no address';
-    const first = dns.addrs[0] as string;
-    return `; the control resolved ${list(dns.addrs, 2)}${asnText(first)}`;
+    if (dns.failure !== null)
+      return `; the control's lookup failed${x.lookup.failure !== null ? ' too' : ''} (${dns.failure})`;
+    // Old controls list CNAMEs among the addresses: cite addresses when there are any.
+    const ips = dns.addrs.filter((a) => parseIp(a) !== null);
+    const shown = ips.length > 0 ? ips : dns.addrs;
+    if (shown.length === 0) return '; the control resolved no address';
+    const first = shown[0] as string;
+    return `; the control resolved ${list(shown, 2)}${ips.length > 0 ? asnText(first) : ''}`;
   };
   const sentences: string[] = [];
   for (const method of x.methods) {
@@ -118,7 +123,7 @@ export function explain(x: ExplainInputs): string {
       }
       case 'http_failure':
         sentences.push(
-          `Fetching the page failed with ${view.requests[0]?.failure ?? 'a failure'} while the control fetched it`,
+          `Fetching the page failed with ${view.requests[0]?.failure ?? view.recordedHttpFailure ?? 'an unrecorded failure'} while the control fetched it`,
         );
         break;
       case 'throttling':
@@ -155,7 +160,9 @@ export function explain(x: ExplainInputs): string {
         break;
       case 'unknown':
         if (view.controlFailure !== null)
-          sentences.push(`No control measurement (${view.controlFailure}): nothing to compare with`);
+          sentences.push(
+            `The control measurement failed (control_failure: ${view.controlFailure}): nothing to compare with`,
+          );
         else if (!view.control) sentences.push('The measurement has no control data: nothing to compare with');
         else sentences.push('The evidence is not conclusive either way');
         break;

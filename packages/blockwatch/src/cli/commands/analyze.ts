@@ -1,9 +1,11 @@
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { dataDir, hasFingerprints, loadFingerprints } from '../../data/index.ts';
 import { BlockwatchError, UsageError } from '../../errors.ts';
+import { createAsnLookup } from '../../geo/index.ts';
 import type { Verdict } from '../../model/verdict.ts';
+import { configDir } from '../../probe/config-dir.ts';
 import { type AnalyzeOptions, analyzeMeasurement, unwrapMeasurement } from '../../verdict/index.ts';
 import { defineCommand } from '../command.ts';
 
@@ -101,7 +103,13 @@ Examples:
       if (!existsSync(f) || !statSync(f).isFile())
         throw new BlockwatchError('BW_ERR_NOT_FOUND', `analyze: ${positionals[i]} is not a readable file`);
     }
-    const options: AnalyzeOptions = {};
+    // Offline ASNs for addresses neither the probe nor the control annotated (old measurements), and org names
+    // for the explanations; the table loads on first use.
+    const asnLookup = createAsnLookup({ cacheDir: join(configDir(ctx.env), 'geo') });
+    const options: AnalyzeOptions = {
+      asnOf: (ip) => asnLookup(ip)?.asn ?? null,
+      describeAsn: (asn) => asnLookup.orgOf(asn) || null,
+    };
     const fpDir = values.fingerprints ?? dataDir(ctx.env);
     if (values.fingerprints !== undefined || hasFingerprints(fpDir)) options.fingerprints = loadFingerprints(fpDir);
     else ctx.stderr.write(`note: no fingerprints in ${fpDir} (run 'blockwatch update'): nothing can be confirmed\n`);
