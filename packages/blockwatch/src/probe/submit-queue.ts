@@ -103,6 +103,7 @@ export function createSubmitQueue(options: { dir: string; collectorUrl: string; 
   const dir = options.dir;
   const endpoint = `${options.collectorUrl.replace(/\/+$/, '')}/api/v1/submit`;
   const nowMs = options.nowMs ?? Date.now;
+  let sequence = 0;
   return {
     dir,
     enqueue(measurements) {
@@ -110,7 +111,8 @@ export function createSubmitQueue(options: { dir: string; collectorUrl: string; 
       mkdirSync(dir, { recursive: true });
       for (let i = 0; i < measurements.length; i += BATCH_SIZE) {
         // Sortable names keep submission in measurement order; write + rename so a crash leaves no half file.
-        const name = `${String(nowMs()).padStart(15, '0')}-${randomBytes(4).toString('hex')}.jsonl`;
+        // time, then a counter (two batches in one millisecond), then randomness (two processes)
+        const name = `${String(nowMs()).padStart(15, '0')}-${String(sequence++).padStart(6, '0')}-${randomBytes(4).toString('hex')}.jsonl`;
         const body = `${measurements
           .slice(i, i + BATCH_SIZE)
           .map((m) => JSON.stringify(m))
