@@ -56,7 +56,9 @@ export interface UpOptions {
 /** Brings the lab up; returns the existing lab when it already runs (idempotent). */
 export async function labUp(opts: UpOptions): Promise<LabState> {
   requireRoot();
-  const { stateDir, log } = opts;
+  const { stateDir } = opts;
+  const t0 = Date.now();
+  const log = (line: string) => opts.log(`${line} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   const existing = readState(stateDir);
   if (existing?.status === 'up' && (await isHealthy(stateDir, existing))) {
     if (existing.ispCount !== opts.ispCount) {
@@ -74,7 +76,6 @@ export async function labUp(opts: UpOptions): Promise<LabState> {
   }
   await checkTools();
 
-  const started = Date.now();
   const paths = statePaths(stateDir);
   for (const d of [stateDir, paths.pki, paths.logs]) mkdirSync(d, { recursive: true });
   const state: LabState = {
@@ -110,6 +111,7 @@ export async function labUp(opts: UpOptions): Promise<LabState> {
     names: { [DOH_NAME]: INFRA.doh, [HELPER_NAME]: INFRA.helper },
     sites: [...DEFAULT_SITES],
   };
+  const helper = await spawnHelper(stateDir, state);
   const daemons: Promise<void>[] = [startDaemon(stateDir, state, 'inet', INTERNET_NS, 'internet', internet)];
   for (const isp of plan.isps) {
     const config: IspConfig = {
@@ -124,12 +126,11 @@ export async function labUp(opts: UpOptions): Promise<LabState> {
     daemons.push(startDaemon(stateDir, state, isp.id, isp.routerNs, 'isp', config));
   }
   await Promise.all(daemons);
-
-  state.helper = await startHelper(stateDir, state);
+  state.helper = await waitHelper(stateDir, helper);
   if ('unavailable' in state.helper) log(`control helper not started: ${state.helper.unavailable}`);
   state.status = 'up';
   writeState(stateDir, state);
-  log(`lab up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log('lab up');
   return state;
 }
 
@@ -285,8 +286,11 @@ async function waitReady(socket: string, child: ChildProcess, logPath: string): 
   );
 }
 
-/** Starts `blockwatch helper` in the internet namespace, if that command is implemented yet. */
-async function startHelper(stateDir: string, state: LabState): Promise<LabState['helper']> {
+/**
+ * Starts `blockwatch helper` in the internet namespace (if that command exists in this checkout), alongside the
+ * daemons; `waitHelper` then asks the internet daemon whether it accepts connections.
+ */
+async function spawnHelper(stateDir: string, state: LabState): Promise<ChildProcess | { unavailable: string }> {
   const paths = statePaths(stateDir);
   const help = await run(process.execPath, [BLOCKWATCH_BIN, 'helper', '--help'], { allowFailure: true });
   if (help.code !== 0 || !help.stdout.includes('--listen')) {
@@ -309,20 +313,25 @@ async function startHelper(stateDir: string, state: LabState): Promise<LabState[
   });
   recordMade(stateDir, state, { kind: 'process', name: 'helper', ns: INTERNET_NS, pid: child.pid ?? -1 });
   writeFileSync(paths.pid('helper'), `${child.pid}\n`);
+  return child;
+}
+
+async function waitHelper(
+  stateDir: string,
+  helper: ChildProcess | { unavailable: string },
+): Promise<LabState['helper']> {
+  if ('unavailable' in helper) return helper;
+  const paths = statePaths(stateDir);
   const url = `http://${INFRA.helper}:${HELPER_PORT}/`;
   const deadline = Date.now() + DAEMON_READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    const probe = await runIn(
-      INTERNET_NS,
-      process.execPath,
-      ['-e', `fetch(${JSON.stringify(url)}).then(()=>process.exit(0),()=>process.exit(1))`],
-      {
-        allowFailure: true,
-      },
+  while (Date.now() < deadline && helper.exitCode === null) {
+    const { reachable } = await callControl<{ reachable: boolean }>(
+      paths.control('inet'),
+      'GET',
+      `/reachable?address=${INFRA.helper}&port=${HELPER_PORT}`,
     );
-    if (probe.code === 0) return { url };
-    if (child.exitCode !== null) break;
-    await sleep(300);
+    if (reachable) return { url };
+    await sleep(100);
   }
   const tail = readFileSync(paths.log('helper'), 'utf8').trim().split('\n').slice(-5).join(' | ');
   return { unavailable: `the helper did not answer on ${url}: ${tail}` };

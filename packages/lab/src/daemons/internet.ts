@@ -6,6 +6,7 @@
 import dgram from 'node:dgram';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import tls from 'node:tls';
 import { serveControl } from '../control.ts';
 import { run } from '../exec.ts';
@@ -140,6 +141,11 @@ export async function runInternet(config: InternetConfig): Promise<void> {
         sites: [...base, ...extra].map((s) => ({ name: s.name, address: s.address, down: !!s.down })),
       };
     }
+    if (method === 'GET' && path.startsWith('/reachable?')) {
+      // Lets the lab command check a service inside this namespace (the helper) without spawning anything here.
+      const q = new URL(path, 'http://x').searchParams;
+      return { reachable: await canConnect(q.get('address') ?? '', Number(q.get('port'))) };
+    }
     if (method === 'PUT' && path === '/extra-sites') {
       const specs = (body as { sites: (SiteSpec & { address: string })[] }).sites;
       const removed = extra.filter((s) => !specs.some((n) => n.address === s.address));
@@ -205,6 +211,19 @@ function handleRequest(sites: Site[], req: http.IncomingMessage, res: http.Serve
   const body = renderPage(site, path, page);
   res.writeHead(page.status ?? 200, { ...headers, ...page.headers, 'content-length': String(Buffer.byteLength(body)) });
   res.end(body);
+}
+
+function canConnect(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: address, port, timeout: 1_000 });
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+    sock.once('timeout', () => done(false));
+  });
 }
 
 function listen<S extends http.Server | https.Server>(server: S, host: string, port: number): Promise<S> {
