@@ -69,7 +69,8 @@ describe('ids', () => {
     };
     const uid = measurementUid(m);
     assert.match(uid, /^20240214090617\.000000_IR_webconnectivity_[0-9a-f]{16}$/);
-    assert.equal(measurementUid({ a: [2], b: 1, ...m, measurement_uid: 'ignored' }), uid);
+    const { a, b, ...rest } = m;
+    assert.equal(measurementUid({ measurement_uid: 'ignored', ...rest, b, a }), uid, 'key order does not matter');
     assert.notEqual(measurementUid({ ...m, b: 2 }), uid);
     assert.equal(
       canonicalJson({ b: 1, a: { d: 1, c: [1, { f: 1, e: 2 }] } }),

@@ -74,8 +74,38 @@ export interface RawRow {
   raw: string;
   verdict: string;
   ooni: string;
+  /** JSON of the row's list fields (MeasurementSummary): one point query serves a lookup */
+  summary: string;
   inserted_at: string;
 }
+
+/** The fields a listed measurement shows (the list endpoint's columns). */
+export const SUMMARY_FIELDS = [
+  'measurement_uid',
+  'report_id',
+  'input',
+  'domain',
+  'category_code',
+  'probe_cc',
+  'probe_asn',
+  'probe_network_name',
+  'test_name',
+  'measurement_start_time',
+  'anomaly',
+  'confirmed',
+  'failure',
+  'outcome',
+  'blocking_type',
+  'accessible',
+  'fingerprints',
+  'explanation',
+  'ooni_blocking',
+  'ooni_accessible',
+  'ooni_anomaly',
+  'ooni_confirmed',
+  'ooni_failure',
+  'source',
+] as const;
 
 /** "AS1234" → 1234; anything else → 0 (unknown). */
 export function asnNumber(value: unknown): number {
@@ -177,6 +207,7 @@ export function toRows(item: AnalyzedMeasurement, insertedAtMs: number): { row: 
     raw: JSON.stringify(m),
     verdict: JSON.stringify(v),
     ooni: ooni ? JSON.stringify(ooni) : '',
+    summary: JSON.stringify(Object.fromEntries(SUMMARY_FIELDS.map((f) => [f, row[f]]))),
     inserted_at: insertedAt,
   };
   return { row, raw };

@@ -163,11 +163,10 @@ describe('store (embedded engine)', () => {
 
 describe('cluster DDL', () => {
   test('tables become Replicated local tables plus Distributed ones; views read local tables', () => {
-    const [create, views] = loadMigrations()
-      .flatMap((m) => m.statements)
-      .filter((s) => /CREATE (TABLE|MATERIALIZED)/.test(s))
-      .filter((_, i, a) => i === 0 || i === a.length - 1);
-    const table = clusterize(create!, 'bw');
+    const migrations = loadMigrations();
+    const create = migrations.find((m) => m.version === 1)!.statements[0]!;
+    const views = migrations.find((m) => m.version === 2)!.statements.find((st) => st.includes('MATERIALIZED VIEW'))!;
+    const table = clusterize(create, 'bw');
     assert.equal(table.length, 2);
     assert.match(table[0]!, /^CREATE TABLE IF NOT EXISTS measurements_local ON CLUSTER bw \(/);
     assert.match(
@@ -178,7 +177,7 @@ describe('cluster DDL', () => {
       table[1],
       'CREATE TABLE IF NOT EXISTS measurements ON CLUSTER bw AS measurements_local ENGINE = Distributed(bw, currentDatabase(), measurements_local, cityHash64(measurement_uid))',
     );
-    const view = clusterize(views!, 'bw');
+    const view = clusterize(views, 'bw');
     assert.match(view[0]!, /rollup_daily_mv ON CLUSTER bw TO rollup_daily_local AS/);
     assert.match(view[0]!, /FROM measurements_local/);
     assert.deepEqual(clusterize('ALTER TABLE t {{ON_CLUSTER}} ADD COLUMN x UInt8', 'bw'), [

@@ -9,7 +9,7 @@ import { type AggregationQuery, type AggregationRow, aggregationSql } from './ag
 import { openClient, type StoreLocation } from './client.ts';
 import { type MeasurementFilter, whereClause } from './filters.ts';
 import { migrate } from './migrate.ts';
-import { type AnalyzedMeasurement, type MeasurementRow, toRows } from './rows.ts';
+import { type AnalyzedMeasurement, type MeasurementRow, SUMMARY_FIELDS, toRows } from './rows.ts';
 
 export interface Logger {
   info(obj: unknown, msg?: string): void;
@@ -100,32 +100,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export const SUMMARY_COLUMNS = [
-  'measurement_uid',
-  'report_id',
-  'input',
-  'domain',
-  'category_code',
-  'probe_cc',
-  'probe_asn',
-  'probe_network_name',
-  'test_name',
-  'measurement_start_time',
-  'anomaly',
-  'confirmed',
-  'failure',
-  'outcome',
-  'blocking_type',
-  'accessible',
-  'fingerprints',
-  'explanation',
-  'ooni_blocking',
-  'ooni_accessible',
-  'ooni_anomaly',
-  'ooni_confirmed',
-  'ooni_failure',
-  'source',
-].join(', ');
+export const SUMMARY_COLUMNS = SUMMARY_FIELDS.join(', ');
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const log = options.log ?? silentLogger;
@@ -230,17 +205,27 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     },
 
     async get(uid) {
-      const [raw] = await query<{ raw: string; verdict: string; ooni: string; probe_cc: string; t: string }>(
-        `SELECT raw, verdict, ooni, probe_cc, toString(measurement_start_time) AS t FROM measurement_raw
+      const [raw] = await query<{
+        raw: string;
+        verdict: string;
+        ooni: string;
+        summary: string;
+        probe_cc: string;
+        t: string;
+      }>(
+        `SELECT raw, verdict, ooni, summary, probe_cc, toString(measurement_start_time) AS t FROM measurement_raw
          WHERE measurement_uid = {uid:String} LIMIT 1`,
         { uid },
       );
       if (!raw) return null;
-      const [row] = await query<MeasurementSummary>(
-        `SELECT ${SUMMARY_COLUMNS} FROM measurements
+      // Rows written before migration 003 have no summary: read it from the analytics table then.
+      const [row] = raw.summary
+        ? [JSON.parse(raw.summary) as MeasurementSummary]
+        : await query<MeasurementSummary>(
+            `SELECT ${SUMMARY_COLUMNS} FROM measurements
          WHERE probe_cc = {cc:String} AND test_day = toDate({t:DateTime}) AND measurement_uid = {uid:String} LIMIT 1`,
-        { uid, cc: raw.probe_cc, t: raw.t },
-      );
+            { uid, cc: raw.probe_cc, t: raw.t },
+          );
       return {
         row: row ?? null,
         raw: raw.raw,
