@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { BlockwatchError } from 'blockwatch/errors.ts';
-import { parsePolicy } from './apply.ts';
+import { loadPolicyFile, parsePolicy } from './apply.ts';
 import { type CompileContext, compilePolicy, domainMatches, qnameHex } from './policy.ts';
 
 const ctx: CompileContext = {
@@ -109,4 +111,11 @@ test('domain patterns: exact names, and "*." for subdomains only', () => {
   assert.ok(domainMatches('*.azattyq.lab', 'www.azattyq.lab'));
   assert.ok(!domainMatches('*.azattyq.lab', 'azattyq.lab'));
   assert.ok(!domainMatches('*.azattyq.lab', 'notazattyq.lab'));
+});
+
+test('the example policies are valid', () => {
+  const dir = new URL('../policies/', import.meta.url).pathname;
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  assert.ok(files.length >= 3);
+  for (const f of files) assert.ok(loadPolicyFile(join(dir, f)).rules.length > 0, f);
 });
