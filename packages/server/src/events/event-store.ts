@@ -94,36 +94,65 @@ export async function clearEvents(store: Store): Promise<void> {
 }
 
 /**
- * Stored measurements in time order, as observations, a page at a time (keyset paging on time and uid, so the
- * reads stay cheap however deep the history).
+ * Stored measurements in time order, as observations, a page at a time. Pages are runs of whole days (the
+ * analytics table is partitioned by month and ordered by country then day, so a day range prunes well); the
+ * timings of a page come from `measurement_raw` by uid (its primary key), never from a join over the whole table.
  */
 export async function* readObservations(
   store: Store,
   options: { pageSize?: number; probeCc?: string } = {},
 ): AsyncGenerator<Observation[]> {
   const pageSize = options.pageSize ?? 20_000;
-  let after = { t: '1970-01-01 00:00:00', uid: '' };
   const ccFilter = options.probeCc ? 'AND probe_cc = {cc:String}' : '';
   const ccParam = options.probeCc ? { cc: options.probeCc } : {};
-  for (;;) {
-    const rows = await store.query<ObservationRow & { t: string }>(
-      `SELECT m.measurement_uid AS measurement_uid, toString(m.measurement_start_time) AS measurement_start_time,
-              m.probe_cc AS probe_cc, m.probe_asn AS probe_asn, m.input AS input, m.domain AS domain,
-              m.outcome AS outcome, m.blocking_methods AS blocking_methods, m.confirmed AS confirmed, ${TIMINGS_SQL}
-       FROM (SELECT * FROM measurements FINAL
-             WHERE (measurement_start_time, measurement_uid) > ({t:DateTime('UTC')}, {uid:String})
-               AND test_name = 'web_connectivity' ${ccFilter}
-             ORDER BY measurement_start_time, measurement_uid LIMIT {limit:UInt32}) AS m
-       LEFT JOIN measurement_raw AS r ON r.measurement_uid = m.measurement_uid
-       ORDER BY m.measurement_start_time, m.measurement_uid`,
-      { t: after.t, uid: after.uid, limit: pageSize, ...ccParam },
+  const days = await store.query<{ day: string; n: number }>(
+    `SELECT toString(test_day) AS day, count() AS n FROM measurements
+     WHERE test_name = 'web_connectivity' ${ccFilter} GROUP BY test_day ORDER BY test_day`,
+    ccParam,
+    { timeoutS: 600 },
+  );
+  let i = 0;
+  while (i < days.length) {
+    // Gather whole days up to the page size (a single bigger day is one page).
+    const first = days[i].day;
+    let rowsInPage = 0;
+    let last = first;
+    while (i < days.length && (rowsInPage === 0 || rowsInPage + Number(days[i].n) <= pageSize)) {
+      rowsInPage += Number(days[i].n);
+      last = days[i].day;
+      i++;
+    }
+    const rows = await store.query<Omit<ObservationRow, 'tls_handshake_ms' | 'throughput_kbps'>>(
+      `SELECT measurement_uid, toString(measurement_start_time) AS measurement_start_time, probe_cc, probe_asn, input,
+              domain, outcome, blocking_methods, confirmed
+       FROM measurements FINAL
+       WHERE test_day BETWEEN {first:Date} AND {last:Date} AND test_name = 'web_connectivity' ${ccFilter}
+       ORDER BY measurement_start_time, measurement_uid`,
+      { first, last, ...ccParam },
       { timeoutS: 600 },
     );
-    if (rows.length === 0) return;
-    const last = rows[rows.length - 1];
-    after = { t: last.measurement_start_time, uid: last.measurement_uid };
-    yield rows.map(observationFromRow).filter((o): o is Observation => o !== null);
-    if (rows.length < pageSize) return;
+    const timings = new Map<string, { tls_handshake_ms: number | null; throughput_kbps: number | null }>();
+    for (let k = 0; k < rows.length; k += 5000) {
+      const uids = rows.slice(k, k + 5000).map((r) => r.measurement_uid);
+      const found = await store.query<{
+        measurement_uid: string;
+        tls_handshake_ms: number | null;
+        throughput_kbps: number | null;
+      }>(
+        `SELECT measurement_uid, ${TIMINGS_SQL} FROM measurement_raw AS r WHERE measurement_uid IN {uids:Array(String)}`,
+        { uids },
+        { timeoutS: 600 },
+      );
+      for (const f of found) timings.set(f.measurement_uid, f);
+    }
+    yield rows
+      .map((r) =>
+        observationFromRow({
+          ...r,
+          ...(timings.get(r.measurement_uid) ?? { tls_handshake_ms: null, throughput_kbps: null }),
+        }),
+      )
+      .filter((o): o is Observation => o !== null);
   }
 }
 

@@ -17,7 +17,8 @@ import { installErrorHandlers } from '../api/http-errors.ts';
 import { createAdminCheck } from '../api/security.ts';
 import type { AnalyzedMeasurement } from '../store/rows.ts';
 import { openStore, type Store } from '../store/store.ts';
-import { loadSnapshot } from './event-store.ts';
+import { loadSnapshot, readObservations } from './event-store.ts';
+import { timingsOf } from './observation.ts';
 import { createEventsPlugin } from './routes.ts';
 import type { BlockingEvent } from './types.ts';
 
@@ -359,5 +360,29 @@ describe('events through the store and the API', () => {
         [103, 0],
       ],
     );
+  });
+
+  test('rebuilds compute the same TLS and throughput timings in SQL as new batches do in TypeScript', async () => {
+    const testKeys = {
+      tls_handshakes: [
+        { failure: 'connection_reset', t0: 0.05, t: 0.06 },
+        { failure: null, t0: 0.1, t: 0.35 },
+      ],
+      requests: [{ failure: null, t0: 1, t: 3, response: { code: 200, x_body_length: 200_000 } }],
+    };
+    const timed = item('https://timed.example.kz/', 104, 30, null);
+    timed.measurement.test_keys = testKeys;
+    await store.insert([timed]);
+    const expected = timingsOf(testKeys);
+    assert.ok(Math.abs((expected.tlsHandshakeMs ?? 0) - 250) < 1e-9);
+    assert.equal(expected.throughputKbps, 800);
+    let found: { tlsHandshakeMs?: number; throughputKbps?: number } | undefined;
+    for await (const page of readObservations(store)) {
+      const o = page.find((x) => x.id === timed.uid);
+      if (o) found = { tlsHandshakeMs: o.tlsHandshakeMs, throughputKbps: o.throughputKbps };
+    }
+    assert.ok(found, 'the measurement is read back');
+    assert.ok(Math.abs((found.tlsHandshakeMs ?? 0) - 250) < 1e-6, `tls ${found.tlsHandshakeMs}`);
+    assert.ok(Math.abs((found.throughputKbps ?? 0) - 800) < 1e-6, `throughput ${found.throughputKbps}`);
   });
 });

@@ -78,7 +78,9 @@ export function observationOf(item: AnalyzedMeasurement): Observation | null {
   const input = inputString(m.input);
   const cc = typeof m.probe_cc === 'string' ? m.probe_cc : '';
   const asn = asnNumber(m.probe_asn);
-  if (!eligible(input, cc, asn) || !OUTCOMES.has(item.verdict.outcome)) return null;
+  if (m.test_name !== 'web_connectivity' || !eligible(input, cc, asn) || !OUTCOMES.has(item.verdict.outcome)) {
+    return null;
+  }
   return {
     id: item.uid,
     timeMs: timeMsOf(sqlTime(m.measurement_start_time ?? m.test_start_time)),
