@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dataDir, hasFingerprints } from 'blockwatch/data/data-dir.ts';
 import { BlockwatchError } from 'blockwatch/errors.ts';
 import { applyPolicy, declareSites } from './apply.ts';
 import type { Observation } from './observe.ts';
@@ -197,7 +198,9 @@ async function runScenario(
     let verdicts = new Map<string, Record<string, unknown> | null>();
     let skipped: string | undefined;
     if ('unavailable' in probe) skipped = probe.unavailable;
-    else if (toProbe.length) {
+    else if (scenario.probe?.needsFingerprints && !hasFingerprints(dataDir(process.env))) {
+      skipped = "needs blocking fingerprints: run 'blockwatch update' or set BLOCKWATCH_DATA_DIR";
+    } else if (toProbe.length) {
       verdicts = await runProbe(opts, scenario, isp, probe.flags, toProbe, resolver, helperUrl);
     }
 

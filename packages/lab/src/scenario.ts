@@ -63,6 +63,8 @@ export const scenarioSchema = z.strictObject({
       trustNationalRoot: z.boolean().optional(),
       /** which resolver the probe queries over UDP: the ISP's (default) or the lab's public one */
       resolver: z.enum(['isp', 'public']).optional(),
+      /** the expectations rely on blocking fingerprints: without a data directory holding them, verdicts are skipped */
+      needsFingerprints: z.boolean().optional(),
       /** extra probe arguments */
       args: z.array(z.string()).optional(),
     })
