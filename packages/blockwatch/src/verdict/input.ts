@@ -214,6 +214,13 @@ function maybeBinary(v: unknown): { text: string; bytes: number } {
   return { text: '', bytes: 0 };
 }
 
+/** MaybeBinaryData → text, decoded at once (header values are short). */
+function binaryText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (isObj(v) && v.format === 'base64' && typeof v.data === 'string') return utf8.decode(decodeBase64(v.data));
+  return '';
+}
+
 /** Decoded length of base64 data, without decoding it (padding optional, as `atob` accepts). */
 function base64Length(data: string): number {
   let n = data.length;
@@ -229,7 +236,7 @@ function headerMap(record: Obj | null): Map<string, string> {
     for (const pair of list) {
       if (!Array.isArray(pair) || typeof pair[0] !== 'string') continue;
       const name = pair[0].toLowerCase();
-      if (!out.has(name)) out.set(name, maybeBinary(pair[1]).text);
+      if (!out.has(name)) out.set(name, binaryText(pair[1]));
     }
     return out;
   }
@@ -238,7 +245,7 @@ function headerMap(record: Obj | null): Map<string, string> {
     for (const [name, value] of Object.entries(headers)) {
       const first = Array.isArray(value) ? value[0] : value;
       const key = name.toLowerCase();
-      if (!out.has(key)) out.set(key, maybeBinary(first).text);
+      if (!out.has(key)) out.set(key, binaryText(first));
     }
   }
   return out;
@@ -355,42 +362,75 @@ export function readMeasurement(value: unknown): ReadResult {
     return fail(`input ${JSON.stringify(input.slice(0, 200))} is not an http(s) URL`, input);
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
 
-  const queries: DnsView[] = problems.entries(tk, 'queries', 'test_keys').map((q) => ({
-    ...tagsOf(q),
-    engine: str(q.engine) ?? 'system',
-    hostname: str(q.hostname) ?? '',
-    queryType: str(q.query_type) ?? '',
-    resolver: str(q.resolver_address) ?? '',
-    failure: failureOf(q.failure),
-    answers: (Array.isArray(q.answers) ? q.answers : []).filter(isObj).flatMap((a) => {
-      const value = str(a.ipv4) ?? str(a.ipv6) ?? str(a.hostname);
-      return value === null ? [] : [{ type: str(a.answer_type) ?? '', value, asn: int(a.asn) }];
-    }),
-  }));
+  // Plain loops and explicit fields: this runs on every record of every measurement.
+  const queries: DnsView[] = [];
+  for (const q of problems.entries(tk, 'queries', 'test_keys')) {
+    const answers: DnsAnswerView[] = [];
+    if (Array.isArray(q.answers)) {
+      for (const a of q.answers) {
+        if (!isObj(a)) continue;
+        const value = str(a.ipv4) ?? str(a.ipv6) ?? str(a.hostname);
+        if (value !== null) answers.push({ type: str(a.answer_type) ?? '', value, asn: int(a.asn) });
+      }
+    }
+    const tags = tagsOf(q);
+    queries.push({
+      depth: tags.depth,
+      fetchBody: tags.fetchBody,
+      transactionId: tags.transactionId,
+      engine: str(q.engine) ?? 'system',
+      hostname: str(q.hostname) ?? '',
+      queryType: str(q.query_type) ?? '',
+      resolver: str(q.resolver_address) ?? '',
+      failure: failureOf(q.failure),
+      answers,
+    });
+  }
 
   const tcp: TcpView[] = [];
-  problems.entries(tk, 'tcp_connect', 'test_keys').forEach((c, i) => {
+  const connects = problems.entries(tk, 'tcp_connect', 'test_keys');
+  for (let i = 0; i < connects.length; i++) {
+    const c = connects[i] as Obj;
     const status = isObj(c.status) ? c.status : null;
     const ip = str(c.ip);
     if (ip === null || status === null) {
       problems.add(`test_keys.tcp_connect[${i}] has no ${ip === null ? 'ip' : 'status'}`);
-      return;
+      continue;
     }
     const failure =
       failureOf(status.failure) ?? (status.success === false ? 'unknown_failure: no failure recorded' : null);
-    tcp.push({ ...tagsOf(c), ip, port: int(c.port) ?? 0, failure });
-  });
+    const tags = tagsOf(c);
+    tcp.push({
+      depth: tags.depth,
+      fetchBody: tags.fetchBody,
+      transactionId: tags.transactionId,
+      ip,
+      port: int(c.port) ?? 0,
+      failure,
+    });
+  }
 
-  const tls: TlsView[] = problems.entries(tk, 'tls_handshakes', 'test_keys').map((h) => ({
-    ...tagsOf(h),
-    address: str(h.address) ?? '',
-    serverName: str(h.server_name) ?? '',
-    failure: failureOf(h.failure),
-    certificates: (Array.isArray(h.peer_certificates) ? h.peer_certificates : []).flatMap((c) =>
-      isObj(c) && typeof c.data === 'string' ? [c.data] : typeof c === 'string' ? [c] : [],
-    ),
-    validatedByExtraCa: h.x_validated_by_extra_ca === true,
-  }));
+  const tls: TlsView[] = [];
+  for (const h of problems.entries(tk, 'tls_handshakes', 'test_keys')) {
+    const certificates: string[] = [];
+    if (Array.isArray(h.peer_certificates)) {
+      for (const c of h.peer_certificates) {
+        if (isObj(c) && typeof c.data === 'string') certificates.push(c.data);
+        else if (typeof c === 'string') certificates.push(c);
+      }
+    }
+    const tags = tagsOf(h);
+    tls.push({
+      depth: tags.depth,
+      fetchBody: tags.fetchBody,
+      transactionId: tags.transactionId,
+      address: str(h.address) ?? '',
+      serverName: str(h.server_name) ?? '',
+      failure: failureOf(h.failure),
+      certificates,
+      validatedByExtraCa: h.x_validated_by_extra_ca === true,
+    });
+  }
 
   const requests: HttpView[] = problems.entries(tk, 'requests', 'test_keys').map((r) => {
     const request = isObj(r.request) ? r.request : null;
