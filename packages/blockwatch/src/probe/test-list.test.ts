@@ -51,6 +51,8 @@ test('errors name the file and the line', () => {
     /list\.csv:3: 'not a url' is not a valid URL/,
   );
   rejects(`${HEADER}\nftp://a.test/,NEWS,N,2020,x,\n`, /list\.csv:2: .* not an http/);
+  rejects(`${HEADER}\nhttp://a..b.test/,NEWS,N,2020,x,\n`, /list\.csv:2: .* invalid host name 'a\.\.b\.test'/);
+  rejects(`${HEADER}\nhttp://${'x'.repeat(64)}.test/,NEWS,N,2020,x,\n`, /invalid host name/);
   rejects(`${HEADER}\nhttps://a.test/,NEWS\n`, /list\.csv:2: expected 6 fields/);
   rejects(`${HEADER}\nhttps://a.test/,NEWS,N,2020,x,"open\n`, /list\.csv:2: unterminated quoted field/);
   rejects(`${HEADER}\n`, /has no URLs/);

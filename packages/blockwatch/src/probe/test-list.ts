@@ -4,6 +4,7 @@
  * error names the file and the line, and a list with any bad row is rejected as a whole.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { BlockwatchError } from '../errors.ts';
 
 export interface TestListEntry {
@@ -77,6 +78,15 @@ export function urlProblem(url: string): string | null {
     return `'${url}' is not an http:// or https:// URL`;
   }
   if (!parsed.hostname) return `'${url}' has no host`;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  // A name must be resolvable at all: labels of 1–63 characters, 253 in total (IP literals pass as they are).
+  if (
+    !isIP(host) &&
+    (host.length > 253 ||
+      host.split('.').some((label, i, all) => label.length > 63 || (label === '' && i < all.length - 1)))
+  ) {
+    return `'${url}' has an invalid host name '${host}'`;
+  }
   return null;
 }
 

@@ -170,6 +170,27 @@ test('UDP answers are recorded with late duplicates; an unpinned loopback answer
   }
 });
 
+test('an IPv4-mapped loopback answer (::ffff:127.0.0.1) is loopback too', async () => {
+  const dns = await startUdpDnsServer((q) =>
+    q.type === 'AAAA' ? dnsReplies.address('::ffff:127.0.0.1') : dnsReplies.noAnswer(),
+  );
+  try {
+    const m = await measureUrl(`http://site.test:${echo.port}/`, {
+      ...base(),
+      resolver: dns.address,
+      pins: parseResolvePins([`site.test:${echo.port}:127.0.0.2`]),
+    });
+    const aaaa = m.test_keys.queries?.find((q) => q.engine === 'udp' && q.query_type === 'AAAA');
+    assert.ok(aaaa?.answers?.[0].ipv6, JSON.stringify(aaaa));
+    assert.deepEqual(
+      m.test_keys.tcp_connect?.map((c) => c.ip),
+      ['127.0.0.2'],
+    );
+  } finally {
+    await dns.close();
+  }
+});
+
 test('DoH answers are recorded (the DoH server pinned by name); a loopback answer is not dialled', async () => {
   const cert = await pki.issue({ names: ['doh.test'] });
   const doh = await startDohServer((q) => (q.type === 'A' ? dnsReplies.address('127.0.0.2') : dnsReplies.noAnswer()), {

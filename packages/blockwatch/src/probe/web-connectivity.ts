@@ -18,7 +18,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../errors.ts';
-import type { AsnLookup } from '../geo/index.ts';
+import { type AsnLookup, parseIp } from '../geo/index.ts';
 import type {
   DnsQuery,
   HttpTransaction,
@@ -117,8 +117,13 @@ function answersOf(q: DnsQuery | undefined): string[] {
   return (q?.answers ?? []).flatMap((a) => (a.ipv4 ? [a.ipv4] : a.ipv6 ? [a.ipv6] : []));
 }
 
+/** 127.0.0.0/8 and ::1, in any spelling (IPv4-mapped `::ffff:7f00:1` included). */
 function isLoopback(ip: string): boolean {
-  return ip === '::1' || ip.startsWith('127.') || ip.toLowerCase().startsWith('::ffff:127.');
+  const parsed = parseIp(ip);
+  if (!parsed) return false;
+  if (parsed.family === 4) return parsed.value >>> 24 === 127;
+  const [a, b, c, d] = parsed.words;
+  return a === 0 && b === 0 && c === 0 && d === 1;
 }
 
 function pinnedQuery(host: string, addresses: string[], trace: Trace): DnsQuery {

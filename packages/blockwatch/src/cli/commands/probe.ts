@@ -211,11 +211,19 @@ Examples:
           ownAddresses: location.address ? [...ownAddresses, location.address] : ownAddresses,
           analyze,
           signal: ctx.signal,
-        }),
+        }).catch((err: unknown) => err as Error),
       (m, entry) => {
         // Finished after Ctrl-C: its steps were cut short ('interrupted'), which says nothing about the network.
         if (ctx.signal.aborted) return;
         done++;
+        if (m instanceof Error) {
+          // One URL the probe cannot measure must not cost the others their measurements.
+          invalid++;
+          ctx.stderr.write(
+            `\nblockwatch: ${entry.url}: ${BlockwatchError.is(m) ? m.message : `internal error: ${m.stack}`}\n`,
+          );
+          return;
+        }
         const check = validateMeasurement(m);
         if (!check.ok) {
           invalid++;
