@@ -7,7 +7,7 @@ import type { BlockingMethod, ClassicBlocking, FingerprintMatch, LayerResult } f
 import { BLOCKING_METHODS } from '../model/verdict.ts';
 import type { AsnOf, Lookup } from './dns-compare.ts';
 import { isNxdomain } from './dns-compare.ts';
-import { endpointKey, type HttpView, type MeasurementView } from './input.ts';
+import { endpointKey, type HttpView, type MeasurementView, splitEndpoint } from './input.ts';
 import type { InterceptionFinding } from './interception.ts';
 
 export interface LayerInputs {
@@ -141,7 +141,7 @@ export function deriveLayers(input: LayerInputs): LayerView {
       status = 'ok';
       for (const h of ok) ev.push(`handshake with ${h.address} (SNI ${h.serverName}) succeeded`);
     } else {
-      const relevant = handshakes.filter((h) => !masked(h.address.replace(/^\[?(.*?)\]?:\d+$/, '$1')));
+      const relevant = handshakes.filter((h) => !masked(splitEndpoint(h.address).ip));
       failure = handshakes[0]?.failure ?? null;
       let thOk = false;
       let thFailed = false;
@@ -159,7 +159,6 @@ export function deriveLayers(input: LayerInputs): LayerView {
       // Old controls have no per-endpoint TLS result: the control fetching the https URL vouches for TLS.
       if (!thOk && !thFailed && view.url.protocol === 'https:' && input.controlFetched) thOk = true;
       if (relevant.length === 0) status = 'unknown';
-      else if (thOk && relevant.some((h) => h.failure !== null && TLS_INTERFERENCE.has(h.failure))) status = 'blocked';
       else if (thOk) status = 'blocked';
       else if (thFailed) status = 'down';
       if (status === 'blocked') {
