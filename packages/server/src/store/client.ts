@@ -53,7 +53,10 @@ export async function openClient(location: StoreLocation): Promise<ClickHouseCli
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidArgumentError(`--clickhouse must be an http(s) URL, got '${url.protocol}'`);
   }
-  const client = createClient({ url, clickhouse_settings: PINNED_SETTINGS, request_timeout: 60_000 });
+  // On a cluster, inserts into Distributed tables return only once the shards have the rows: the
+  // acknowledgement (and the next batch's duplicate check) must not run ahead of the data.
+  const settings = location.cluster ? { ...PINNED_SETTINGS, insert_distributed_sync: 1 as const } : PINNED_SETTINGS;
+  const client = createClient({ url, clickhouse_settings: settings, request_timeout: 60_000 });
   const ping = await client.ping();
   if (!ping.success) {
     await client.close();
