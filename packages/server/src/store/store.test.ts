@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BLOCKED_VERDICT, makeMeasurement, makeVerdict, tempDir } from '../../test/fixtures.ts';
+import { BLOCKED_VERDICT, makeMeasurement, makeVerdict, REPO_ROOT, tempDir } from '../../test/fixtures.ts';
 import { countries, coverage, networks, overview } from './explore.ts';
 import { clusterize, loadMigrations } from './migrate.ts';
 import type { AnalyzedMeasurement } from './rows.ts';
@@ -188,5 +190,14 @@ describe('cluster DDL', () => {
     assert.deepEqual(clusterize('ALTER TABLE t {{ON_CLUSTER}} ADD COLUMN x UInt8'), [
       'ALTER TABLE t ADD COLUMN x UInt8',
     ]);
+  });
+
+  test('docs/cluster.md shows the DDL the store generates', () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs/cluster.md'), 'utf8');
+    for (const m of loadMigrations().filter((x) => x.version < 100)) {
+      for (const st of m.statements) {
+        for (const out of clusterize(st, 'bw')) assert.ok(doc.includes(out), `docs/cluster.md lacks:\n${out}`);
+      }
+    }
   });
 });
