@@ -149,14 +149,14 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
     await page.click(`[data-table="recent-events"] a[href^="/events/"] >> nth=0`);
     await page.waitForURL(/\/events\/ev/);
     await page.waitForSelector('.verdict-hero');
-    const summary = await page.locator('.verdict-hero .explanation').innerText();
+    const summary = (await page.locator('.verdict-hero .explanation').textContent()) ?? '';
     assert.match(summary, new RegExp(`Blocked in ${STREAM_CC} since .* on 2 of 3 networks`), summary);
     await page.screenshot({ path: join(SCREENSHOTS, 'event.png'), fullPage: true });
     const blockedRow = page.locator('[data-table^="evidence-"] tbody tr', { hasText: 'blocked' }).first();
     await blockedRow.locator('a[href^="/m/"]').click();
     await page.waitForURL(/\/m\//);
     await page.waitForSelector('.alert-box');
-    assert.match(await page.locator('.verdict-hero').innerText(), /TLS interception/);
+    assert.match((await page.locator('.verdict-hero').textContent()) ?? '', /TLS interception/);
     assert.ok(await page.locator('text=TLS interception').count());
     await page.screenshot({ path: join(SCREENSHOTS, 'interception.png'), fullPage: true });
     assert.deepEqual(problems, []);
@@ -165,7 +165,7 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
 
   test('a target page answers "since when?" in one sentence', async () => {
     const { page, problems } = await visit(`/domain/${STREAM_HOST}?probe_cc=${STREAM_CC}`, 'since-when');
-    assert.match(await page.locator('.since').innerText(), /since/);
+    assert.match((await page.locator('.since').textContent()) ?? '', /since/);
     assert.equal(await page.locator('.strip').count(), 3, 'one history strip per network');
     assert.deepEqual(problems, []);
     await page.close();
@@ -210,7 +210,7 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
       );
       assert.deepEqual(problems, [], `${path}: ${problems.join('\n')}`);
       if (path.startsWith('/m/')) {
-        const text = await page.locator('main').innerText();
+        const text = (await page.locator('main').textContent()) ?? '';
         assert.ok(text.includes(PAYLOADS.script), 'the payload is visible as text');
       }
       await page.close();
@@ -277,7 +277,7 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
     await page.waitForSelector('text=Обзор');
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'ru');
     await page.reload({ waitUntil: 'networkidle' });
-    assert.equal(await page.locator('.site-nav a').first().innerText(), 'Обзор');
+    assert.equal(await page.locator('.site-nav a').first().textContent(), 'Обзор');
     await page.screenshot({ path: join(SCREENSHOTS, 'overview-ru.png'), fullPage: true });
     await page.selectOption('.lang select', 'en');
     assert.deepEqual(problems, []);

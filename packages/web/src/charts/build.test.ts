@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { aggregation } from '../api/normalize.ts';
 import { translator } from '../i18n/index.ts';
-import { matrixSpec, timelineSpec, wilsonLowerBound } from './build.ts';
+import { blockedOf, groupBy, matrixSpec, shareOf, timelineSpec, wilsonLowerBound } from './build.ts';
 import { chartRecords, plainChartText } from './spec.ts';
 
 const t = translator('en');
@@ -70,4 +70,36 @@ test('the Wilson lower bound ranks a large sample above a tiny one with a higher
   assert.ok(wilsonLowerBound(400, 500) > wilsonLowerBound(1, 1));
   assert.equal(wilsonLowerBound(0, 0), 0);
   assert.ok(Math.abs(wilsonLowerBound(50, 100) - 0.4038) < 0.001);
+});
+
+test('a row of one blocking method counts as blocked even when OONI flags it OK (e.g. TLS interception)', () => {
+  const agg = aggregation(
+    {
+      result: [
+        {
+          probe_asn: 9198,
+          blocking_type: 'tls_interception',
+          measurement_count: 10,
+          ok_count: 10,
+          anomaly_count: 0,
+          confirmed_count: 0,
+          failure_count: 0,
+        },
+        {
+          probe_asn: 9198,
+          blocking_type: '',
+          measurement_count: 5,
+          ok_count: 4,
+          anomaly_count: 1,
+          confirmed_count: 0,
+          failure_count: 0,
+        },
+      ],
+    },
+    'probe_asn',
+    'blocking_type',
+  ).rows;
+  const net = groupBy(agg, 'probe_asn').get('9198')!;
+  assert.equal(blockedOf(net), 11);
+  assert.equal(shareOf(net), 11 / 15);
 });

@@ -8,7 +8,15 @@ import { methodMessage } from '../verdict-label.ts';
 import { methodColor, OUTCOME_COLORS } from './palette.ts';
 import type { CalendarSpec, MatrixSpec, StackedSpec } from './spec.ts';
 
+/**
+ * Measurements with blocking in an aggregation row, by the engine's outcome where the row can tell: a row of one
+ * blocking method (`blocking_type` axis) is blocked whatever OONI's anomaly flag says (TLS interception, for one,
+ * leaves OONI's classic keys clean). A server-given `blocked_count`, or one summed by `groupBy`, wins.
+ */
 export function blockedOf(row: AggregationRow): number {
+  if (row.extra.blocked_count !== undefined) return row.extra.blocked_count;
+  const method = row.axes.blocking_type;
+  if (method !== undefined && method !== '' && method !== 'down') return Math.max(0, row.measurement - row.failure);
   return row.anomaly + row.confirmed;
 }
 
@@ -40,15 +48,17 @@ export function groupBy(rows: AggregationRow[], axis: string): Map<string, Aggre
     const key = row.axes[axis] ?? '';
     const acc = out.get(key);
     if (!acc) {
-      out.set(key, { ...row, axes: { [axis]: key }, extra: { ...row.extra } });
+      // blocked_count is summed per row, before the blocking_type axis is folded away.
+      out.set(key, { ...row, axes: { [axis]: key }, extra: { ...row.extra, blocked_count: blockedOf(row) } });
       continue;
     }
+    acc.extra.blocked_count! += blockedOf(row);
     acc.measurement += row.measurement;
     acc.ok += row.ok;
     acc.anomaly += row.anomaly;
     acc.confirmed += row.confirmed;
     acc.failure += row.failure;
-    for (const [k, v] of Object.entries(row.extra)) acc.extra[k] = (acc.extra[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(row.extra)) if (k !== 'blocked_count') acc.extra[k] = (acc.extra[k] ?? 0) + v;
   }
   return out;
 }
@@ -74,10 +84,10 @@ export function timelineSpec(rows: AggregationRow[], t: Translate): StackedSpec 
     const i = index.get((row.axes.measurement_start_day ?? '').slice(0, 10))!;
     const method = row.axes.blocking_type ?? '';
     const downCount = row.extra.down_count ?? (method === 'down' ? row.measurement - row.failure : 0);
+    const blockedCount = method === 'down' ? 0 : blockedOf(row);
     failed[i] += row.failure;
     down[i] += downCount;
-    accessible[i] += Math.max(0, row.ok - (method === 'down' ? 0 : (row.extra.down_count ?? 0)));
-    const blockedCount = method === 'down' ? 0 : blockedOf(row);
+    accessible[i] += Math.max(0, row.measurement - row.failure - downCount - blockedCount);
     if (blockedCount > 0) {
       const key = method || 'other';
       if (!blocked.has(key)) blocked.set(key, zeros());
@@ -113,6 +123,27 @@ export function countsSpec(rows: AggregationRow[], axis: string, t: Translate, h
       { name: t('col.anomaly'), color: OUTCOME_COLORS.anomaly, values: grouped.map((r) => r.anomaly) },
       { name: t('col.confirmed'), color: OUTCOME_COLORS.confirmed, values: grouped.map((r) => r.confirmed) },
       { name: t('col.failure'), color: OUTCOME_COLORS.failure, values: grouped.map((r) => r.failure) },
+    ],
+  };
+}
+
+/** One bar per value of `axis`, by our outcome: accessible / blocked / failed (rows may carry `blocking_type`). */
+export function outcomeCountsSpec(rows: AggregationRow[], axis: string, t: Translate, horizontal = false): StackedSpec {
+  const grouped = [...groupBy(rows, axis).values()].sort(
+    (a, b) => blockedOf(b) - blockedOf(a) || b.measurement - a.measurement,
+  );
+  return {
+    kind: 'stacked',
+    horizontal,
+    categories: grouped.map((r) => r.axes[axis] || '—'),
+    series: [
+      {
+        name: t('timeline.accessible'),
+        color: OUTCOME_COLORS.accessible,
+        values: grouped.map((r) => usableOf(r) - blockedOf(r)),
+      },
+      { name: t('outcome.blocked'), color: OUTCOME_COLORS.blocked, values: grouped.map((r) => blockedOf(r)) },
+      { name: t('timeline.failed'), color: OUTCOME_COLORS.failure, values: grouped.map((r) => r.failure) },
     ],
   };
 }
@@ -155,4 +186,21 @@ export function calendarSpec(days: CoverageDay[]): CalendarSpec {
 export function provenance(apiHref: string, t: Translate, readAt = new Date()): string {
   const origin = typeof location === 'undefined' ? '' : location.origin;
   return `blockwatch · ${origin}${apiHref} · ${t('common.dataAsOf', { date: `${readAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` })}`;
+}
+
+/**
+ * Country or network rows with their blocked count and share recomputed from an aggregation by `axis` ×
+ * `blocking_type`, so lists agree with timelines and measurement pages on what "blocked" means.
+ */
+export function withObservedBlocking<
+  T extends { blockedCount: number | null; blockedShare: number | null; usableCount: number },
+>(rows: T[], aggregationRows: AggregationRow[] | null, axis: string, keyOf: (row: T) => string): T[] {
+  if (!aggregationRows || aggregationRows.length === 0) return rows;
+  const grouped = groupBy(aggregationRows, axis);
+  return rows.map((row) => {
+    const agg = grouped.get(keyOf(row));
+    if (!agg) return row;
+    const usable = usableOf(agg);
+    return { ...row, blockedCount: blockedOf(agg), usableCount: usable, blockedShare: shareOf(agg) };
+  });
 }

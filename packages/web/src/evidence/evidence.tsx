@@ -204,13 +204,17 @@ export function TlsEvidence({
   const handshakes = keys.tls_handshakes ?? [];
   return (
     <>
-      {verdict?.interception ? (
+      {verdict?.interception && (verdict.interception.probe_issuer || verdict.interception.control_issuer) ? (
         <p className="alert-box" role="note">
           {t('measurement.interception', {
-            probe: verdict.interception.probe_issuer ?? '?',
-            control: verdict.interception.control_issuer ?? '?',
+            probe: verdict.interception.probe_issuer ?? '—',
+            control: verdict.interception.control_issuer ?? '—',
           })}
           {verdict.interception.validated_by_extra_ca ? ` (${t('measurement.extraCa')})` : ''}
+        </p>
+      ) : verdict?.interception?.validated_by_extra_ca && !handshakes.some((h) => h.x_validated_by_extra_ca) ? (
+        <p className="alert-box" role="note">
+          {t('measurement.extraCa')}
         </p>
       ) : null}
       {handshakes.length === 0 ? <p className="muted">{t('measurement.notMeasured')}</p> : null}

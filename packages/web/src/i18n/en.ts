@@ -194,6 +194,7 @@ export const en = {
   'search.statusConfirmed': 'confirmed blocks',
   'search.statusFailure': 'failed measurements',
   'search.statusOk': 'accessible',
+  'search.anyMethod': 'any method (blocked)',
   'search.networkName': 'ISP name',
   'search.networkNameHint': 'Type a network name to fill in its AS number.',
 

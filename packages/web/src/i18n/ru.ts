@@ -193,6 +193,7 @@ export const ru: Messages = {
   'search.statusConfirmed': 'подтверждённые блокировки',
   'search.statusFailure': 'сбои измерений',
   'search.statusOk': 'доступен',
+  'search.anyMethod': 'любой метод (заблокирован)',
   'search.networkName': 'Название провайдера',
   'search.networkNameHint': 'Введите название сети, чтобы подставить её номер AS.',
 

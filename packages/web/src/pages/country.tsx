@@ -1,16 +1,17 @@
 /** A country: its networks (AS numbers with names), blocked domains and categories, events, coverage, matrix. */
 import { api, apiUrl } from '../api/client.ts';
-import type { AggregationRow, Loaded, NetworkRow } from '../api/types.ts';
+import type { Aggregation, AggregationRow, Loaded, NetworkRow } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
 import {
   blockedOf,
   calendarSpec,
-  countsSpec,
   groupBy,
   matrixSpec,
+  outcomeCountsSpec,
   provenance,
   shareOf,
   usableOf,
+  withObservedBlocking,
 } from '../charts/build.ts';
 import { Chart } from '../components/chart.tsx';
 import { type Column, DataTable } from '../components/data-table.tsx';
@@ -25,16 +26,22 @@ import { useI18n } from '../i18n/index.ts';
 export function CountryPage({ cc }: { cc: string }) {
   const { t, countryName } = useI18n();
   const networks = useLoaded(`networks:${cc}`, (s) => api.networks({ probe_cc: cc }, s));
-  const byDomainAndAsn = useLoaded(`agg:${cc}:domain:asn`, (s) =>
-    api.aggregation({ probe_cc: cc, axis_x: 'domain', axis_y: 'probe_asn' }, s),
-  );
-  const byCategory = useLoaded(`agg:${cc}:category`, (s) =>
-    api.aggregation({ probe_cc: cc, axis_x: 'category_code' }, s),
-  );
+  // Every count is split by blocking_type, so "blocked" follows the engine's outcome (see blockedOf).
+  const networkQuery = { probe_cc: cc, axis_x: 'probe_asn', axis_y: 'blocking_type' };
+  const domainQuery = { probe_cc: cc, axis_x: 'domain', axis_y: 'blocking_type' };
+  const categoryQuery = { probe_cc: cc, axis_x: 'category_code', axis_y: 'blocking_type' };
+  const byNetwork = useLoaded(`agg:${cc}:asn`, (s) => api.aggregation(networkQuery, s));
+  const byDomain = useLoaded(`agg:${cc}:domain`, (s) => api.aggregation(domainQuery, s));
+  const byCategory = useLoaded(`agg:${cc}:category`, (s) => api.aggregation(categoryQuery, s));
+  const matrix = useLoaded(`matrix:${cc}`, (s) => loadMatrix(cc, s));
   const events = useLoaded(`events:${cc}`, (s) => api.events({ probe_cc: cc, limit: 20 }, s));
   const coverage = useLoaded(`coverage:${cc}`, (s) => api.coverage({ probe_cc: cc }, s));
   const names = networkNames(networks);
   const matrixQuery = apiUrl('aggregation', { probe_cc: cc, axis_x: 'domain', axis_y: 'probe_asn' });
+  const networkRows = (rows: NetworkRow[]) =>
+    withObservedBlocking(rows, byNetwork.state === 'ok' ? byNetwork.data.rows : null, 'probe_asn', (r) =>
+      String(r.asn),
+    );
   return (
     <>
       <h1>
@@ -51,16 +58,16 @@ export function CountryPage({ cc }: { cc: string }) {
       </nav>
       <Section id="networks" title={t('country.networks')} hint={t('country.networksHint')}>
         <LoadedView loaded={networks} isEmpty={(d) => d.length === 0}>
-          {(rows) => <NetworksTable rows={rows} cc={cc} />}
+          {(rows) => <NetworksTable rows={networkRows(rows)} cc={cc} />}
         </LoadedView>
       </Section>
       <Section id="domains" title={t('country.blockedDomains')} hint={t('common.sampleNote')}>
-        <LoadedView loaded={byDomainAndAsn} isEmpty={(d) => d.rows.length === 0}>
-          {(agg) => <DomainsTable rows={agg.rows} cc={cc} apiHref={matrixQuery} />}
+        <LoadedView loaded={byDomain} isEmpty={(d) => d.rows.length === 0}>
+          {(agg) => <DomainsTable rows={agg.rows} cc={cc} apiHref={apiUrl('aggregation', domainQuery)} />}
         </LoadedView>
       </Section>
       <Section id="matrix" title={t('country.matrix')} hint={t('country.matrixHint')}>
-        <LoadedView loaded={byDomainAndAsn} isEmpty={(d) => d.rows.length === 0}>
+        <LoadedView loaded={matrix} isEmpty={(d) => d.rows.length === 0}>
           {(agg) => (
             <Chart
               name={`matrix-${cc}`}
@@ -81,13 +88,13 @@ export function CountryPage({ cc }: { cc: string }) {
       <Section id="categories" title={t('country.categories')}>
         <LoadedView loaded={byCategory} isEmpty={(d) => d.rows.length === 0}>
           {(agg) => {
-            const query = apiUrl('aggregation', { probe_cc: cc, axis_x: 'category_code' });
+            const query = apiUrl('aggregation', categoryQuery);
             return (
               <Chart
                 name={`categories-${cc}`}
                 apiHref={query}
                 spec={{
-                  ...countsSpec(agg.rows, 'category_code', t, true),
+                  ...outcomeCountsSpec(agg.rows, 'category_code', t, true),
                   title: `${t('country.categories')} ${cc}`,
                   caption: provenance(query, t),
                 }}
@@ -129,6 +136,30 @@ export function asnLabel(value: string, names: Map<number, string>): string {
   const asn = Number(value.replace(/^AS/i, ''));
   const name = names.get(asn);
   return name ? `AS${asn} ${name}` : `AS${asn}`;
+}
+
+export /** Networks with the most measurements in a matrix: enough to compare ISPs, few enough to read. */
+const MATRIX_NETWORKS = 12;
+
+/**
+ * The domain × network matrix, one domain × blocking_type aggregation per network (the API has two axes, and
+ * the blocking type is what makes "blocked" agree with the rest of the UI).
+ */
+async function loadMatrix(cc: string, signal: AbortSignal): Promise<Loaded<Aggregation>> {
+  const networks = await api.networks({ probe_cc: cc }, signal);
+  if (networks.state !== 'ok') return networks;
+  const top = [...networks.data].sort((a, b) => b.measurementCount - a.measurementCount).slice(0, MATRIX_NETWORKS);
+  const parts = await Promise.all(
+    top.map((n) =>
+      api.aggregation({ probe_cc: cc, probe_asn: String(n.asn), axis_x: 'domain', axis_y: 'blocking_type' }, signal),
+    ),
+  );
+  const failed = parts.find((p) => p.state !== 'ok');
+  if (failed) return failed as Loaded<Aggregation>;
+  const rows = parts.flatMap((p, i) =>
+    p.state === 'ok' ? p.data.rows.map((r) => ({ ...r, axes: { ...r.axes, probe_asn: String(top[i]!.asn) } })) : [],
+  );
+  return { state: 'ok', data: { rows, axisX: 'domain', axisY: 'probe_asn' } };
 }
 
 export function networkNames(loaded: Loaded<NetworkRow[]>): Map<number, string> {

@@ -60,7 +60,9 @@ function MeasurementBody({ detail }: { detail: MeasurementDetail }) {
           <p className="muted">{t('measurement.noVerdict')}</p>
         )}
         {verdict?.reason ? <p className="muted">{verdict.reason}</p> : null}
-        {ooni ? <OoniComparison ooni={ooni} verdict={verdict} rowLabel={verdictLabel(badgeRow)} /> : null}
+        {ooni && hasOoniVerdict(ooni) ? (
+          <OoniComparison ooni={ooni} verdict={verdict} rowLabel={verdictLabel(badgeRow)} />
+        ) : null}
       </section>
 
       <Section id="meta" title={t('measurement.meta')}>
@@ -88,10 +90,14 @@ function MeasurementBody({ detail }: { detail: MeasurementDetail }) {
               <dd>
                 {raw.software_name} {raw.software_version}
               </dd>
-              <dt>{t('measurement.resolver')}</dt>
-              <dd>
-                {raw.resolver_ip} {raw.resolver_asn} <span className="muted">{raw.resolver_network_name}</span>
-              </dd>
+              {raw.resolver_ip || raw.resolver_asn ? (
+                <>
+                  <dt>{t('measurement.resolver')}</dt>
+                  <dd>
+                    {raw.resolver_ip} {raw.resolver_asn} <span className="muted">{raw.resolver_network_name}</span>
+                  </dd>
+                </>
+              ) : null}
             </>
           ) : null}
           <dt>{t('measurement.report')}</dt>
@@ -121,6 +127,11 @@ function MeasurementBody({ detail }: { detail: MeasurementDetail }) {
       <ShareLink uid={row.uid} />
     </>
   );
+}
+
+/** Measurements our own probe made carry no separate OONI verdict: nothing to compare then. */
+function hasOoniVerdict(ooni: OoniVerdict): boolean {
+  return [ooni.blocking, ooni.accessible, ooni.anomaly, ooni.confirmed].some((v) => v !== null && v !== undefined);
 }
 
 /** OONI's classic keys beside ours: agreement is stated, not left for the reader to work out. */

@@ -20,7 +20,8 @@ export function NetworkPage({ asn }: { asn: string }) {
   const key = `${asn}:${cc ?? ''}`;
   const timelineQuery = { ...filters, axis_x: 'measurement_start_day', axis_y: 'blocking_type' };
   const timeline = useLoaded(`net-timeline:${key}`, (s) => api.aggregation(timelineQuery, s));
-  const domains = useLoaded(`net-domains:${key}`, (s) => api.aggregation({ ...filters, axis_x: 'domain' }, s));
+  const domainQuery = { ...filters, axis_x: 'domain', axis_y: 'blocking_type' };
+  const domains = useLoaded(`net-domains:${key}`, (s) => api.aggregation(domainQuery, s));
   const events = useLoaded(`net-events:${key}`, (s) => api.events({ ...filters, limit: 20 }, s));
   const recent = useLoaded(`net-recent:${key}`, (s) => api.measurements({ ...filters, limit: 20 }, s));
   const networks = useLoaded(`networks:${cc ?? ''}`, (s) =>
@@ -55,9 +56,7 @@ export function NetworkPage({ asn }: { asn: string }) {
       </Section>
       <Section id="domains" title={t('network.blockedDomains')} hint={t('common.sampleNote')}>
         <LoadedView loaded={domains} isEmpty={(d) => d.rows.length === 0}>
-          {(agg) => (
-            <DomainsTable rows={agg.rows} cc={cc} apiHref={apiUrl('aggregation', { ...filters, axis_x: 'domain' })} />
-          )}
+          {(agg) => <DomainsTable rows={agg.rows} cc={cc} apiHref={apiUrl('aggregation', domainQuery)} />}
         </LoadedView>
       </Section>
       <Section id="events" title={t('country.events')}>

@@ -2,7 +2,7 @@
 import { api, apiUrl } from '../api/client.ts';
 import type { CountryRow, Overview } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
-import { provenance, wilsonLowerBound } from '../charts/build.ts';
+import { provenance, wilsonLowerBound, withObservedBlocking } from '../charts/build.ts';
 import { OUTCOME_COLORS } from '../charts/palette.ts';
 import { Chart } from '../components/chart.tsx';
 import { type Column, DataTable } from '../components/data-table.tsx';
@@ -13,13 +13,20 @@ import { MeasurementTable } from '../components/measurement-table.tsx';
 import { Section } from '../components/section.tsx';
 import { Rate } from '../components/verdict-badge.tsx';
 import { useI18n } from '../i18n/index.ts';
+import { ANY_BLOCKING_METHOD } from './search.tsx';
 
 export function OverviewPage() {
   const { t } = useI18n();
   const overview = useLoaded('overview', (s) => api.overview(s));
   const countries = useLoaded('countries', (s) => api.countries(s));
+  // Blocked counts by the engine's outcome (split by blocking_type), as on every other page.
+  const byCountry = useLoaded('agg:countries', (s) =>
+    api.aggregation({ axis_x: 'probe_cc', axis_y: 'blocking_type' }, s),
+  );
   const events = useLoaded('events-recent', (s) => api.events({ limit: 10 }, s));
-  const latest = useLoaded('latest-blocks', (s) => api.measurements({ anomaly: 'true', limit: 10 }, s));
+  // "With blocking" = the engine named a method (OONI's anomaly flag misses e.g. TLS interception).
+  const latestQuery = { blocking_type: ANY_BLOCKING_METHOD, limit: 10 };
+  const latest = useLoaded('latest-blocks', (s) => api.measurements(latestQuery, s));
   // The full country list ranks better (every country, with its networks); the overview's list is the fallback.
   const countryRows =
     countries.state === 'ok' || overview.state !== 'ok'
@@ -41,21 +48,26 @@ export function OverviewPage() {
         hint={`${t('common.sampleNote')} ${t('overview.rankNote')}`}
       >
         <LoadedView loaded={countryRows} isEmpty={(d) => d.length === 0}>
-          {(rows) => <CountriesTable rows={rows} />}
+          {(rows) => (
+            <CountriesTable
+              rows={withObservedBlocking(
+                rows,
+                byCountry.state === 'ok' ? byCountry.data.rows : null,
+                'probe_cc',
+                (r) => r.cc,
+              )}
+            />
+          )}
         </LoadedView>
       </Section>
       <Section
         id="latest"
         title={t('overview.recentConfirmed')}
-        actions={<Link href="/search?anomaly=true">{t('common.more')}</Link>}
+        actions={<Link href={`/search?blocking_type=${ANY_BLOCKING_METHOD}`}>{t('common.more')}</Link>}
       >
         <LoadedView loaded={latest} isEmpty={(d) => d.rows.length === 0}>
           {(page) => (
-            <MeasurementTable
-              name="latest-blocks"
-              rows={page.rows}
-              apiHref={apiUrl('measurements', { anomaly: 'true', limit: 10 })}
-            />
+            <MeasurementTable name="latest-blocks" rows={page.rows} apiHref={apiUrl('measurements', latestQuery)} />
           )}
         </LoadedView>
       </Section>

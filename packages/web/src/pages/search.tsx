@@ -26,6 +26,8 @@ export const SEARCH_FIELDS = [
 ] as const;
 const FLAG_FIELDS = ['anomaly', 'confirmed', 'failure'] as const;
 const PAGE_SIZE = 50;
+/** The blocking_type filter for "blocked by any method" (the API takes a comma-separated list). */
+export const ANY_BLOCKING_METHOD = BLOCKING_METHODS.join(',');
 
 type Status = '' | 'anomaly' | 'confirmed' | 'failure' | 'ok';
 // The verdict select is a shortcut for OONI's three boolean filters, which stay the URL's source of truth.
@@ -170,6 +172,7 @@ function SearchForm({
         <span>{t('filter.blocking_type')}</span>
         <select name="blocking_type" defaultValue={query.blocking_type ?? ''}>
           <option value="">{t('common.any')}</option>
+          <option value={ANY_BLOCKING_METHOD}>{t('search.anyMethod')}</option>
           {BLOCKING_METHODS.map((m) => (
             <option key={m} value={m}>
               {t(methodMessage(m)!)}

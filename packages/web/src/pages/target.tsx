@@ -28,7 +28,7 @@ export function TargetPage({ domain }: { domain?: string }) {
   const filters = { ...target, probe_cc: cc };
   const key = `${domain ?? input}:${cc ?? ''}`;
   const timelineQuery = { ...filters, axis_x: 'measurement_start_day', axis_y: 'blocking_type' };
-  const byPlaceQuery = { ...filters, axis_x: cc ? 'probe_asn' : 'probe_cc' };
+  const byPlaceQuery = { ...filters, axis_x: cc ? 'probe_asn' : 'probe_cc', axis_y: 'blocking_type' };
   const timeline = useLoaded(`t-timeline:${key}`, (s) => api.aggregation(timelineQuery, s));
   const byPlace = useLoaded(`t-place:${key}`, (s) => api.aggregation(byPlaceQuery, s));
   const history = useLoaded(`t-history:${key}`, (s) => api.history(filters, s));
