@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDetector } from '../packages/server/src/events/detector.ts';
 import { readObservations } from '../packages/server/src/events/event-store.ts';
+import { observationOf } from '../packages/server/src/events/observation.ts';
 import { createEventService } from '../packages/server/src/events/service.ts';
 import { generateSynthetic } from '../packages/server/src/events/synthetic.ts';
 import type { Observation } from '../packages/server/src/events/types.ts';
@@ -136,31 +137,31 @@ try {
     },
     source: 'import',
   });
-  const slice = obs.slice(0, BATCH * BATCHES * 2);
-  // Half stored without detection (the insert baseline), half with the service following the store.
+  const slice = obs.slice(0, BATCH * BATCHES);
+  // The service follows the store as in the server; the listener is timed apart from the rest of the insert, so
+  // both figures come from the same batches (the machine is shared: interleaving keeps the ratio honest).
+  const service = createEventService(store);
+  const detectLatency: number[] = [];
   const plainMs: number[] = [];
+  store.onStored(async (batch) => {
+    const t = performance.now();
+    await service.ingest(batch.items.map(observationOf).filter((o): o is Observation => o !== null));
+    detectLatency.push(performance.now() - t);
+  });
   for (let b = 0; b < BATCHES; b++) {
     const items = slice.slice(b * BATCH, (b + 1) * BATCH).map(toItem);
+    const before = detectLatency.length ? detectLatency.reduce((a, c) => a + c, 0) : 0;
     const t = performance.now();
     await store.insert(items);
-    plainMs.push(performance.now() - t);
-  }
-  // The other half with the event service following the store: insert() resolves after the onStored listeners,
-  // that is once the batch's events are persisted and visible to the API.
-  const service = createEventService(store);
-  await service.start();
-  const detectLatency: number[] = [];
-  for (let b = BATCHES; b < 2 * BATCHES; b++) {
-    const items = slice.slice(b * BATCH, (b + 1) * BATCH).map(toItem);
-    const t = performance.now();
-    await store.insert(items);
-    detectLatency.push(performance.now() - t);
+    const total = performance.now() - t;
+    const detect = detectLatency.reduce((a, c) => a + c, 0) - before;
+    plainMs.push(total - detect);
   }
   figures.push({
-    metric: `store + detect + persist, per ${BATCH}-measurement batch (p95)`,
+    metric: `detect + persist after a ${BATCH}-measurement batch is stored (p95)`,
     value: Math.round(p95(detectLatency)),
     unit: 'ms',
-    baseline: 'store.insert of the batch (p95)',
+    baseline: 'storing the batch itself (p95)',
     baselineValue: Math.round(p95(plainMs)),
     ratio: Math.round((p95(detectLatency) / p95(plainMs)) * 100) / 100,
     goal: 'p95 < 2000 ms (new evidence in the API within seconds)',
