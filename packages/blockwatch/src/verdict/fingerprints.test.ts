@@ -80,30 +80,36 @@ test('each pattern type matches as named; fp and vbw never confirm; isp/nat or t
 });
 
 test('the one-pass multi-pattern search finds exactly what indexOf finds', () => {
-  // Short patterns take the native path; those of 8+ code units go through the shift table.
+  // Every length class: native `includes` (< 7), the short table (7–13) and the long table (14+).
   const patterns = [
     'abcd',
-    'bcde',
     'xyz',
     'zz',
-    'abcdef',
-    'dabc',
-    'ab',
     '禁止访问',
     'abcdefab',
     'fabcdexyz',
-    'zzzzzzzz',
     'xyzabcxyzab',
     '禁止访问abcd',
+    'abcdefabcdefab',
+    'zzzzzzzzzzzzzzzz',
+    'xyzabcxyzabcxyzz',
+    '<title>Blocked</title>',
+    'http://block.example/',
   ];
   const search = createMultiSearch(patterns.map((p) => ({ pattern: p, value: p })));
   let seed = 7;
-  const letters = 'abcdefxyzzzz禁止访问';
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const letters = 'abcdefxyzzzz<>/禁止访问';
   for (let n = 0; n < 500; n++) {
+    // Texts built from random letters and whole or clipped patterns, so that matches and near misses both occur.
     let text = '';
-    for (let i = 0; i < 400; i++) {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      text += letters[seed % letters.length];
+    while (text.length < 300) {
+      const p = patterns[next(patterns.length)] as string;
+      const r = next(4);
+      text += r === 0 ? p : r === 1 ? p.slice(0, -1) : letters[next(letters.length)];
     }
     assert.deepEqual(
       search.find(text),
