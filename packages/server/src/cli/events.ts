@@ -37,7 +37,7 @@ export default defineCommand({
     if (!['list', 'rebuild'].includes(action) || positionals.length > 1) {
       throw new UsageError(`unknown action '${positionals.join(' ')}' (expected list or rebuild)`);
     }
-    const source = resolveSource(values, ctx.env);
+    const source = resolveSource(values, ctx.env, ctx.cwd);
     if (action === 'rebuild') {
       let result: RebuildProgress;
       if (source.kind === 'server') {

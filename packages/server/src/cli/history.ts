@@ -31,7 +31,7 @@ Examples:
     if (!input === !values.domain) throw new UsageError('give either a URL or --domain');
     if (input && !/^https?:\/\//i.test(input)) throw new UsageError(`'${input}' is not an http(s) URL`);
     const target = input ? { cc, input } : { cc, domain: values.domain!.toLowerCase() };
-    const source = resolveSource(values, ctx.env);
+    const source = resolveSource(values, ctx.env, ctx.cwd);
     let history: History;
     if (source.kind === 'server') {
       history = await source.api.get<History>('/api/v1/history', { probe_cc: cc, input, domain: target.domain });

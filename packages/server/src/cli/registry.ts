@@ -37,7 +37,7 @@ Examples:
   async run({ values, positionals }, ctx) {
     const [action, file, ...rest] = positionals;
     const cc = ccOption(values.cc, true)!;
-    const source = resolveSource(values, ctx.env);
+    const source = resolveSource(values, ctx.env, ctx.cwd);
     if (action === 'import') {
       if (!file || rest.length) throw new UsageError('registry import needs exactly one FILE');
       if (values.format !== 'csv' && values.format !== 'ru-dump') {

@@ -3,17 +3,15 @@
  * a ClickHouse server, or a running blockwatch server's API) and small output helpers.
  */
 import type { OptionSpec } from 'blockwatch/cli';
-import { dataDir } from 'blockwatch/data/data-dir.ts';
 import { BlockwatchError, UsageError } from 'blockwatch/errors.ts';
+import { STORE_OPTIONS, storeLocation } from '../cli/store-options.ts';
 import { openStore, type Store } from '../store/store.ts';
 
 export const SOURCE_OPTIONS = {
-  data: {
-    type: 'string',
-    arg: 'DIR',
-    description: 'embedded store directory (default: $BLOCKWATCH_DATA_DIR or the XDG path)',
-  },
-  clickhouse: { type: 'string', arg: 'URL', description: 'a ClickHouse server instead of the embedded store' },
+  // The same store options as `serve` and `import`, so every command finds the same data by default.
+  data: STORE_OPTIONS.data,
+  clickhouse: STORE_OPTIONS.clickhouse,
+  cluster: STORE_OPTIONS.cluster,
   server: { type: 'string', arg: 'URL', description: 'ask a running blockwatch server (its HTTP API) instead' },
   'admin-token': {
     type: 'string',
@@ -25,13 +23,14 @@ export const SOURCE_OPTIONS = {
 export interface SourceValues {
   data?: string;
   clickhouse?: string;
+  cluster?: string;
   server?: string;
   'admin-token'?: string;
 }
 
 export type Source = { kind: 'store'; open: () => Promise<Store> } | { kind: 'server'; api: ApiClient };
 
-export function resolveSource(values: SourceValues, env: NodeJS.ProcessEnv): Source {
+export function resolveSource(values: SourceValues, env: NodeJS.ProcessEnv, cwd: string): Source {
   const given = [values.data, values.clickhouse, values.server].filter((v) => v !== undefined).length;
   if (given > 1) throw new UsageError('give only one of --data, --clickhouse and --server');
   if (values.server !== undefined) {
@@ -45,7 +44,7 @@ export function resolveSource(values: SourceValues, env: NodeJS.ProcessEnv): Sou
       throw new UsageError('--server must be an http(s) URL');
     return { kind: 'server', api: createApiClient(base, values['admin-token'] ?? env.BLOCKWATCH_ADMIN_TOKEN) };
   }
-  const location = values.clickhouse ? { url: values.clickhouse } : { dataDir: values.data ?? dataDir(env) };
+  const location = storeLocation(values, cwd);
   return { kind: 'store', open: () => openStore({ location }) };
 }
 
