@@ -163,6 +163,9 @@ async function main() {
         metric: `probe CPU per URL at concurrency ${concurrency}`,
         value: Number(median(cpuMsPerUrl).toFixed(3)),
         unit: 'ms',
+        // On one free core the run cannot be faster than its CPU time: the floor the ratio can reach here.
+        baseline: 'CPU-bound floor N × CPU per URL, as a ratio to the lower bound',
+        baselineValue: Number(((N * median(cpuMsPerUrl)) / 1000 / bound).toFixed(3)),
       });
       figures.push({
         metric: `peak RSS after concurrency ${concurrency}`,
