@@ -99,6 +99,7 @@ test('bad input is one clear error line and exit 2, before anything is measured'
     [['probe', plain.url, '--asn', 'ASX', '--accept-risks'], /--asn must look like AS3269/],
     [['probe', plain.url, '--ca', 'bad.csv', '--accept-risks'], /--ca: bad\.csv holds no PEM certificate/],
     [['probe', '--accept-risks'], /give at least one URL or --list/],
+    [['probe', plain.url, '--out', 'no/such/dir/x.jsonl', '--accept-risks'], /--out: cannot write .*x\.jsonl: ENOENT/],
   ];
   for (const [argv, pattern] of cases) {
     const r = await runCommand(argv, { env: env('bad'), cwd: root });

@@ -5,7 +5,7 @@
  */
 
 import { getServers } from 'node:dns';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve as resolvePath } from 'node:path';
 import { dataDir, hasFingerprints, loadFingerprints } from '../../data/index.ts';
@@ -54,6 +54,20 @@ function resolverOption(value: string | undefined): string | undefined {
     throw new UsageError(`--resolver must be IP, IP:PORT or [IPv6]:PORT, got '${value}'`);
   }
   return value;
+}
+
+/** Opens --out now, so a bad path is one clear error before anything is measured (not a stream error later). */
+function openOut(path: string): WriteStream {
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (err) {
+    throw new BlockwatchError(
+      'BW_ERR_INVALID_ARG',
+      `--out: cannot write ${path}: ${(err as NodeJS.ErrnoException).code}`,
+    );
+  }
+  return createWriteStream('', { fd });
 }
 
 function readCa(path: string | undefined, cwd: string): string[] | undefined {
@@ -145,6 +159,8 @@ Examples:
       signal: ctx.signal,
     });
 
+    const out = outPath ? openOut(outPath) : undefined;
+
     // 3. Who and where we are (offline).
     const asnOf = createAsnLookup({ cacheDir: join(dir, 'geo'), ...(registry ? { registry } : {}) });
     const countryOf = createCountryLookup(registry ? { registry } : {});
@@ -171,7 +187,6 @@ Examples:
     });
 
     // 4. Measure.
-    const out = outPath ? createWriteStream(outPath, { flags: 'w' }) : undefined;
     const controlClient = helperUrl
       ? createControlClient({
           helperUrl,
