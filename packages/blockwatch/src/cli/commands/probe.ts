@@ -201,6 +201,7 @@ Examples:
     let invalid = 0;
     let done = 0;
     const tally = new Map<string, number>();
+    let queueBroken = false;
     const columns = (ctx.stderr as { columns?: number }).columns || 80;
     if (showProgress) ctx.stderr.write(progressLine(0, urls.length, '', columns));
     await runPool(
@@ -251,7 +252,13 @@ Examples:
         const line = `${JSON.stringify(m)}\n`;
         if (values.json) ctx.stdout.write(line);
         out?.write(line);
-        queue?.enqueue([m]);
+        try {
+          queue?.enqueue([m]);
+        } catch (err) {
+          // The measurement is still in --out/stdout; say once that it will not be submitted.
+          if (!queueBroken) ctx.stderr.write(`\nblockwatch: cannot queue for submission: ${(err as Error).message}\n`);
+          queueBroken = true;
+        }
         const outcome = outcomeOf(m);
         tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
         if (showProgress) ctx.stderr.write(`\r\x1b[K${progressLine(done, urls.length, entry.url, columns, tally)}`);
