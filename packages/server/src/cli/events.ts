@@ -1,6 +1,7 @@
 /**
  * `blockwatch events [list|rebuild]`: the detected blocking events, or a rebuild of all of them from the stored
- * measurements (after an import of history, or a change of detector).
+ * measurements (after a change of detector). Listing from a local store first catches up on measurements stored
+ * since the detector last ran, as `serve` does on start.
  */
 import { defineCommand, intOption } from 'blockwatch/cli';
 import { UsageError } from 'blockwatch/errors.ts';
@@ -91,7 +92,9 @@ export default defineCommand({
       if (values.input) filter.input = values.input;
       if (values.method) filter.method = values.method;
       if (values.status) filter.status = values.status as 'open' | 'closed';
-      ({ events, total } = await withStore(source, (store) => listEvents(store, filter, { limit, offset: 0 })));
+      ({ events, total } = await withStore(source, (store) => listEvents(store, filter, { limit, offset: 0 }), {
+        catchUp: true,
+      }));
     }
     if (values.json) {
       writeJson(ctx.stdout, { count: total, results: events.map((e) => ({ ...e, summary: summarizeEvent(e) })) });

@@ -36,15 +36,19 @@ Examples:
     if (source.kind === 'server') {
       history = await source.api.get<History>('/api/v1/history', { probe_cc: cc, input, domain: target.domain });
     } else {
-      history = await withStore(source, async (store) => {
-        const observations = await readTargetObservations(store, target);
-        const { events } = await listEvents(
-          store,
-          { probe_cc: cc, ...(input ? { input } : { domain: target.domain }) },
-          { limit: 1000, offset: 0 },
-        );
-        return buildHistory(target, observations, events);
-      });
+      history = await withStore(
+        source,
+        async (store) => {
+          const observations = await readTargetObservations(store, target);
+          const { events } = await listEvents(
+            store,
+            { probe_cc: cc, ...(input ? { input } : { domain: target.domain }) },
+            { limit: 1000, offset: 0 },
+          );
+          return buildHistory(target, observations, events);
+        },
+        { catchUp: true },
+      );
     }
     if (values.json) {
       writeJson(ctx.stdout, history);

@@ -78,7 +78,7 @@ Examples:
               probe_cc: cc,
               window_days: String(windowDays),
             })
-          : await withStore(source, (store) => compareWithObservations(store, cc, windowDays));
+          : await withStore(source, (store) => compareWithObservations(store, cc, windowDays), { catchUp: true });
       if (values.json) writeJson(ctx.stdout, report);
       else ctx.stdout.write(renderComparison(report, windowDays));
       return 0;

@@ -6,6 +6,7 @@ import type { OptionSpec } from 'blockwatch/cli';
 import { BlockwatchError, UsageError } from 'blockwatch/errors.ts';
 import { STORE_OPTIONS, storeLocation } from '../cli/store-options.ts';
 import { openStore, type Store } from '../store/store.ts';
+import { createEventService } from './service.ts';
 
 export const SOURCE_OPTIONS = {
   // The same store options as `serve` and `import`, so every command finds the same data by default.
@@ -48,10 +49,22 @@ export function resolveSource(values: SourceValues, env: NodeJS.ProcessEnv, cwd:
   return { kind: 'store', open: () => openStore({ location }) };
 }
 
-/** Runs `work` with an open store and always closes it. */
-export async function withStore<T>(source: Source & { kind: 'store' }, work: (store: Store) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` with an open store and always closes it. With `catchUp`, events are first brought up to date with
+ * what was stored since the detector last ran (e.g. `blockwatch import` without a server), as `serve` does on start.
+ */
+export async function withStore<T>(
+  source: Source & { kind: 'store' },
+  work: (store: Store) => Promise<T>,
+  options: { catchUp?: boolean } = {},
+): Promise<T> {
   const store = await source.open();
   try {
+    if (options.catchUp) {
+      const service = createEventService(store);
+      await service.start();
+      service.stop();
+    }
     return await work(store);
   } finally {
     await store.close();

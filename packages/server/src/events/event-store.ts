@@ -84,11 +84,34 @@ export async function loadSnapshot(store: Store): Promise<DetectorSnapshot> {
   };
 }
 
+const PROGRESS = 'measurements';
+
+/** The `inserted_at` of the last stored measurement the detector has processed, or null. */
+export async function loadProgress(store: Store): Promise<string | null> {
+  const [row] = await store.query<{ at: string }>(
+    'SELECT toString(inserted_at) AS at FROM event_progress FINAL WHERE name = {name:String}',
+    { name: PROGRESS },
+  );
+  return row?.at ?? null;
+}
+
+export async function saveProgress(store: Store, insertedAt: string): Promise<void> {
+  await store.insertRows('event_progress', [{ name: PROGRESS, inserted_at: insertedAt, version: nextVersion() }]);
+}
+
+/** The newest `inserted_at` in the measurements table, or null when it is empty. */
+export async function latestInsertedAt(store: Store): Promise<string | null> {
+  const [row] = await store.query<{ at: string; n: number }>(
+    'SELECT toString(max(inserted_at)) AS at, count() AS n FROM measurements',
+  );
+  return row && Number(row.n) > 0 ? row.at : null;
+}
+
 /** Empties the detector's tables (before a rebuild). */
 export async function clearEvents(store: Store): Promise<void> {
   const on = store.cluster ? ` ON CLUSTER ${store.cluster}` : '';
   const local = store.cluster ? '_local' : '';
-  for (const table of ['event_series', 'event_baselines', 'events', 'event_evidence']) {
+  for (const table of ['event_series', 'event_baselines', 'events', 'event_evidence', 'event_progress']) {
     await store.command(`TRUNCATE TABLE IF EXISTS ${table}${local}${on}`);
   }
 }
@@ -100,11 +123,31 @@ export async function clearEvents(store: Store): Promise<void> {
  */
 export async function* readObservations(
   store: Store,
-  options: { pageSize?: number; probeCc?: string } = {},
+  options: {
+    pageSize?: number;
+    probeCc?: string;
+    /** Only measurements stored after this `inserted_at` ("YYYY-MM-DD HH:MM:SS.mmm", UTC)… */
+    insertedAfter?: string | null;
+    /** …and up to this one. */
+    insertedUpTo?: string | null;
+  } = {},
 ): AsyncGenerator<Observation[]> {
   const pageSize = options.pageSize ?? 20_000;
-  const ccFilter = options.probeCc ? 'AND probe_cc = {cc:String}' : '';
-  const ccParam = options.probeCc ? { cc: options.probeCc } : {};
+  const filters: string[] = [];
+  const ccParam: Record<string, string> = {};
+  if (options.probeCc) {
+    filters.push('AND probe_cc = {cc:String}');
+    ccParam.cc = options.probeCc;
+  }
+  if (options.insertedAfter) {
+    filters.push("AND inserted_at > {after:DateTime64(3, 'UTC')}");
+    ccParam.after = options.insertedAfter;
+  }
+  if (options.insertedUpTo) {
+    filters.push("AND inserted_at <= {upto:DateTime64(3, 'UTC')}");
+    ccParam.upto = options.insertedUpTo;
+  }
+  const ccFilter = filters.join(' ');
   const days = await store.query<{ day: string; n: number }>(
     `SELECT toString(test_day) AS day, count() AS n FROM measurements
      WHERE test_name = 'web_connectivity' ${ccFilter} GROUP BY test_day ORDER BY test_day`,

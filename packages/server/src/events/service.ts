@@ -6,7 +6,15 @@
 import type { AnalyzedMeasurement } from '../store/rows.ts';
 import type { Logger, Store } from '../store/store.ts';
 import { createDetector, type Detector } from './detector.ts';
-import { clearEvents, loadSnapshot, readObservations, saveChanges } from './event-store.ts';
+import {
+  clearEvents,
+  latestInsertedAt,
+  loadProgress,
+  loadSnapshot,
+  readObservations,
+  saveChanges,
+  saveProgress,
+} from './event-store.ts';
 import { observationOf } from './observation.ts';
 import type { BlockingEvent, DetectorParams, Observation } from './types.ts';
 
@@ -25,7 +33,10 @@ export interface RebuildProgress {
 }
 
 export interface EventService {
-  /** Restores the detector and subscribes to stored batches. */
+  /**
+   * Restores the detector, subscribes to stored batches, and catches up on what was stored while it was not
+   * running (an offline import, a crash between a batch and its events). Catch-up sends no alerts: it is history.
+   */
   start(): Promise<void>;
   /** Feeds observations (the onStored path, also usable directly). */
   ingest(observations: Observation[]): Promise<EventTransition[]>;
@@ -83,12 +94,36 @@ export function createEventService(
       const snapshot = await loadSnapshot(store);
       detector = createDetector({ params: options.params, restore: snapshot });
       for (const e of snapshot.openEvents) openIds.add(e.id);
+      // The catch-up range is fixed before subscribing: later batches come through onStored.
+      const [from, upTo] = await Promise.all([loadProgress(store), latestInsertedAt(store)]);
       unsubscribe = store.onStored((batch) =>
-        serial(() =>
-          ingestNow(batch.items.map((item: AnalyzedMeasurement) => observationOf(item)).filter((o) => o !== null)),
-        ),
+        serial(async () => {
+          await ingestNow(
+            batch.items.map((item: AnalyzedMeasurement) => observationOf(item)).filter((o) => o !== null),
+          );
+          // "YYYY-MM-DD HH:MM:SS.mmm" sorts as time.
+          const newest = batch.rows
+            .map((r) => r.inserted_at)
+            .sort()
+            .at(-1);
+          if (newest) await saveProgress(store, newest);
+        }),
       );
-      options.log?.info({ series: snapshot.series.length, open: snapshot.openEvents.length }, 'event detector resumed');
+      let caughtUp = 0;
+      if (upTo && (!from || upTo > from)) {
+        caughtUp = await serial(async () => {
+          let n = 0;
+          for await (const page of readObservations(store, { insertedAfter: from, insertedUpTo: upTo })) {
+            await saveChanges(store, detector.ingest(page));
+            n += page.length;
+          }
+          await saveProgress(store, upTo);
+          openIds.clear();
+          for (const e of detector.snapshot().openEvents) openIds.add(e.id);
+          return n;
+        });
+      }
+      options.log?.info({ series: snapshot.series.length, open: openIds.size, caughtUp }, 'event detector resumed');
     },
 
     ingest(observations) {
@@ -97,11 +132,12 @@ export function createEventService(
 
     rebuild({ onProgress, signal } = {}) {
       return serial(async () => {
+        const upTo = await latestInsertedAt(store);
         await clearEvents(store);
         const fresh = createDetector({ params: options.params });
         const progress: RebuildProgress = { measurements: 0, events: 0 };
         const seen = new Set<string>();
-        for await (const page of readObservations(store)) {
+        for await (const page of readObservations(store, { insertedUpTo: upTo })) {
           signal?.throwIfAborted();
           const changes = fresh.ingest(page);
           await saveChanges(store, changes);
@@ -110,6 +146,7 @@ export function createEventService(
           progress.events = seen.size;
           onProgress?.({ ...progress });
         }
+        if (upTo) await saveProgress(store, upTo);
         detector = fresh;
         openIds.clear();
         for (const e of fresh.snapshot().openEvents) openIds.add(e.id);
