@@ -264,7 +264,7 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
     assert.ok(svg.text.includes('/api/v1/aggregation?axis_x=probe_cc'), 'the SVG names its query');
     assert.match(svg.text, /data as of \d{4}-\d{2}-\d{2}/);
     const csv = await download(page, '[data-chart] [data-export="csv"]');
-    assert.match(csv.text.split('\r\n')[0]!, /^category,OK,Anomaly,Confirmed,Failed$/);
+    assert.match(csv.text.split('\r\n')[0]!, /^category,accessible,Blocked,failed$/);
     const countries = (await api('/api/v1/aggregation?axis_x=probe_cc')).result as unknown[];
     assert.equal(csv.text.trim().split('\r\n').length - 1, countries.length, 'one CSV line per country');
     assert.deepEqual(problems, []);

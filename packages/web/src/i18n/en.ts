@@ -212,6 +212,8 @@ export const en = {
   'chart.lede': 'Count measurements by any two dimensions. Every chart carries the query that produced it.',
   'chart.axisX': 'Rows / x axis',
   'chart.axisY': 'Columns / y axis',
+  'chart.ooniCounts':
+    'With two axes other than the blocking method, counts follow OONI’s anomaly flags, which miss blocking they cannot see (such as TLS interception).',
   'axis.measurement_start_day': 'day',
   'axis.probe_cc': 'country',
   'axis.probe_asn': 'network',
@@ -237,6 +239,13 @@ export const en = {
   'registry.lede':
     'What an authority lists as blocked, compared with what the measurements show: listed and blocked, listed but reachable, blocked without being listed.',
   'registry.chooseCountry': 'Country code',
+  'registry.listedBlocked': 'Listed and blocked',
+  'registry.listedReachable': 'Listed but reachable',
+  'registry.blockedNotListed': 'Blocked but not listed',
+  'registry.networks': 'Compliance per network',
+  'registry.listedTotal': 'entries in the list',
+  'registry.measured': 'listed targets measured',
+  'registry.windowDays': 'observation window, days',
 
   'lang.en': 'English',
   'lang.ru': 'Русский',

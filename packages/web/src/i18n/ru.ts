@@ -211,6 +211,8 @@ export const ru: Messages = {
   'chart.lede': 'Подсчёт измерений по любым двум измерениям. Каждый график несёт запрос, по которому построен.',
   'chart.axisX': 'Строки / ось x',
   'chart.axisY': 'Столбцы / ось y',
+  'chart.ooniCounts':
+    'С двумя измерениями, кроме метода блокировки, подсчёт следует флагам аномалий OONI, которые не видят, например, перехват TLS.',
   'axis.measurement_start_day': 'день',
   'axis.probe_cc': 'страна',
   'axis.probe_asn': 'сеть',
@@ -236,6 +238,13 @@ export const ru: Messages = {
   'registry.lede':
     'Что власти внесли в список блокировок и что показывают измерения: в реестре и заблокировано, в реестре, но доступно, заблокировано без записи в реестре.',
   'registry.chooseCountry': 'Код страны',
+  'registry.listedBlocked': 'В реестре и заблокировано',
+  'registry.listedReachable': 'В реестре, но доступно',
+  'registry.blockedNotListed': 'Заблокировано без записи в реестре',
+  'registry.networks': 'Исполнение по сетям',
+  'registry.listedTotal': 'записей в реестре',
+  'registry.measured': 'измерено ресурсов из реестра',
+  'registry.windowDays': 'окно наблюдения, дней',
 
   'lang.en': 'English',
   'lang.ru': 'Русский',

@@ -6,7 +6,16 @@ import type { FormEvent } from 'react';
 import { api, apiUrl, type Params } from '../api/client.ts';
 import type { AggregationRow } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
-import { countsSpec, matrixSpec, provenance, shareOf, timelineSpec, usableOf } from '../charts/build.ts';
+import {
+  countsSpec,
+  groupBy,
+  matrixSpec,
+  outcomeCountsSpec,
+  provenance,
+  shareOf,
+  timelineSpec,
+  usableOf,
+} from '../charts/build.ts';
 import type { ChartSpec } from '../charts/spec.ts';
 import { Chart } from '../components/chart.tsx';
 import { type Column, DataTable } from '../components/data-table.tsx';
@@ -35,7 +44,10 @@ export function ChartPage() {
   const [query] = useQuery();
   const axisX = (AXES as readonly string[]).includes(query.axis_x ?? '') ? query.axis_x! : 'measurement_start_day';
   const axisY = (AXES as readonly string[]).includes(query.axis_y ?? '') && query.axis_y !== axisX ? query.axis_y! : '';
-  const params: Params = { axis_x: axisX, axis_y: axisY || undefined };
+  // With one axis, the counts are also split by blocking_type and folded back, so "blocked" follows the engine's
+  // outcome as everywhere else (OONI's anomaly flag misses e.g. TLS interception). Two axes keep OONI's counts.
+  const split = !axisY && axisX !== 'blocking_type';
+  const params: Params = { axis_x: axisX, axis_y: split ? 'blocking_type' : axisY || undefined };
   for (const f of FILTERS) if (query[f]) params[f] = query[f];
   const href = apiUrl('aggregation', params);
   const loaded = useLoaded(`chart:${href}`, (s) => api.aggregation(params, s));
@@ -93,7 +105,14 @@ export function ChartPage() {
               tall={!!axisY}
               spec={specFor(agg.rows, axisX, axisY, href, t)}
             />
-            <AggregationTable rows={agg.rows} axes={[axisX, axisY].filter(Boolean)} apiHref={href} />
+            {axisY && axisY !== 'blocking_type' && axisX !== 'blocking_type' ? (
+              <p className="hint">{t('chart.ooniCounts')}</p>
+            ) : null}
+            <AggregationTable
+              rows={split ? folded(agg.rows, axisX) : agg.rows}
+              axes={[axisX, axisY].filter(Boolean)}
+              apiHref={href}
+            />
           </>
         )}
       </LoadedView>
@@ -101,13 +120,21 @@ export function ChartPage() {
   );
 }
 
+/** Rows of `axis` × blocking_type summed per value of `axis` (each keeps its blocked count), in axis order for days. */
+function folded(rows: AggregationRow[], axis: string): AggregationRow[] {
+  const out = [...groupBy(rows, axis).values()];
+  if (axis === 'measurement_start_day') out.sort((a, b) => (a.axes[axis] ?? '').localeCompare(b.axes[axis] ?? ''));
+  return out;
+}
+
 function specFor(rows: AggregationRow[], axisX: string, axisY: string, href: string, t: Translate): ChartSpec {
   const title = `${axisName(t, axisX)}${axisY ? ` × ${axisName(t, axisY)}` : ''}`;
   const caption = provenance(href, t);
-  if (axisX === 'measurement_start_day' && axisY === 'blocking_type')
+  if (axisX === 'measurement_start_day' && (axisY === 'blocking_type' || !axisY))
     return { ...timelineSpec(rows, t), title, caption };
   if (axisY) return { ...matrixSpec(rows, axisX, axisY, 30), title, caption, labels: { n: 'n' } };
-  return { ...countsSpec(rows, axisX, t, axisX !== 'measurement_start_day'), title, caption };
+  if (axisX === 'blocking_type') return { ...countsSpec(rows, axisX, t, true), title, caption };
+  return { ...outcomeCountsSpec(rows, axisX, t, true), title, caption };
 }
 
 function AggregationTable({ rows, axes, apiHref }: { rows: AggregationRow[]; axes: string[]; apiHref: string }) {
@@ -126,7 +153,12 @@ function AggregationTable({ rows, axes, apiHref }: { rows: AggregationRow[]; axe
     { key: 'confirmed_count', label: t('col.confirmed'), value: (r) => r.confirmed, numeric: true },
     { key: 'failure_count', label: t('col.failure'), value: (r) => r.failure, numeric: true },
     { key: 'measurement_count', label: t('col.measurements'), value: (r) => r.measurement, numeric: true },
-    ...extraKeys.map((k) => ({ key: k, label: k, value: (r: AggregationRow) => r.extra[k] ?? 0, numeric: true })),
+    ...extraKeys.map((k) => ({
+      key: k,
+      label: k === 'blocked_count' ? t('col.blocked') : k,
+      value: (r: AggregationRow) => r.extra[k] ?? 0,
+      numeric: true,
+    })),
   ];
   return (
     <DataTable

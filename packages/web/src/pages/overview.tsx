@@ -2,7 +2,7 @@
 import { api, apiUrl } from '../api/client.ts';
 import type { CountryRow, Overview } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
-import { provenance, wilsonLowerBound, withObservedBlocking } from '../charts/build.ts';
+import { blockedOf, provenance, wilsonLowerBound, withObservedBlocking } from '../charts/build.ts';
 import { OUTCOME_COLORS } from '../charts/palette.ts';
 import { Chart } from '../components/chart.tsx';
 import { type Column, DataTable } from '../components/data-table.tsx';
@@ -36,7 +36,17 @@ export function OverviewPage() {
     <>
       <h1>{t('overview.title')}</h1>
       <p className="lede">{t('overview.lede')}</p>
-      {overview.state === 'ok' ? <Totals overview={overview.data} /> : null}
+      {overview.state === 'ok' ? (
+        <Totals
+          overview={{
+            ...overview.data,
+            blockedCount:
+              byCountry.state === 'ok'
+                ? byCountry.data.rows.reduce((sum, row) => sum + blockedOf(row), 0)
+                : overview.data.blockedCount,
+          }}
+        />
+      ) : null}
       <Section id="events" title={t('overview.recentEvents')} actions={<Link href="/events">{t('common.more')}</Link>}>
         <LoadedView loaded={events} isEmpty={(d) => d.length === 0} emptyText="state.noEvents">
           {(rows) => <EventsTable name="recent-events" rows={rows} apiHref={apiUrl('events', { limit: 10 })} />}

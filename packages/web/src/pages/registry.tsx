@@ -8,13 +8,25 @@ import { useLoaded } from '../api/use-loaded.ts';
 import { DataTable } from '../components/data-table.tsx';
 import { LoadedView } from '../components/loaded-view.tsx';
 import { Section } from '../components/section.tsx';
-import { useI18n } from '../i18n/index.ts';
+import { type MessageKey, useI18n } from '../i18n/index.ts';
 import { useQuery } from '../router.ts';
 
 type Row = Record<string, string | number | boolean | null>;
 
+/** Names of the comparison's lists and totals in the interface language; unknown keys are shown as they are. */
+const LABELS: Record<string, MessageKey> = {
+  listedBlocked: 'registry.listedBlocked',
+  listedReachable: 'registry.listedReachable',
+  blockedNotListed: 'registry.blockedNotListed',
+  networks: 'registry.networks',
+  'listed.total': 'registry.listedTotal',
+  measured: 'registry.measured',
+  windowDays: 'registry.windowDays',
+};
+
 export function RegistryPage() {
   const { t, countryName } = useI18n();
+  const label = (key: string) => (LABELS[key] ? t(LABELS[key]!) : key.replace(/[_.]/g, ' '));
   const [query, setQuery] = useQuery();
   const cc = query.probe_cc?.toUpperCase() ?? '';
   const compare = useLoaded(`registry:${cc}`, (s) =>
@@ -46,7 +58,7 @@ export function RegistryPage() {
                 <dl className="kv">
                   {Object.entries(data.summary).map(([k, v]) => (
                     <div key={k} className="kv-row">
-                      <dt>{k.replace(/_/g, ' ')}</dt>
+                      <dt>{label(k)}</dt>
                       <dd>{String(v ?? '')}</dd>
                     </div>
                   ))}
@@ -56,19 +68,23 @@ export function RegistryPage() {
                 <Section
                   key={table.name}
                   id={`registry-${table.name.replace(/\W+/g, '-')}`}
-                  title={`${table.name.replace(/[_.]/g, ' ')} (${table.rows.length})`}
+                  title={`${label(table.name)} (${table.rows.length})`}
                 >
-                  <DataTable<Row>
-                    name={`registry-${cc}-${table.name}`}
-                    rows={table.rows.slice(0, 500)}
-                    columns={[...new Set(table.rows.flatMap((r) => Object.keys(r)))].map((k) => ({
-                      key: k,
-                      label: k.replace(/_/g, ' '),
-                      value: (r: Row) => r[k] ?? null,
-                    }))}
-                    apiHref={apiUrl('registry/compare', { probe_cc: cc })}
-                    rowKey={(_r, i) => String(i)}
-                  />
+                  {table.rows.length === 0 ? (
+                    <p className="state state-empty">{t('common.none')}</p>
+                  ) : (
+                    <DataTable<Row>
+                      name={`registry-${cc}-${table.name}`}
+                      rows={table.rows.slice(0, 500)}
+                      columns={[...new Set(table.rows.flatMap((r) => Object.keys(r)))].map((k) => ({
+                        key: k,
+                        label: k.replace(/_/g, ' '),
+                        value: (r: Row) => r[k] ?? null,
+                      }))}
+                      apiHref={apiUrl('registry/compare', { probe_cc: cc })}
+                      rowKey={(_r, i) => String(i)}
+                    />
+                  )}
                 </Section>
               ))}
             </>
