@@ -20,7 +20,7 @@ export const CATALOGUE_DIR = new URL('../scenarios/', import.meta.url).pathname;
 const LAB_SRC = new URL('.', import.meta.url).pathname;
 const PROBE_RUN_LIMIT_MS = 180_000;
 /** per step of the lab's own client: censorship that stalls shows as "timeout" after this */
-const OBSERVE_STEP_TIMEOUT_MS = 2_000;
+const OBSERVE_STEP_TIMEOUT_MS = 3_000;
 
 export interface UrlResult {
   url: string;
