@@ -174,6 +174,20 @@ describe('event detection (pure)', () => {
       ],
     );
     assert.match(h.answer, /^Blocked in KZ since 2014-11-20 between 12:00 and 16:00 UTC on 2 of 3 networks \(TLS\)\.$/);
+    // Blocked verdicts too few to be an event, with nothing accessible after them: suspected, not accessible.
+    const few = stream({ 1: 'aaab', 2: 'abaa' });
+    const h2 = buildHistory({ cc: 'KZ', input: URL_A }, few, run(few));
+    assert.deepEqual(
+      h2.networks.map((n) => [n.asn, n.current, n.segments.map((s) => s.state).join(',')]),
+      [
+        [1, 'suspected', 'accessible,suspected'],
+        [2, 'accessible', 'accessible'],
+      ],
+    );
+    assert.match(
+      h2.answer,
+      /^No blocking detected in KZ on 2 networks measured since 2014-11-20 \(1 of them shows blocked verdicts not yet confirmed/,
+    );
   });
 
   test('accuracy goals on synthetic streams with realistic noise (small seed set)', () => {

@@ -3,14 +3,16 @@
  * the detector's episodes, and the one-sentence answer to "since when is this blocked here?". Pure.
  *
  * Inside a detected episode the state is "blocked" (leaks are counted, not shown as flips); outside, a lone
- * "blocked" verdict the detector did not accept is counted as noise inside an "accessible" segment. Each segment
+ * "blocked" verdict the detector did not accept is counted as noise inside an "accessible" segment, unless no
+ * accessible verdict followed it yet: then the network is "suspected" (too little evidence either way). Each segment
  * keeps its verdict counts and a few measurement ids as evidence.
  */
 import type { BlockingMethod, Outcome } from 'blockwatch/model';
 import { describeBracket, summarizeEvent } from './summarize.ts';
 import type { BlockingEvent, MeasurementRef, NetworkEpisode, Observation } from './types.ts';
 
-export type TimelineState = 'accessible' | 'blocked' | 'down' | 'unknown';
+/** `suspected`: blocked verdicts after the last accessible one, not (yet) enough evidence for the detector. */
+export type TimelineState = 'accessible' | 'blocked' | 'suspected' | 'down' | 'unknown';
 
 export interface HistorySegment {
   state: TimelineState;
@@ -67,9 +69,12 @@ export function buildHistory(
   const networks: NetworkHistory[] = [];
   for (const [asn, list] of [...byNetwork.entries()].sort((a, b) => a[0] - b[0])) {
     const segments: HistorySegment[] = [];
+    let lastAccessibleMs = Number.NEGATIVE_INFINITY;
+    for (const o of list) if (o.outcome === 'accessible') lastAccessibleMs = o.timeMs;
     for (const o of list) {
       const hit = (episodes.get(asn) ?? []).find((x) => x.ep.asn === asn && inEpisode(x.ep, o.timeMs));
-      const state: TimelineState = hit ? 'blocked' : o.outcome === 'blocked' ? 'accessible' : o.outcome;
+      const lone = o.outcome === 'blocked' ? (o.timeMs > lastAccessibleMs ? 'suspected' : 'accessible') : o.outcome;
+      const state: TimelineState = hit ? 'blocked' : lone;
       let seg = segments[segments.length - 1];
       if (!seg || seg.state !== state || seg.eventId !== hit?.eventId) {
         seg = {
@@ -88,7 +93,9 @@ export function buildHistory(
       seg.toMs = o.timeMs;
       seg.last = { id: o.id, timeMs: o.timeMs };
       seg.counts[o.outcome]++;
-      if (state === 'blocked') for (const m of o.methods) if (!seg.methods.includes(m)) seg.methods.push(m);
+      if (state === 'blocked' || state === 'suspected') {
+        for (const m of o.methods) if (!seg.methods.includes(m)) seg.methods.push(m);
+      }
       if (seg.evidence.length < EVIDENCE_PER_SEGMENT) seg.evidence.push(o.id);
     }
     const last = list[list.length - 1];
@@ -120,5 +127,9 @@ export function answerSince(
   if (closed?.end) {
     return `Not blocked in ${target.cc} now: ${summarizeEvent(closed).replace(/^Was /, 'it was ')}; accessible since ${describeBracket(closed.end)} (${nets} measured).`;
   }
-  return `No blocking detected in ${target.cc} on ${nets} measured since ${new Date(since).toISOString().slice(0, 10)}.`;
+  const suspected = networks.filter((x) => x.current === 'suspected').length;
+  const doubt = suspected
+    ? ` (${suspected} of them shows blocked verdicts not yet confirmed by enough measurements)`
+    : '';
+  return `No blocking detected in ${target.cc} on ${nets} measured since ${new Date(since).toISOString().slice(0, 10)}${doubt}.`;
 }
