@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BlockwatchError } from 'blockwatch/errors.ts';
 import { callControl } from './control.ts';
@@ -56,6 +56,10 @@ export interface UpOptions {
 /** Brings the lab up; returns the existing lab when it already runs (idempotent). */
 export async function labUp(opts: UpOptions): Promise<LabState> {
   requireRoot();
+  return withLabLock(opts.stateDir, () => up(opts));
+}
+
+async function up(opts: UpOptions): Promise<LabState> {
   const { stateDir } = opts;
   const t0 = Date.now();
   const log = (line: string) => opts.log(`${line} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
@@ -72,7 +76,7 @@ export async function labUp(opts: UpOptions): Promise<LabState> {
   }
   if (existing || (await listLabNamespaces()).length) {
     log('cleaning up a previous lab that did not finish');
-    await labDown({ stateDir, log: () => {} });
+    await down({ stateDir, log: () => {} });
   }
   await checkTools();
 
@@ -362,6 +366,10 @@ export async function listLabNamespaces(): Promise<string[]> {
 /** Removes everything the lab made (also after a crash): processes, namespaces (with their links and rules), files. */
 export async function labDown(opts: { stateDir: string; log: Log }): Promise<{ removed: number }> {
   requireRoot();
+  return withLabLock(opts.stateDir, () => down(opts));
+}
+
+async function down(opts: { stateDir: string; log: Log }): Promise<{ removed: number }> {
   const { stateDir, log } = opts;
   const state = readState(stateDir);
   const made: Made[] = state?.made ?? [];
@@ -391,6 +399,44 @@ export async function labDown(opts: { stateDir: string; log: Log }): Promise<{ r
   rmSync(stateDir, { recursive: true, force: true });
   log(removed ? `removed ${removed} namespaces and ${alive.length} processes` : 'nothing to remove');
   return { removed };
+}
+
+let lockHeld = false;
+
+/**
+ * Serialises the commands that build or destroy the lab (two `up`s at once would fight over the same namespaces).
+ * The lock file sits beside the state directory (which `down` deletes) and names its holder; a dead holder's lock
+ * is taken over.
+ */
+async function withLabLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
+  if (lockHeld) return fn();
+  const lock = `${stateDir.replace(/\/+$/, '')}.lock`;
+  mkdirSync(dirname(lock), { recursive: true });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(lock, 'utf8').trim() || 0);
+      if (holder > 0 && !isAlive(holder)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new BlockwatchError('BW_ERR_LAB', `another lab command (pid ${holder}) holds ${lock}`);
+      }
+      await sleep(200);
+    }
+  }
+  lockHeld = true;
+  try {
+    return await fn();
+  } finally {
+    lockHeld = false;
+    rmSync(lock, { force: true });
+  }
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

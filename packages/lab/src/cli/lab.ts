@@ -33,7 +33,12 @@ Examples:
   blockwatch lab run tls-drop-sni dns-inject --json`,
   positionals: true,
   options: {
-    isps: { type: 'string', arg: 'N', description: `number of ISPs for 'up' (1-${MAX_ISPS})`, default: '3' },
+    isps: {
+      type: 'string',
+      arg: 'N',
+      description: `number of ISPs when 'up' or 'run' starts the lab (1-${MAX_ISPS})`,
+      default: '3',
+    },
     json: { type: 'boolean', description: 'machine-readable output (status, run)' },
     file: { type: 'string', multiple: true, arg: 'SCENARIO', description: "scenario files for 'run'" },
     ns: {
@@ -99,6 +104,7 @@ Examples:
           scenarios,
           probe: !values['no-probe'],
           timeoutS: secondsOption('timeout', values.timeout, 20),
+          ispCount: intOption('isps', values.isps, 3, 1, MAX_ISPS),
           log,
           signal: ctx.signal,
         });
