@@ -91,7 +91,7 @@ export async function compareWithObservations(
     `SELECT input, domain, probe_asn AS asn, countIf(outcome = 'accessible') AS accessible, countIf(outcome = 'blocked') AS blocked
      FROM measurements
      WHERE probe_cc = {cc:String} AND test_name = 'web_connectivity'
-       AND measurement_start_time >= (SELECT max(measurement_start_time) FROM measurements WHERE probe_cc = {cc:String}) - INTERVAL {days:UInt32} DAY
+       AND measurement_start_time >= (SELECT max(measurement_start_time) FROM measurements WHERE probe_cc = {cc:String} AND test_name = 'web_connectivity') - INTERVAL {days:UInt32} DAY
      GROUP BY input, domain, probe_asn`,
     { cc, days: windowDays },
     { timeoutS: 120 },
