@@ -22,7 +22,7 @@ import { request } from 'undici';
 import { createAnalyzer } from '../packages/server/src/analysis/analyzer.ts';
 import { buildServer } from '../packages/server/src/api/app.ts';
 import { measurementUid } from '../packages/server/src/collector/ids.ts';
-import { aggregationSql } from '../packages/server/src/store/aggregation.ts';
+import { aggregationSql, ROLLUPS } from '../packages/server/src/store/aggregation.ts';
 import { SUMMARY_FIELDS, toRows } from '../packages/server/src/store/rows.ts';
 import { openStore } from '../packages/server/src/store/store.ts';
 
@@ -71,7 +71,7 @@ function generateSql(start: number, count: number): string {
   SELECT
     concat(formatDateTime(t, '%Y%m%d%H%i%S'), '.000000_', cc, '_webconnectivity_', lower(hex(cityHash64(number)))),
     concat(formatDateTime(t, '%Y%m%dT%H%i%SZ'), '_webconnectivity_', cc, '_', toString(asn), '_n1_bench'),
-    concat('https://', dom, '/'), dom, ['NEWS','POLR','HUMR','SRCH','GRP','COMT','MMED','HOST'][1 + cityHash64(number, 5) % 8],
+    concat('https://', dom, '/'), dom, ['NEWS','POLR','HUMR','SRCH','GRP','COMT','MMED','HOST'][1 + cityHash64(dom) % 8],
     cc, asn, concat('Network ', toString(asn)), asn, 'web_connectivity', '0.4.3', 'ooniprobe-android', '3.9.0',
     t, t, 2.5, if(blocked, 'blocked', 'accessible'), blocked, blocked AND cityHash64(number, 6) % 10 = 0,
     cityHash64(number, 7) % 100 < 2, if(blocked, ['dns','tcp_ip','tls','http_blockpage'][1 + cityHash64(number, 8) % 4], ''),
@@ -122,11 +122,20 @@ async function main() {
       'SELECT count() AS n FROM measurements WHERE cityHash64(measurement_uid) % 10 = 0',
     );
     for (let start = 0; start < rawTotal; start += 200_000) await store.command(rawSql(start, 200_000));
-    await store.command('OPTIMIZE TABLE rollup_daily FINAL');
+    for (const { table } of ROLLUPS) await store.command(`OPTIMIZE TABLE ${table} FINAL`);
     const genS = (performance.now() - t0) / 1000;
-    const [{ n: rollupRows }] = await store.query<{ n: number }>('SELECT count() AS n FROM rollup_daily');
+    const sizes: string[] = [];
+    for (const { table } of ROLLUPS) {
+      const [{ n }] = await store.query<{ n: number }>(`SELECT count() AS n FROM ${table}`);
+      sizes.push(`${table} ${n.toLocaleString('en')}`);
+      figures.push({
+        metric: `rows in ${table} for ${ROWS.toLocaleString('en')} measurements`,
+        value: n,
+        unit: 'rows',
+      });
+    }
     log(
-      `generated ${ROWS.toLocaleString('en')} rows + ${rawTotal.toLocaleString('en')} raw in ${round(genS)} s; rollup ${rollupRows.toLocaleString('en')} rows`,
+      `generated ${ROWS.toLocaleString('en')} rows + ${rawTotal.toLocaleString('en')} raw in ${round(genS)} s; ${sizes.join(', ')}`,
     );
     figures.push({ metric: 'generate rows in the engine (setup)', value: round(ROWS / genS, 0), unit: 'rows/s' });
 
@@ -193,7 +202,7 @@ async function main() {
         let t = performance.now();
         const r = await request(`${base}/api/v1/aggregation?${shape.api(i)}`);
         const body = (await r.body.json()) as { db_stats?: { source: string } };
-        if (r.statusCode !== 200 || body.db_stats?.source !== 'rollup_daily')
+        if (r.statusCode !== 200 || !body.db_stats?.source.startsWith('rollup'))
           throw new Error(`aggregation failed: ${JSON.stringify(body)}`);
         const apiMs = performance.now() - t;
         const { sql, params } = aggregationSql(shape.query(i + 100));
@@ -208,7 +217,7 @@ async function main() {
           axis_x: q.axis_x,
         });
         const tableSql = slow.sql
-          .replace('FROM rollup_daily', 'FROM measurements')
+          .replace(/FROM rollup_\w+/, 'FROM measurements')
           .replace(/sum\((\w+)_count\) AS (\w+)/g, (_m, c: string, a: string) =>
             c === 'measurement'
               ? `toInt64(count()) AS ${a}`

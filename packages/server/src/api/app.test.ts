@@ -198,7 +198,7 @@ describe('API', () => {
     assert.equal(byCc.statusCode, 200, byCc.body);
     const b = byCc.json();
     assert.equal(b.dimension_count, 1);
-    assert.equal(b.db_stats.source, 'rollup_daily');
+    assert.equal(b.db_stats.source, 'rollup_cc_daily');
     assert.deepEqual(
       b.result.map((r: { probe_cc: string; measurement_count: number }) => [r.probe_cc, r.measurement_count]),
       [

@@ -85,8 +85,14 @@ export function startLoader(options: LoaderOptions): Loader {
         continue;
       }
       const items: AnalyzedMeasurement[] = [];
+      let sliceStart = performance.now();
       for (const line of lines) {
         if (!line) continue;
+        // Analysis is CPU work on the event loop: yield every ~10 ms so API requests are not held up.
+        if (performance.now() - sliceStart > 10) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
         try {
           items.push(toAnalyzed(JSON.parse(line) as SpoolRecord, analyzer));
         } catch (err) {

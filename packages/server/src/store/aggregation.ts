@@ -1,7 +1,7 @@
 /**
  * OONI's aggregation (`/api/v1/aggregation`): counts per one or two axes with OONI's count semantics
  * (anomaly = anomaly ∧ ¬confirmed ∧ ¬failure; confirmed = confirmed ∧ ¬failure; failure; ok = none).
- * Served from the daily rollup whenever the axes and filters allow, else from the measurements table.
+ * Served from the smallest daily rollup that has the query's dimensions, else from the measurements table.
  * This module only builds SQL (pure).
  */
 import { type MeasurementFilter, rollupCanFilter, whereClause } from './filters.ts';
@@ -38,9 +38,33 @@ function axisExpression(axis: Axis, grain: TimeGrain): string {
   return `toString(${day})`;
 }
 
+/** Rollups from the smallest to the largest, with the dimensions each keeps (besides the day). */
+export const ROLLUPS = [
+  { table: 'rollup_cc_daily', dimensions: ['probe_cc', 'test_name', 'blocking_type'] },
+  { table: 'rollup_network_daily', dimensions: ['probe_cc', 'probe_asn', 'test_name', 'blocking_type'] },
+  { table: 'rollup_domain_daily', dimensions: ['probe_cc', 'test_name', 'domain', 'category_code', 'blocking_type'] },
+  {
+    table: 'rollup_daily',
+    dimensions: ['probe_cc', 'probe_asn', 'test_name', 'domain', 'category_code', 'blocking_type'],
+  },
+] as const;
+
+/** The smallest rollup that has every dimension the query groups or filters by, or null. */
+export function pickRollup(q: AggregationQuery): string | null {
+  const axes = [q.axis_x, q.axis_y].filter((a): a is Axis => a !== undefined);
+  if (!rollupCanFilter(q.filter) || axes.includes('input')) return null;
+  const needed = new Set<string>(axes.filter((a) => a !== 'measurement_start_day'));
+  for (const key of ['probe_cc', 'probe_asn', 'test_name', 'domain', 'category_code', 'blocking_type'] as const) {
+    if (q.filter[key]?.length) needed.add(key);
+  }
+  const fit = ROLLUPS.find((r) => [...needed].every((d) => (r.dimensions as readonly string[]).includes(d)));
+  return fit?.table ?? null;
+}
+
 export function aggregationSql(q: AggregationQuery): { sql: string; params: Record<string, unknown>; source: string } {
   const axes = [q.axis_x, q.axis_y].filter((a): a is Axis => a !== undefined);
-  const useRollup = rollupCanFilter(q.filter) && !axes.includes('input');
+  const rollup = pickRollup(q);
+  const useRollup = rollup !== null;
   const where = whereClause(q.filter, useRollup ? 'rollup' : 'measurements');
   const grain = q.time_grain ?? 'day';
   const select = axes.map((a) => `${axisExpression(a, grain)} AS ${a}`);
@@ -65,7 +89,7 @@ export function aggregationSql(q: AggregationQuery): { sql: string; params: Reco
   const order = axes.length ? `ORDER BY ${axes.join(', ')}` : '';
   const sql = [
     `SELECT ${[...select, ...counts].join(', ')}`,
-    `FROM ${useRollup ? 'rollup_daily' : 'measurements'}`,
+    `FROM ${rollup ?? 'measurements'}`,
     where.sql,
     group,
     having,
@@ -74,5 +98,5 @@ export function aggregationSql(q: AggregationQuery): { sql: string; params: Reco
   ]
     .filter(Boolean)
     .join(' ');
-  return { sql, params: where.params, source: useRollup ? 'rollup_daily' : 'measurements' };
+  return { sql, params: where.params, source: rollup ?? 'measurements' };
 }

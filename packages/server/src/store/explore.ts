@@ -1,5 +1,5 @@
 /**
- * The web UI's summary queries (overview, countries, networks, coverage), all served from the daily rollup
+ * The web UI's summary queries (overview, countries, networks, coverage), all served from daily rollups
  * so they stay fast at any table size. "Blocked share" = (confirmed + anomaly) / measurements, with OONI's
  * mutually exclusive counts.
  */
@@ -52,14 +52,14 @@ export async function countries(store: Store): Promise<CountryRow[]> {
   return store.query<CountryRow>(
     `SELECT probe_cc, ${COUNTS}, uniqExact(probe_asn) AS networks,
        toString(min(test_day)) AS first_day, toString(max(test_day)) AS last_day
-     FROM rollup_daily GROUP BY probe_cc HAVING measurement_count > 0 ORDER BY measurement_count DESC`,
+     FROM rollup_network_daily GROUP BY probe_cc HAVING measurement_count > 0 ORDER BY measurement_count DESC`,
   );
 }
 
 export async function networks(store: Store, probeCc: string): Promise<NetworkRow[]> {
   return store.query<NetworkRow>(
     `SELECT probe_asn, any(probe_network_name) AS probe_network_name, ${COUNTS}, toString(max(test_day)) AS last_day
-     FROM rollup_daily WHERE probe_cc = {cc:String}
+     FROM rollup_network_daily WHERE probe_cc = {cc:String}
      GROUP BY probe_asn HAVING measurement_count > 0 ORDER BY measurement_count DESC`,
     { cc: probeCc },
   );
@@ -74,7 +74,7 @@ export async function coverage(
   if (q.since) conditions.push('test_day >= toDate({since:String})');
   if (q.until) conditions.push('test_day < toDate({until:String})');
   return store.query<CoverageRow>(
-    `SELECT toString(test_day) AS day, ${COUNTS} FROM rollup_daily
+    `SELECT toString(test_day) AS day, ${COUNTS} FROM rollup_cc_daily
      ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
      GROUP BY test_day HAVING measurement_count > 0 ORDER BY test_day`,
     { cc: q.probe_cc, since: q.since, until: q.until },
@@ -86,20 +86,20 @@ export async function overview(store: Store, options: { minSample?: number; days
   const days = options.days ?? 90;
   const [totals] = await store.query<Overview['totals'] & { first_day: string; last_day: string }>(
     `SELECT ${COUNTS}, uniqExact(probe_cc) AS countries, uniqExact(probe_asn) AS networks,
-       uniqExactIf(domain, domain != '') AS domains,
+       (SELECT uniqExactIf(domain, domain != '') FROM rollup_domain_daily) AS domains,
        toString(min(test_day)) AS first_day, toString(max(test_day)) AS last_day
-     FROM rollup_daily`,
+     FROM rollup_network_daily`,
   );
   const empty = !totals || totals.measurement_count <= 0;
   const most = await store.query<CountRow & { probe_cc: string }>(
-    `SELECT probe_cc, ${COUNTS} FROM rollup_daily GROUP BY probe_cc
+    `SELECT probe_cc, ${COUNTS} FROM rollup_cc_daily GROUP BY probe_cc
      HAVING measurement_count >= {min:UInt32} ORDER BY blocked_share DESC, measurement_count DESC LIMIT 10`,
     { min: minSample },
   );
   const recent = empty
     ? []
     : await store.query<CoverageRow>(
-        `SELECT toString(test_day) AS day, ${COUNTS} FROM rollup_daily
+        `SELECT toString(test_day) AS day, ${COUNTS} FROM rollup_cc_daily
          WHERE test_day > toDate({last:String}) - {days:UInt32}
          GROUP BY test_day HAVING measurement_count > 0 ORDER BY test_day`,
         { last: totals.last_day, days },

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BLOCKED_VERDICT, makeMeasurement, makeVerdict, REPO_ROOT, tempDir } from '../../test/fixtures.ts';
+import { pickRollup, ROLLUPS } from './aggregation.ts';
 import { countries, coverage, networks, overview } from './explore.ts';
 import { clusterize, loadMigrations } from './migrate.ts';
 import type { AnalyzedMeasurement } from './rows.ts';
@@ -87,7 +88,7 @@ describe('store (embedded engine)', () => {
 
   test('aggregation follows OONI count semantics, from the rollup and from the table alike', async () => {
     const fromRollup = await store.aggregate({ axis_x: 'probe_cc', filter: {} });
-    assert.equal(fromRollup.source, 'rollup_daily');
+    assert.equal(fromRollup.source, 'rollup_cc_daily');
     assert.deepEqual(fromRollup.rows, [
       { probe_cc: 'DE', anomaly_count: 0, confirmed_count: 0, failure_count: 0, ok_count: 1, measurement_count: 1 },
       { probe_cc: 'IR', anomaly_count: 0, confirmed_count: 1, failure_count: 0, ok_count: 1, measurement_count: 2 },
@@ -111,6 +112,15 @@ describe('store (embedded engine)', () => {
     );
     const total = await store.aggregate({ filter: {} });
     assert.equal(total.rows[0]!.measurement_count, 3);
+  });
+
+  test('each query reads the smallest rollup with its dimensions', () => {
+    assert.equal(pickRollup({ axis_x: 'measurement_start_day', filter: { probe_cc: ['IR'] } }), 'rollup_cc_daily');
+    assert.equal(pickRollup({ axis_x: 'probe_asn', filter: { probe_cc: ['IR'] } }), 'rollup_network_daily');
+    assert.equal(pickRollup({ axis_x: 'domain', filter: { category_code: ['NEWS'] } }), 'rollup_domain_daily');
+    assert.equal(pickRollup({ axis_x: 'probe_asn', filter: { domain: ['x.org'] } }), 'rollup_daily');
+    assert.equal(pickRollup({ axis_x: 'input', filter: {} }), null);
+    assert.equal(pickRollup({ axis_x: 'probe_cc', filter: { since: '2024-01-01 12:00:00' } }), null);
   });
 
   test('explore queries summarise the rollup', async () => {
@@ -157,8 +167,10 @@ describe('store (embedded engine)', () => {
     assert.equal(await store.delete('u-d'), true);
     assert.equal(await store.delete('u-d'), false);
     assert.equal(await store.get('u-d'), null);
-    const total = await store.aggregate({ filter: {} });
-    assert.equal(total.rows[0]!.measurement_count, 3);
+    for (const { table } of ROLLUPS) {
+      const [sum] = await store.query<{ n: number }>(`SELECT sum(measurement_count) AS n FROM ${table}`);
+      assert.equal(sum!.n, 3, table);
+    }
     assert.equal(await store.count({}), 3);
   });
 });

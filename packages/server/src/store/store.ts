@@ -5,7 +5,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { BlockwatchError } from 'blockwatch/errors.ts';
-import { type AggregationQuery, type AggregationRow, aggregationSql } from './aggregation.ts';
+import { type AggregationQuery, type AggregationRow, aggregationSql, ROLLUPS } from './aggregation.ts';
 import { openClient, type StoreLocation } from './client.ts';
 import { type MeasurementFilter, whereClause } from './filters.ts';
 import { migrate } from './migrate.ts';
@@ -239,25 +239,32 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       if (!detail) return false;
       const r = detail.row;
       if (r) {
-        // Cancel the measurement's contribution to the rollup (SummingMergeTree adds the negative row).
+        // Cancel the measurement's contribution to every rollup (SummingMergeTree adds the negative row).
         const flags = { anomaly: r.anomaly && !r.confirmed && !r.failure, confirmed: r.confirmed && !r.failure };
-        await store.insertRows('rollup_daily', [
-          {
-            probe_cc: r.probe_cc,
-            test_day: r.measurement_start_time.slice(0, 10),
-            probe_asn: r.probe_asn,
-            test_name: r.test_name,
-            domain: r.domain,
-            category_code: r.category_code,
-            blocking_type: r.blocking_type,
-            probe_network_name: r.probe_network_name,
-            measurement_count: -1,
-            anomaly_count: flags.anomaly ? -1 : 0,
-            confirmed_count: flags.confirmed ? -1 : 0,
-            failure_count: r.failure ? -1 : 0,
-            ok_count: !r.anomaly && !r.confirmed && !r.failure ? -1 : 0,
-          },
-        ]);
+        const negative: Record<string, unknown> = {
+          probe_cc: r.probe_cc,
+          test_day: r.measurement_start_time.slice(0, 10),
+          probe_asn: r.probe_asn,
+          test_name: r.test_name,
+          domain: r.domain,
+          category_code: r.category_code,
+          blocking_type: r.blocking_type,
+          probe_network_name: r.probe_network_name,
+          measurement_count: -1,
+          anomaly_count: flags.anomaly ? -1 : 0,
+          confirmed_count: flags.confirmed ? -1 : 0,
+          failure_count: r.failure ? -1 : 0,
+          ok_count: !r.anomaly && !r.confirmed && !r.failure ? -1 : 0,
+        };
+        for (const { table, dimensions } of ROLLUPS) {
+          const keep = new Set<string>([
+            ...dimensions,
+            'test_day',
+            ...Object.keys(negative).filter((k) => k.endsWith('_count')),
+          ]);
+          if (table === 'rollup_daily' || table === 'rollup_network_daily') keep.add('probe_network_name');
+          await store.insertRows(table, [Object.fromEntries(Object.entries(negative).filter(([k]) => keep.has(k)))]);
+        }
       }
       const on = cluster ? ` ON CLUSTER ${cluster}` : '';
       const local = cluster ? '_local' : '';
