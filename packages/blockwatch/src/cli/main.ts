@@ -111,5 +111,10 @@ export async function runCli(argv: string[], ctx: CommandContext): Promise<numbe
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `blockwatch … | head`: the reader went away; stop quietly instead of crashing on EPIPE.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   process.exitCode = await runCli(argv, defaultContext());
 }
