@@ -6,7 +6,7 @@
  *   bw-inet ──to-ispN/up0── bw-ispN (router: resolver, censor) ──sub0/eth0── bw-ispN-sub (probe)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BlockwatchError } from 'blockwatch/errors.ts';
@@ -218,6 +218,8 @@ async function buildNetwork(stateDir: string, state: LabState, plan: LabPlan): P
     await sysctl(isp.subscriberNs, common);
     // `ip netns exec` bind-mounts /etc/netns/NS/resolv.conf over /etc/resolv.conf: the subscriber's system
     // resolver is its ISP's, with short timeouts so a silenced resolver fails fast.
+    // /etc/netns itself is recorded only when the lab creates it, so `down` removes it only then (and only empty).
+    if (!existsSync('/etc/netns')) recordMade(stateDir, state, { kind: 'file', path: '/etc/netns' });
     const dir = `/etc/netns/${isp.subscriberNs}`;
     recordMade(stateDir, state, { kind: 'file', path: dir });
     mkdirSync(dir, { recursive: true });
@@ -394,8 +396,16 @@ async function down(opts: { stateDir: string; log: Log }): Promise<{ removed: nu
     const r = await run('ip', ['netns', 'del', ns], { allowFailure: true });
     if (r.code === 0) removed++;
   }
-  for (const m of made)
+  for (const m of made) {
     if (m.kind === 'file' && m.path.includes('/bw-')) rmSync(m.path, { recursive: true, force: true });
+  }
+  if (made.some((m) => m.kind === 'file' && m.path === '/etc/netns')) {
+    try {
+      rmdirSync('/etc/netns'); // fails when not empty: then someone else uses it, and it stays
+    } catch {
+      // kept on purpose
+    }
+  }
   rmSync(stateDir, { recursive: true, force: true });
   log(removed ? `removed ${removed} namespaces and ${alive.length} processes` : 'nothing to remove');
   return { removed };
