@@ -61,26 +61,27 @@ export function findInterception(
     const { ip, port } = splitEndpoint(h.address);
     const c = control?.tls.get(endpointKey(ip, port));
     const controlIssuer = c?.issuer ?? null;
-    if (h.validatedByExtraCa) {
+    const probeIssuer = h.failure === null ? leafIssuer(h) : null;
+    const sameAsControl = !!(probeIssuer && controlIssuer && sameDistinguishedName(probeIssuer, controlIssuer));
+    // A chain that validated only thanks to an extra root (`--ca`) counts as interception only when a control
+    // answered and does not see the same issuer: the extra root may be the user's own test CA.
+    if (h.failure === null && h.validatedByExtraCa && control && !sameAsControl) {
       return {
         address: h.address,
-        probe_issuer: leafIssuer(h),
+        probe_issuer: probeIssuer,
         control_issuer: controlIssuer,
         validated_by_extra_ca: true,
-        evidence: `tls ${h.address}: the chain validated only with an extra root certificate`,
+        evidence: `tls ${h.address}: the chain validated only with an extra root certificate${controlIssuer ? `; the control sees "${controlIssuer}"` : ''}`,
       };
     }
-    if (h.failure === null && controlIssuer) {
-      const probeIssuer = leafIssuer(h);
-      if (probeIssuer && !sameDistinguishedName(probeIssuer, controlIssuer)) {
-        return {
-          address: h.address,
-          probe_issuer: probeIssuer,
-          control_issuer: controlIssuer,
-          validated_by_extra_ca: false,
-          evidence: `tls ${h.address}: leaf issued by "${probeIssuer}", the control sees "${controlIssuer}"`,
-        };
-      }
+    if (probeIssuer && controlIssuer && !sameAsControl) {
+      return {
+        address: h.address,
+        probe_issuer: probeIssuer,
+        control_issuer: controlIssuer,
+        validated_by_extra_ca: false,
+        evidence: `tls ${h.address}: leaf issued by "${probeIssuer}", the control sees "${controlIssuer}"`,
+      };
     }
     if (h.failure !== null && CERTIFICATE_FAILURES.has(h.failure) && (c ? c.status : controlFetchedHttps)) {
       return {

@@ -110,6 +110,14 @@ test('a chain that validated only with an extra root is interception, although O
   assert.equal(v.interception?.validated_by_extra_ca, true);
 });
 
+test('an extra root the user trusts is not interception without a control, nor when the control sees the same issuer', () => {
+  const m = measurement({ tls: { failure: null, x_validated_by_extra_ca: true }, request: okResponse() });
+  const noControl = { ...m, test_keys: { ...m.test_keys, control: null, control_failure: 'connection_refused' } };
+  const v = analyzeMeasurement(noControl);
+  assert.notEqual(v.method, 'tls_interception');
+  assert.equal(v.interception, undefined);
+});
+
 test("a leaf issuer other than the control's is interception; the issuer is read from the DER certificate", () => {
   const spec = JSON.parse(
     readFileSync(
