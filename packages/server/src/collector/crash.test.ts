@@ -9,6 +9,7 @@ import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { BLOCKWATCH_BIN, makeMeasurement, tempDir } from '../../test/fixtures.ts';
+import { ROLLUPS } from '../store/aggregation.ts';
 import { openStore } from '../store/store.ts';
 import { measurementUid } from './ids.ts';
 
@@ -110,8 +111,10 @@ test('kill -9 during submission, three times: every acknowledged measurement sto
     );
     assert.equal(raw!.n, raw!.u, 'duplicates in measurement_raw');
     assert.equal(raw!.n, rows.length);
-    const [rollup] = await store.query<{ n: number }>('SELECT sum(measurement_count) AS n FROM rollup_daily');
-    assert.equal(rollup!.n, rows.length, 'rollup counts each measurement once');
+    for (const { table } of ROLLUPS) {
+      const [rollup] = await store.query<{ n: number }>(`SELECT sum(measurement_count) AS n FROM ${table}`);
+      assert.equal(rollup!.n, rows.length, `${table} counts each measurement once`);
+    }
   } finally {
     await store.close();
   }

@@ -6,6 +6,17 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { BlockwatchError } from 'blockwatch/errors.ts';
 import { type AggregationQuery, type AggregationRow, aggregationSql, ROLLUPS } from './aggregation.ts';
+
+const COUNT_COLUMNS = ['measurement_count', 'anomaly_count', 'confirmed_count', 'failure_count', 'ok_count'];
+/** OONI's exclusive counts, as the rollup views compute them. */
+const COUNT_EXPRESSIONS = [
+  'toInt64(count())',
+  'toInt64(countIf(anomaly AND NOT confirmed AND NOT failure))',
+  'toInt64(countIf(confirmed AND NOT failure))',
+  'toInt64(countIf(failure))',
+  'toInt64(countIf(NOT anomaly AND NOT confirmed AND NOT failure))',
+];
+
 import { openClient, type StoreLocation } from './client.ts';
 import { type MeasurementFilter, whereClause } from './filters.ts';
 import { migrate } from './migrate.ts';
@@ -115,8 +126,29 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const defaultTimeoutS = options.queryTimeoutS ?? 30;
   const listeners = new Set<StoredListener>();
   // After a crash (or a failed insert) the last batch may be half written: the first insert of a process and
-  // the one after a failure also check the analytics table, not only measurement_raw.
+  // the one after a failure also check the analytics table, not only measurement_raw, and then recount the
+  // rollups of the (country, day) groups the batch touches, since a cut insert can leave the table and its
+  // views out of step in either direction.
   let mayHavePartialBatch = true;
+  const on = cluster ? ` ON CLUSTER ${cluster}` : '';
+  const local = cluster ? '_local' : '';
+
+  async function recountRollups(rows: MeasurementRow[]): Promise<void> {
+    const ccs = [...new Set(rows.map((r) => r.probe_cc))];
+    const days = [...new Set(rows.map((r) => r.measurement_start_time.slice(0, 10)))];
+    const where = 'probe_cc IN {ccs:Array(String)} AND test_day IN {days:Array(Date)}';
+    for (const { table, dimensions } of ROLLUPS) {
+      const keys = ['probe_cc', 'test_day', ...dimensions.filter((d) => d !== 'probe_cc')];
+      const named = table === 'rollup_daily' || table === 'rollup_network_daily';
+      const columns = [...keys, ...(named ? ['probe_network_name'] : []), ...COUNT_COLUMNS];
+      const values = [...keys, ...(named ? ['any(probe_network_name)'] : []), ...COUNT_EXPRESSIONS];
+      await store.command(`DELETE FROM ${table}${local}${on} WHERE ${where}`, { ccs, days });
+      await store.command(
+        `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${values.join(', ')} FROM measurements WHERE ${where} GROUP BY ${keys.join(', ')}`,
+        { ccs, days },
+      );
+    }
+  }
 
   async function query<T>(sql: string, params: Record<string, unknown> = {}, opts: QueryOptions = {}): Promise<T[]> {
     try {
@@ -168,6 +200,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         if (analytics.length) {
           await client.insert({ table: 'measurements', values: analytics.map((r) => r.row), format: 'JSONEachRow' });
         }
+        if (rows.length && mayHavePartialBatch) await recountRollups(rows.map((r) => r.row));
         if (rows.length) {
           await client.insert({ table: 'measurement_raw', values: rows.map((r) => r.raw), format: 'JSONEachRow' });
         }
@@ -266,8 +299,6 @@ export async function openStore(options: StoreOptions): Promise<Store> {
           await store.insertRows(table, [Object.fromEntries(Object.entries(negative).filter(([k]) => keep.has(k)))]);
         }
       }
-      const on = cluster ? ` ON CLUSTER ${cluster}` : '';
-      const local = cluster ? '_local' : '';
       await store.command(`DELETE FROM measurements${local}${on} WHERE measurement_uid = {uid:String}`, { uid });
       await store.command(`DELETE FROM measurement_raw${local}${on} WHERE measurement_uid = {uid:String}`, { uid });
       return true;
