@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { BlockwatchError, InvalidArgumentError } from 'blockwatch/errors.ts';
 
 export type StoreLocation = { dataDir: string } | { url: string; cluster?: string };
@@ -56,7 +56,13 @@ export async function openClient(location: StoreLocation): Promise<ClickHouseCli
   // On a cluster, inserts into Distributed tables return only once the shards have the rows: the
   // acknowledgement (and the next batch's duplicate check) must not run ahead of the data.
   const settings = location.cluster ? { ...PINNED_SETTINGS, insert_distributed_sync: 1 as const } : PINNED_SETTINGS;
-  const client = createClient({ url, clickhouse_settings: settings, request_timeout: 60_000 });
+  // The client's own logger prints stack traces for expected conditions; errors are reported by the caller.
+  const client = createClient({
+    url,
+    clickhouse_settings: settings,
+    request_timeout: 60_000,
+    log: { level: ClickHouseLogLevel.OFF },
+  });
   const ping = await client.ping();
   if (!ping.success) {
     await client.close();
