@@ -5,7 +5,7 @@
  * Certificate"). ECDSA P-256 keys: generating them takes a millisecond, so forged certificates can be made on demand.
  */
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill loaded first.
-import 'reflect-metadata';
+import '@abraham/reflection';
 import { webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
