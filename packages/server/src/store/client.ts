@@ -40,6 +40,7 @@ export async function openClient(location: StoreLocation): Promise<ClickHouseCli
     return createClient({
       connection: connection as unknown as ClientConnection,
       clickhouse_settings: PINNED_SETTINGS,
+      log: { level: ClickHouseLogLevel.OFF },
     });
   }
   let url: URL;
