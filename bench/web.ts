@@ -104,14 +104,28 @@ async function seed(dataDir: string, rows: number): Promise<number> {
   }
 }
 
-/** The API calls the country page makes (see packages/web/src/pages/country.tsx). */
-const COUNTRY_CALLS = [
-  `/api/v1/networks?probe_cc=${COUNTRY}`,
-  `/api/v1/aggregation?probe_cc=${COUNTRY}&axis_x=domain&axis_y=probe_asn`,
-  `/api/v1/aggregation?probe_cc=${COUNTRY}&axis_x=category_code`,
-  `/api/v1/events?probe_cc=${COUNTRY}&limit=20`,
-  `/api/v1/coverage?probe_cc=${COUNTRY}`,
-];
+/** The API calls the country page makes (see packages/web/src/pages/country.tsx), in the same two waves. */
+async function countryApiCalls(base: string): Promise<void> {
+  const get = (path: string) => fetch(`${base}${path}`).then((r) => r.json() as Promise<unknown>);
+  const matrix = (async () => {
+    const networks = (await get(`/api/v1/networks?probe_cc=${COUNTRY}`)) as { results?: { probe_asn: number }[] };
+    const top = (networks.results ?? []).slice(0, 12);
+    await Promise.all(
+      top.map((n) =>
+        get(`/api/v1/aggregation?probe_cc=${COUNTRY}&probe_asn=${n.probe_asn}&axis_x=domain&axis_y=blocking_type`),
+      ),
+    );
+  })();
+  await Promise.all([
+    matrix,
+    get(`/api/v1/networks?probe_cc=${COUNTRY}`),
+    get(`/api/v1/aggregation?probe_cc=${COUNTRY}&axis_x=probe_asn&axis_y=blocking_type`),
+    get(`/api/v1/aggregation?probe_cc=${COUNTRY}&axis_x=domain&axis_y=blocking_type`),
+    get(`/api/v1/aggregation?probe_cc=${COUNTRY}&axis_x=category_code&axis_y=blocking_type`),
+    get(`/api/v1/events?probe_cc=${COUNTRY}&limit=20`),
+    get(`/api/v1/coverage?probe_cc=${COUNTRY}`),
+  ]);
+}
 
 async function countryPageFigures(): Promise<void> {
   const missing = chromiumMissing();
@@ -133,7 +147,7 @@ async function countryPageFigures(): Promise<void> {
       const apiTimes: number[] = [];
       for (let run = 0; run <= RUNS; run++) {
         const apiStart = performance.now();
-        await Promise.all(COUNTRY_CALLS.map((path) => fetch(`${server.url}${path}`).then((r) => r.arrayBuffer())));
+        await countryApiCalls(server.url);
         const apiMs = performance.now() - apiStart;
         const { page, problems } = await browser.newPage();
         const start = performance.now();
@@ -163,7 +177,7 @@ async function countryPageFigures(): Promise<void> {
         metric: `country page time-to-interactive, ${ROWS.toLocaleString('en')} measurements (median of ${RUNS})`,
         value: Math.round(page),
         unit: 'ms',
-        baseline: 'its API calls alone, in parallel from Node',
+        baseline: 'the same API calls alone, from Node, same waves',
         baselineValue: Math.round(apiOnly),
         ratio: Math.round((page / apiOnly) * 100) / 100,
         goal: '< 2000 ms',

@@ -1,5 +1,6 @@
 /** The shell: header with navigation and language switch, the routed page, a footer. */
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { preloadCharts } from './components/chart.tsx';
 import { Link } from './components/link.tsx';
 import {
   createI18n,
@@ -65,6 +66,9 @@ function NotFound() {
   );
 }
 
+/** Pages that draw charts: their chart code is fetched alongside their data. */
+const CHART_ROUTES = new Set<RouteMatch['name']>(['overview', 'country', 'network', 'domain', 'url', 'chart']);
+
 const NAV: [
   string,
   'nav.overview' | 'nav.search' | 'nav.chart' | 'nav.events' | 'nav.registry',
@@ -95,6 +99,9 @@ export function App() {
   useEffect(() => {
     document.documentElement.lang = lang;
   }, [lang]);
+  useEffect(() => {
+    if (CHART_ROUTES.has(route.name)) preloadCharts();
+  }, [route.name]);
   // After client-side navigation, move focus to the new page so screen readers and keyboards start there.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each navigation, which pathname signals
   useEffect(() => {

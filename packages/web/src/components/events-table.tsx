@@ -12,6 +12,19 @@ export function onsetText(e: EventRow, t: ReturnType<typeof useI18n>['t']): stri
   return formatTime(e.onsetTo ?? e.onsetFrom ?? '');
 }
 
+/** The Atom feed of events for a country, domain or URL: alerts in any feed reader, no account needed. */
+export function FeedLink({ params }: { params: Record<string, string | null | undefined> }) {
+  const { t } = useI18n();
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) search.set(k, v);
+  const query = search.toString();
+  return (
+    <a className="feed-link" href={`/api/v1/feeds/events.atom${query ? `?${query}` : ''}`} type="application/atom+xml">
+      {t('events.feed')}
+    </a>
+  );
+}
+
 export function EventsTable({ name, rows, apiHref }: { name: string; rows: EventRow[]; apiHref?: string }) {
   const { t } = useI18n();
   const columns: Column<EventRow>[] = [

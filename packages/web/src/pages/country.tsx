@@ -15,7 +15,7 @@ import {
 } from '../charts/build.ts';
 import { Chart } from '../components/chart.tsx';
 import { type Column, DataTable } from '../components/data-table.tsx';
-import { EventsTable } from '../components/events-table.tsx';
+import { EventsTable, FeedLink } from '../components/events-table.tsx';
 import { Link } from '../components/link.tsx';
 import { LoadedView } from '../components/loaded-view.tsx';
 import { networkHref } from '../components/measurement-table.tsx';
@@ -103,7 +103,7 @@ export function CountryPage({ cc }: { cc: string }) {
           }}
         </LoadedView>
       </Section>
-      <Section id="events" title={t('country.events')}>
+      <Section id="events" title={t('country.events')} actions={<FeedLink params={{ probe_cc: cc }} />}>
         <LoadedView loaded={events} isEmpty={(d) => d.length === 0} emptyText="state.noEvents">
           {(rows) => <EventsTable name={`events-${cc}`} rows={rows} apiHref={apiUrl('events', { probe_cc: cc })} />}
         </LoadedView>

@@ -9,7 +9,7 @@ import { useLoaded } from '../api/use-loaded.ts';
 import { blockedOf, groupBy, provenance, shareOf, timelineSpec, usableOf } from '../charts/build.ts';
 import { Chart } from '../components/chart.tsx';
 import { type Column, DataTable } from '../components/data-table.tsx';
-import { EventsTable, onsetText } from '../components/events-table.tsx';
+import { EventsTable, FeedLink, onsetText } from '../components/events-table.tsx';
 import { Link } from '../components/link.tsx';
 import { LoadedView } from '../components/loaded-view.tsx';
 import { formatTime, MeasurementTable, networkHref } from '../components/measurement-table.tsx';
@@ -101,7 +101,11 @@ export function TargetPage({ domain }: { domain?: string }) {
           )}
         </LoadedView>
       </Section>
-      <Section id="events" title={t('target.events')}>
+      <Section
+        id="events"
+        title={t('target.events')}
+        actions={<FeedLink params={domain ? { domain, probe_cc: cc } : { input, probe_cc: cc }} />}
+      >
         <LoadedView loaded={events} isEmpty={(d) => d.length === 0} emptyText="state.noEvents">
           {(rows) => <EventsTable name={`events-${title}`} rows={rows} apiHref={apiUrl('events', filters)} />}
         </LoadedView>

@@ -45,7 +45,8 @@ export function rebuildEvents(dataDir: string): void {
 export async function startServe(dataDir: string, timeoutMs = 120_000): Promise<RunningServer> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [BLOCKWATCH_BIN, 'serve', '--data', dataDir, '--listen', '127.0.0.1:0'],
+    // Every request of a test comes from 127.0.0.1: the per-client rate limit would throttle the test, not a crowd.
+    [BLOCKWATCH_BIN, 'serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--rate-limit', '0', '--quiet'],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let log = '';
