@@ -10,6 +10,7 @@
  * The runtime schema that validates these shapes is `schema.ts`.
  */
 import type { Failure } from './failures.ts';
+import type { Operation } from './operations.ts';
 
 /** A UTF-8 string, or binary data as base64 (`MaybeBinaryData` in the OONI spec). */
 export type MaybeBinary = string | { format: 'base64'; data: string };
@@ -107,6 +108,8 @@ export interface HttpTransaction {
   t: number;
   tags?: string[];
   transaction_id: number;
+  /** which step of the hop failed (connect, tls_handshake, http_round_trip, read), when `failure` is set */
+  x_failed_operation?: Operation;
 }
 
 export interface NetworkEvent {

@@ -21,9 +21,11 @@ import {
   type HttpTransaction,
   type MaybeBinary,
   OPERATIONS,
+  type Operation,
 } from '../model/index.ts';
 import {
   bogonAddressFailure,
+  ClassifiedError,
   classifyError,
   noAddressFailure,
   redirectLocationFailure,
@@ -229,6 +231,7 @@ async function fetchHop(
   };
   if (typeof target !== 'string') {
     tx.failure = target.failure;
+    tx.x_failed_operation = OPERATIONS.resolve;
     tx.t = trace.now();
     return tx;
   }
@@ -249,14 +252,29 @@ async function fetchHop(
     tx.response = { code: res.statusCode, ...headersRecord(list), body: null, body_is_truncated: false };
     cookies.store(host, list);
     const body = await readBody(decodedBody(res.body, list), limits, tx.response);
-    if (body.failure !== null) tx.failure = body.failure;
+    if (body.failure !== null) {
+      tx.failure = body.failure;
+      tx.x_failed_operation = OPERATIONS.read;
+    }
   } catch (err) {
     tx.failure = classifyError(err, OPERATIONS.httpRoundTrip);
+    // the analysis needs the phase: a stalled TLS handshake and a stalled response are different blocking
+    tx.x_failed_operation = failedOperation(err);
   } finally {
     exchange.close();
   }
   tx.t = trace.now();
   return tx;
+}
+
+/** The step a dial failure names (connect or TLS, possibly wrapped by undici); else the round trip. */
+function failedOperation(err: unknown): Operation {
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && typeof e === 'object' && e !== null; depth++) {
+    if (e instanceof ClassifiedError) return e.operation;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return OPERATIONS.httpRoundTrip;
 }
 
 /** Reads the body into `response`: keeps `maxBodyBytes`, counts and hashes up to `maxReadBytes`. */

@@ -446,10 +446,7 @@ async function resolveRedirectHost(name: string, pins?: ResolvePins): Promise<st
   for (const [key, addresses] of pins ?? []) {
     if (key.slice(0, key.lastIndexOf(':')) === bare && addresses.length) return addresses[0];
   }
-  try {
-    const { address } = await dnsLookup(bare);
-    return isLoopback(address) ? null : address;
-  } catch {
-    return null;
-  }
+  // a lookup error propagates: httpGet classifies it (NXDOMAIN stays dns_nxdomain_error, not "no answer")
+  const { address } = await dnsLookup(bare);
+  return isLoopback(address) ? null : address;
 }

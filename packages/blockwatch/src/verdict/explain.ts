@@ -2,9 +2,10 @@
  * One human sentence (or a few) per verdict, citing addresses, ASNs and fingerprints, e.g.
  * "DNS answered 10.10.34.35, a known block page address (ooni.ir_4); the control resolved 93.184.216.34 in AS15133."
  */
-import type { BlockingMethod, FingerprintMatch, LayerResult, Outcome } from '../model/verdict.ts';
+import type { BlockingMethod, ClassicBlocking, FingerprintMatch, LayerResult, Outcome } from '../model/verdict.ts';
 import { parseIp } from './bogons.ts';
 import type { AsnOf, Lookup } from './dns-compare.ts';
+import type { HttpComparison } from './http-compare.ts';
 import { endpointKey, type MeasurementView } from './input.ts';
 import type { InterceptionFinding } from './interception.ts';
 
@@ -20,6 +21,8 @@ export interface ExplainInputs {
   interception: InterceptionFinding | null;
   bogons: string[];
   controlFetched: boolean;
+  /** OONI's classic verdict, to say where and why ours differs */
+  classic?: { blocking: ClassicBlocking; accessible: boolean | null; http?: HttpComparison };
 }
 
 const list = (items: string[], max = 3) =>
@@ -53,7 +56,7 @@ export function explain(x: ExplainInputs): string {
   for (const method of x.methods) {
     switch (method) {
       case 'dns': {
-        const fps = x.fingerprints.filter((m) => m.location === 'dns' && m.scope !== 'fp');
+        const fps = x.fingerprints.filter((m) => m.location === 'dns' && m.scope !== 'fp' && m.scope !== 'vbw');
         if (fps.length > 0) {
           const addrs = [...new Set(fps.map((m) => m.matched))];
           sentences.push(
@@ -65,8 +68,9 @@ export function explain(x: ExplainInputs): string {
           sentences.push(`DNS answered ${list(x.bogons)}, a private or reserved (bogon) address${controlResolved()}`);
         } else {
           const first = x.lookup.addrs[0];
+          const page = x.layers.dns?.evidence.find((e) => e.startsWith('the page served from'));
           sentences.push(
-            `DNS answered ${list(x.lookup.addrs) || 'nothing'}${first ? asnText(first) : ''}, which the control does not confirm${controlResolved()}`,
+            `DNS answered ${list(x.lookup.addrs) || 'nothing'}${first ? asnText(first) : ''}, which the control does not confirm${controlResolved()}${page ? `, and ${page}` : ''}`,
           );
         }
         break;
@@ -168,6 +172,14 @@ export function explain(x: ExplainInputs): string {
         break;
     }
   }
+  if (x.outcome === 'accessible' && x.layers.http?.evidence.some((e) => e.includes('false-positive fingerprint'))) {
+    const names = [...new Set(x.fingerprints.filter((m) => m.scope === 'fp').map((m) => m.name))];
+    sentences.push(
+      `The page matches the false-positive fingerprint ${list(names)} (a CDN's own CAPTCHA or error page), not a block page`,
+    );
+  }
+  const differs = classicDiffers(x);
+  if (differs) sentences.push(differs);
   const confirmedOnly = x.fingerprints.filter((m) => m.confirms);
   if (
     x.methods.length > 0 &&
@@ -176,4 +188,29 @@ export function explain(x: ExplainInputs): string {
   )
     sentences.push(`Confirmed by fingerprint ${list([...new Set(confirmedOnly.map((m) => m.name))])}`);
   return `${sentences.join('. ')}.`;
+}
+
+/** Where OONI's classic keys and our outcome disagree, say why the classic algorithm decided as it did. */
+function classicDiffers(x: ExplainInputs): string | null {
+  const c = x.classic;
+  if (!c) return null;
+  if (c.accessible === true && x.outcome === 'blocked') {
+    const h = c.http;
+    const because =
+      x.view.requests[0]?.url.startsWith('https://') === true
+        ? 'the final page came over HTTPS'
+        : h?.status_code_match
+          ? `the status code and ${h.body_length_match ? 'the body length' : h.headers_match ? 'the uncommon header names (none here)' : 'the title'} match the control's`
+          : 'its comparison with the control passed';
+    return `OONI's classic algorithm calls this accessible because ${because}; ${x.methods.includes('dns') ? 'the DNS answer and the page show a block page' : "the page itself is not the control's"}`;
+  }
+  if (typeof c.blocking === 'string' && (x.outcome === 'down' || x.outcome === 'accessible')) {
+    return x.outcome === 'down'
+      ? `OONI's v0.4 classic algorithm calls this ${c.blocking} blocking because the probe failed; the control failed the same way, so it is down`
+      : `OONI's classic algorithm calls this ${c.blocking} blocking because the page differs from the control's; the difference is explained above`;
+  }
+  if (c.blocking === null && c.accessible === null && x.outcome === 'blocked' && x.view.requests.length === 0) {
+    return "OONI's classic algorithm gives no verdict here because the probe fetched nothing (it does not dial a forged loopback or private answer)";
+  }
+  return null;
 }

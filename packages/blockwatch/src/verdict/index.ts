@@ -141,7 +141,8 @@ function analyze(measurement: unknown, options: AnalyzeOptions): Verdict {
   let outcome: Outcome;
   if (methods.length > 0 || confirmed) outcome = 'blocked';
   else if (isNxdomain(lookup.failure) && control?.dns?.failure != null) outcome = 'down';
-  else if (classic.accessible === true) outcome = 'accessible';
+  else if (classic.accessible === true || (layers.http?.status === 'ok' && view.requests[0]?.failure === null))
+    outcome = 'accessible';
   else if ((classic.blocking === false && classic.accessible === false) || layerList.some((l) => l.status === 'down'))
     outcome = 'down';
   else outcome = 'unknown';
@@ -178,6 +179,7 @@ function analyze(measurement: unknown, options: AnalyzeOptions): Verdict {
       interception,
       bogons: v05.bogons,
       controlFetched,
+      classic,
     }),
   };
   if (interception) {

@@ -56,6 +56,8 @@ export interface HttpView extends Tagged {
   body: string;
   bodyBytes: number;
   truncated: boolean;
+  /** the step that failed, when the probe recorded it (`x_failed_operation`: connect, tls_handshake, …) */
+  failedOperation: string | null;
 }
 
 export interface ControlView {
@@ -450,6 +452,7 @@ export function readMeasurement(value: unknown): ReadResult {
       status: (response && int(response.code)) ?? 0,
       headers: headerMap(response),
       truncated: response?.body_is_truncated === true,
+      failedOperation: str(r.x_failed_operation) ?? null,
     };
   });
 

@@ -7,6 +7,7 @@ import type { BlockingMethod, ClassicBlocking, FingerprintMatch, LayerResult } f
 import { BLOCKING_METHODS } from '../model/verdict.ts';
 import type { AsnOf, Lookup } from './dns-compare.ts';
 import { isNxdomain } from './dns-compare.ts';
+import type { HttpComparison } from './http-compare.ts';
 import { endpointKey, type HttpView, type MeasurementView, splitEndpoint } from './input.ts';
 import type { InterceptionFinding } from './interception.ts';
 
@@ -19,6 +20,8 @@ export interface LayerInputs {
     accessible: boolean | null;
     dns_consistency: string | null;
     decisive: string | null;
+    /** the final response against the control's page (OONI's comparison keys) */
+    http?: HttpComparison;
   };
   invalidAddrs: string[];
   bogons: string[];
@@ -35,6 +38,21 @@ export interface LayerView {
 
 /** Fingerprints that count as evidence of a block page (not known false positives, not vague words). */
 export const isBlockingFingerprint = (m: FingerprintMatch) => m.scope !== 'fp' && m.scope !== 'vbw';
+
+/**
+ * Our own page comparison, where OONI's is too lenient: its header heuristic ignores every common header, so a
+ * block page with only common headers "matches" any site. Two independent differences (title and length) or a
+ * different status make a different page; with an answer the control does not confirm, one difference does.
+ */
+function pageDiffers(http: HttpComparison | undefined, dnsSuspect: boolean): string | null {
+  if (!http) return null;
+  const diffs: string[] = [];
+  if (http.status_code_match === false) diffs.push('status');
+  if (http.title_match === false) diffs.push('title');
+  if (http.body_length_match === false) diffs.push(`${Math.round(http.body_proportion * 100)}% of its length`);
+  const decisive = http.status_code_match === false || diffs.length >= 2 || (dnsSuspect && diffs.length >= 1);
+  return decisive ? diffs.join(', ') : null;
+}
 
 const TLS_INTERFERENCE = new Set(['connection_reset', 'eof_error', 'generic_timeout_error', 'ssl_failed_handshake']);
 const ipv6Broken = (ip: string, failure: string | null) =>
@@ -53,6 +71,27 @@ export function deriveLayers(input: LayerInputs): LayerView {
   const control = view.controlFailure === null ? view.control : null;
   const controlDns = control?.dns ?? null;
   const invalid = new Set(input.invalidAddrs);
+
+  const final: HttpView | undefined = view.requests[0];
+  const finalIp = final ? splitEndpoint(final.address).ip : '';
+  const falsePositives = fingerprints.filter((m) => m.location !== 'dns' && m.scope === 'fp');
+  const httpFingerprints = fingerprints.filter((m) => m.location !== 'dns' && isBlockingFingerprint(m));
+  // A known false positive (a CDN's CAPTCHA or error page) is the site's own answer, unless a confirming
+  // block-page fingerprint says otherwise.
+  const clearedAsFalsePositive = falsePositives.length > 0 && !httpFingerprints.some((m) => m.confirms);
+  const blockPageFingerprints = clearedAsFalsePositive ? [] : httpFingerprints;
+
+  /** A cleartext page served from an unconfirmed answer that is not the control's page: the answer was forged. */
+  function pageFromForgedAnswer(): string | null {
+    if (!final || final.failure !== null || !final.url.startsWith('http://') || !input.controlFetched) return null;
+    if (clearedAsFalsePositive) return null;
+    if (finalIp && !invalid.has(finalIp)) return null;
+    const from = finalIp || lookup.addrs[0] || 'the answer';
+    if (blockPageFingerprints.length > 0)
+      return `the page served from ${from} matches block page fingerprint ${blockPageFingerprints[0]?.name}`;
+    const diff = pageDiffers(classic.http, true);
+    return diff ? `the page served from ${from} differs from the control's (${diff})` : null;
+  }
 
   // --- DNS ---
   const dnsFingerprints = fingerprints.filter((m) => m.location === 'dns' && isBlockingFingerprint(m));
@@ -84,7 +123,11 @@ export function deriveLayers(input: LayerInputs): LayerView {
     else if (lookup.addrs.some((ip) => invalid.has(ip))) {
       // Different answers alone are the everyday CDN case: only the following layers can tell.
       ev.push('answers differ from the control (not vouched for by address, ASN or TLS)');
-      status = 'ok';
+      const page = pageFromForgedAnswer();
+      if (page) {
+        ev.push(page);
+        status = 'blocked';
+      } else status = 'ok';
     } else status = 'ok';
     dnsBlocked = status === 'blocked';
     if (dnsBlocked) methods.add('dns');
@@ -116,9 +159,11 @@ export function deriveLayers(input: LayerInputs): LayerView {
       }
       const thOk = relevant.some((c) => control?.tcp.get(endpointKey(c.ip, c.port))?.status === true);
       const thKnown = relevant.some((c) => control?.tcp.has(endpointKey(c.ip, c.port)));
+      // OONI v0.5: a failure the control sees at the same endpoint is expected (site down), whatever v0.4 says.
       if (relevant.length === 0) status = 'unknown';
-      else if (thOk || classic.blocking === 'tcp_ip') status = 'blocked';
+      else if (thOk) status = 'blocked';
       else if (thKnown) status = 'down';
+      else if (classic.blocking === 'tcp_ip') status = 'blocked';
       else status = control && input.controlFetched ? 'blocked' : 'unknown';
     }
     if (status === 'blocked') methods.add('tcp_ip');
@@ -171,17 +216,23 @@ export function deriveLayers(input: LayerInputs): LayerView {
   }
 
   // --- HTTP (the final response, requests[0]) ---
-  const final: HttpView | undefined = view.requests[0];
-  const httpFingerprints = fingerprints.filter((m) => m.location !== 'dns' && isBlockingFingerprint(m));
   if (final) {
     const ev: string[] = [];
     let status: LayerResult['status'];
     const tlsBlamed = layers.tls?.status === 'blocked';
-    if (httpFingerprints.length > 0) {
+    // A block page served from a forged answer is the DNS layer's doing: one method, not two.
+    const fromForgedAnswer = dnsBlocked && final.failure === null && (finalIp === '' || masked(finalIp));
+    if (blockPageFingerprints.length > 0) {
       status = 'blocked';
-      for (const m of httpFingerprints)
+      for (const m of blockPageFingerprints)
         ev.push(`${m.location} matches fingerprint ${m.name}${m.confirms ? ' (confirmed)' : ''}`);
-      methods.add('http_blockpage');
+      if (fromForgedAnswer) ev.push('served from the forged DNS answer');
+      else methods.add('http_blockpage');
+    } else if (clearedAsFalsePositive && final.failure === null) {
+      status = 'ok';
+      ev.push(`status ${final.status}, ${final.bodyBytes} bytes${final.url ? ` from ${final.url}` : ''}`);
+      for (const m of falsePositives)
+        ev.push(`${m.location} matches false-positive fingerprint ${m.name}: the site's own page, not a block page`);
     } else if (final.failure !== null) {
       ev.push(`fetch of ${final.url || view.input} failed: ${final.failure}`);
       if (!control) status = 'unknown';
@@ -197,27 +248,33 @@ export function deriveLayers(input: LayerInputs): LayerView {
         ev.push('explained by a lower layer');
       } else {
         status = 'blocked';
-        if (
-          final.url.startsWith('https://') &&
-          final.failure !== null &&
-          TLS_INTERFERENCE.has(final.failure) &&
-          view.tls.length === 0
-        ) {
-          ev.push('probably during the TLS handshake (no handshake record)');
-        }
-        methods.add('http_failure');
+        const phase = failurePhase(final, view);
+        if (phase === 'tls_handshake') {
+          ev.push(
+            final.failedOperation
+              ? 'during the TLS handshake'
+              : 'probably during the TLS handshake (no handshake record)',
+          );
+          methods.add('tls');
+        } else if (phase === 'connect') {
+          ev.push('while connecting');
+          methods.add('tcp_ip');
+        } else methods.add('http_failure');
       }
     } else {
       ev.push(`status ${final.status}, ${final.bodyBytes} bytes${final.url ? ` from ${final.url}` : ''}`);
       if (control?.http && input.controlFetched)
         ev.push(`control status ${control.http.status}, ${control.http.bodyLength} bytes`);
+      const ourDiff = final.url.startsWith('https://') ? null : pageDiffers(classic.http, false);
       if (
         classic.blocking === 'http-diff' ||
-        (classic.blocking === 'dns' && classic.accessible === false && !final.url.startsWith('https://') && !dnsBlocked)
+        (classic.blocking === 'dns' && classic.accessible === false && !final.url.startsWith('https://')) ||
+        ourDiff
       ) {
         status = 'blocked';
-        ev.push("the page differs from the control's (status, length, headers and title)");
-        methods.add('http_blockpage');
+        ev.push(`the page differs from the control's (${ourDiff ?? 'status, length, headers and title'})`);
+        if (fromForgedAnswer) ev.push('served from the forged DNS answer');
+        else methods.add('http_blockpage');
       } else if (final.url.startsWith('https://') || classic.accessible === true) status = 'ok';
       else status = control ? (classic.blocking === 'dns' ? 'blocked' : 'ok') : 'unknown';
     }
@@ -226,8 +283,8 @@ export function deriveLayers(input: LayerInputs): LayerView {
 
   // Keep the classic verdict and the methods in agreement: OONI's blocking always names at least one method.
   if (classic.blocking === 'dns' && methods.size === 0) methods.add('dns');
-  if (classic.blocking === 'tcp_ip' && methods.size === 0) methods.add('tcp_ip');
-  if (classic.blocking === 'http-diff' && methods.size === 0) methods.add('http_blockpage');
+  if (classic.blocking === 'tcp_ip' && methods.size === 0 && layers.tcp?.status !== 'down') methods.add('tcp_ip');
+  if (classic.blocking === 'http-diff' && methods.size === 0 && !clearedAsFalsePositive) methods.add('http_blockpage');
   if (classic.blocking === 'http-failure' && methods.size === 0) {
     methods.add(layers.tls?.status === 'blocked' ? 'tls' : 'http_failure');
   }
@@ -235,4 +292,24 @@ export function deriveLayers(input: LayerInputs): LayerView {
     layers.dns = layer('blocked', layers.dns.evidence, lookup.failure);
   }
   return { layers, methods: BLOCKING_METHODS.filter((m) => methods.has(m)) };
+}
+
+/**
+ * Which step of the final hop failed: as recorded (`x_failed_operation`), else inferred for an https redirect hop
+ * to another host that got no response, with a reset/EOF/stall and no handshake record for that host (the probe's
+ * own TLS step covers only the input's host).
+ */
+function failurePhase(final: HttpView, view: MeasurementView): string | null {
+  if (final.failedOperation) return final.failedOperation;
+  if (!final.url.startsWith('https://') || final.status > 0 || final.failure === null) return null;
+  if (!TLS_INTERFERENCE.has(final.failure)) return null;
+  let host = '';
+  try {
+    host = new URL(final.url).hostname;
+  } catch {
+    return null;
+  }
+  // Only a redirect hop to another host: the input's own failures are judged by its handshake records.
+  if (host === view.host || view.tls.some((h) => h.serverName === host)) return null;
+  return 'tls_handshake';
 }
