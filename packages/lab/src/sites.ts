@@ -79,7 +79,7 @@ export function resolveSite(spec: SiteSpec & { address: string }): Site {
 // The catalogue. Addresses 198.18.2.0/24. ASNs: lab-invented hosting networks (private-use numbers).
 // biome-ignore format: one site per line reads best
 export const DEFAULT_SITES: readonly (SiteSpec & { address: string })[] = [
-  { name: 'dailymail.lab', aliases: ['www.dailymail.lab'], address: '198.18.2.10', asn: 64600, org: 'Lab Media Hosting', kind: 'news', pages: { '/': { title: 'Daily Mail Online | Lab Edition' }, '/news/article-13024581/': { title: 'Steppe town wakes to find its river has moved overnight | Daily Mail Online' } } },
+  { name: 'dailymail.lab', aliases: ['www.dailymail.lab'], address: '198.18.2.10', asn: 64600, org: 'Lab Media Hosting', kind: 'news', pages: { '/': { title: 'Daily Mail Online | Lab Edition' }, '/news/article-13024581/': { title: 'Steppe town wakes to find its river has moved overnight | Daily Mail Online' }, '/news/article-2846481/Officials-accused-over-missing-lake-funds.html': { title: 'Officials accused over the lake that vanished with its funds | Daily Mail Online' } } },
   { name: 'azattyq.lab', aliases: ['www.azattyq.lab'], address: '198.18.2.11', asn: 64601, org: 'Lab Broadcast CDN', kind: 'news', pages: { '/': { title: 'Азаттық радиосы' } } },
   { name: 'eurasianet.lab', aliases: ['www.eurasianet.lab'], address: '198.18.2.12', asn: 64600, org: 'Lab Media Hosting', kind: 'news', pages: { '/': { title: 'Eurasianet' } } },
   { name: 'meduza.lab', address: '198.18.2.13', asn: 64602, org: 'Lab Cloud Europe', kind: 'news', pages: { '/': { title: 'Медуза' } } },

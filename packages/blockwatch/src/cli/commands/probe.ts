@@ -41,6 +41,17 @@ function httpUrlOption(name: string, value: string | undefined): string | undefi
   return value;
 }
 
+/** --lab-time: an ISO 8601 instant with its zone (a replay must not depend on the machine's time zone). */
+function labTimeOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
+    ? Date.parse(value)
+    : Number.NaN;
+  if (Number.isNaN(ms))
+    throw new UsageError(`--lab-time must be an ISO 8601 time with a zone, e.g. 2014-11-24T10:00Z, got '${value}'`);
+  return ms;
+}
+
 /** Splits "IP", "IP:PORT" or "[IPv6]:PORT" (a bare IPv6 address too); null when it is none of these. */
 function splitResolver(value: string): { ip: string; port: number } | null {
   if (isIP(value)) return { ip: value, port: 53 };
@@ -118,6 +129,11 @@ Examples:
     'asn-registry': { type: 'string', arg: 'FILE', description: 'JSON file of address → ASN overrides (lab)' },
     'accept-risks': { type: 'boolean', description: 'consent to the risks for this run (unattended use)' },
     submit: { type: 'string', arg: 'URL', description: 'send the measurements to this collector' },
+    'lab-time': {
+      type: 'string',
+      arg: 'ISO',
+      description: 'measurement time taken from a lab clock; for replays in the lab',
+    },
   },
   async run({ values, positionals }, ctx) {
     // 1. Validate everything before touching anything.
@@ -148,6 +164,7 @@ Examples:
       ? loadGeoRegistry(resolvePath(cwd, values['asn-registry']))
       : undefined;
     const outPath = values.out ? resolvePath(cwd, values.out) : undefined;
+    const labStartMs = labTimeOption(values['lab-time']);
 
     // 2. Consent.
     const dir = configDir(ctx.env);
@@ -175,7 +192,10 @@ Examples:
     // The resolver the probe uses, as configured (OONI asks a whoami service; we never call one).
     const resolverIp = splitResolver(resolver ?? getServers()[0] ?? '')?.ip ?? '';
     const resolverAsn = isIP(resolverIp) ? asnOf(resolverIp) : null;
-    const testStartMs = Date.now();
+    // A lab clock stamps the measurements only (start times, report id); timeouts keep the real clock.
+    const realStartMs = Date.now();
+    const testStartMs = labStartMs ?? realStartMs;
+    const nowMs = labStartMs === undefined ? Date.now : () => labStartMs + (Date.now() - realStartMs);
     const reportId = createReportId({ nowMs: testStartMs, cc: location.probe_cc, asn: location.probe_asn });
     // Block-page fingerprints from the data directory ('blockwatch update'): without them nothing is "confirmed".
     const fingerprintDir = dataDir(ctx.env);
@@ -223,6 +243,7 @@ Examples:
           },
           reportId,
           testStartMs,
+          nowMs,
           asnOf,
           ownAddresses: location.address ? [...ownAddresses, location.address] : ownAddresses,
           analyze,

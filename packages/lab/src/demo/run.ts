@@ -1,0 +1,288 @@
+/**
+ * The seed story end to end: lab up → replay of 20–28 November 2014 on the lab clock (a probe round per ISP every
+ * few simulated hours, the three ISPs concurrently) → each round submitted to the collector → the event detector's
+ * event → a summary with links into the dashboard. The only faked time is the probe's `--lab-time`.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeBracket, METHOD_LABELS } from '@blockwatch/server/events/summarize.ts';
+import type { Bracket } from '@blockwatch/server/events/types.ts';
+import type { BlockingMethod } from 'blockwatch/model';
+import { applyPolicy, loadPolicyFile } from '../apply.ts';
+import { createPlan, HELPER_PORT, INFRA, type IspPlan } from '../plan.ts';
+import { stateDirOf, statePaths } from '../state.ts';
+import { BLOCKWATCH_BIN, labDown, labUp } from '../topology.ts';
+import { type DemoServer, getJson, startServer, submitBatch } from './server.ts';
+import {
+  type EventView,
+  judgeStory,
+  roundTimes,
+  STORY_URLS,
+  type StoryFinding,
+  SWITCH_MS,
+  SWITCH_ON,
+  TEST_LIST,
+  testListCsv,
+} from './story.ts';
+
+const POLICIES = new URL('../../policies/', import.meta.url).pathname;
+const REPO_ROOT = new URL('../../../../', import.meta.url).pathname;
+const EVENT_WAIT_MS = 60_000;
+
+export interface DemoOptions {
+  dir: string;
+  listen: string;
+  everyHours: number;
+  maxRounds?: number;
+  timeoutSeconds: number;
+  keepLab: boolean;
+  /** keep the server running after the summary (the caller stops it) */
+  serve: boolean;
+  log: (line: string) => void;
+  /** the summary and links: stdout */
+  print: (line: string) => void;
+}
+
+export interface DemoResult {
+  finding: StoryFinding;
+  server: DemoServer | null;
+  origin: string;
+}
+
+type ApiEvent = EventView & {
+  onset: Bracket;
+  url: string;
+  evidence?: { measurement_uid: string; probe_asn: string; measurement_start_time: string; role: string }[];
+};
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const { log } = options;
+  const stateDir = stateDirOf(process.env);
+  const paths = statePaths(stateDir);
+  const storeDir = join(options.dir, 'store');
+  const measurementsDir = join(options.dir, 'measurements');
+  const listPath = join(options.dir, 'test-list.csv');
+  // A fresh story each run: only what the demo itself made in its directory.
+  rmSync(storeDir, { recursive: true, force: true });
+  rmSync(measurementsDir, { recursive: true, force: true });
+  mkdirSync(measurementsDir, { recursive: true });
+  writeFileSync(listPath, testListCsv());
+
+  if (options.serve && !existsSync(join(REPO_ROOT, 'packages/web/dist/index.html'))) {
+    log('the web UI is not built yet: building it (npm run build -w @blockwatch/web)…');
+    await exec('npm', ['run', 'build', '-w', '@blockwatch/web'], { cwd: REPO_ROOT, quiet: true });
+  }
+
+  let server: DemoServer | null = null;
+  let labIsUp = false;
+  try {
+    server = await startServer(storeDir, options.listen, process.env);
+    log(`collector and dashboard: ${server.origin} (store ${storeDir})`);
+    const state = await labUp({ stateDir, ispCount: 3, log: (l) => log(`lab: ${l}`) });
+    labIsUp = true;
+    if (!('url' in state.helper))
+      throw new Error(`the lab's control helper is not running (${state.helper.unavailable})`);
+    const plan = createPlan(3);
+    for (const isp of plan.isps) await applyPolicy(stateDir, isp.id, { rules: [] }, 'none');
+
+    const times = roundTimes(options.everyHours, options.maxRounds);
+    log(
+      `replaying ${fmt(times[0])} – ${fmt(times[times.length - 1])} UTC: ${times.length} rounds of ${TEST_LIST.length} URLs on ${plan.isps.length} ISPs (${plan.isps.map((i) => `AS${i.asn}`).join(', ')}); the ISPs switch on at ${fmt(SWITCH_MS)}`,
+    );
+    let switched = false;
+    for (const [index, timeMs] of times.entries()) {
+      if (!switched && timeMs >= SWITCH_MS) {
+        for (const isp of plan.isps) {
+          const { policy } = SWITCH_ON[isp.id];
+          await applyPolicy(stateDir, isp.id, loadPolicyFile(join(POLICIES, policy)), policy);
+        }
+        switched = true;
+        log(
+          `${fmt(SWITCH_MS)}: the ISPs start blocking the story (${plan.isps.map((i) => `${i.id} ${SWITCH_ON[i.id].policy}`).join(', ')})`,
+        );
+      }
+      const started = Date.now();
+      const perIsp = await Promise.all(
+        plan.isps.map((isp) => probeRound(isp, timeMs, join(measurementsDir, `${isoName(timeMs)}-${isp.id}.jsonl`))),
+      );
+      const measurements = perIsp.flat();
+      const accepted = await submitBatch(
+        server.origin,
+        measurements.map((m) => m.raw),
+      );
+      const counts = plan.isps.map((isp, i) => `${isp.id} ${countLine(perIsp[i].map((m) => m.outcome))}`).join(' · ');
+      log(
+        `round ${String(index + 1).padStart(2)}/${times.length} ${fmt(timeMs)}  ${counts}  (${accepted} submitted, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      );
+    }
+    for (const isp of plan.isps) await applyPolicy(stateDir, isp.id, { rules: [] }, 'none');
+    if (!options.keepLab) {
+      await labDown({ stateDir, log: (l) => log(`lab: ${l}`) });
+      labIsUp = false;
+    }
+
+    const events = await waitForStoryEvents(server.origin, plan.isps.length, log);
+    for (const e of events) {
+      if ((STORY_URLS as readonly string[]).includes(e.input)) {
+        e.evidence = (
+          await getJson<Pick<ApiEvent, 'evidence'>>(server.origin, `/api/v1/events/${encodeURIComponent(e.id)}`)
+        ).evidence;
+      }
+    }
+    const finding = judgeStory(events, plan.isps);
+    printSummary(options.print, server.origin, events, finding);
+    if (!options.serve) {
+      await server.stop();
+      server = null;
+    }
+    return { finding, server, origin: server?.origin ?? '' };
+  } catch (err) {
+    await server?.stop();
+    throw err;
+  } finally {
+    if (labIsUp && !options.keepLab) await labDown({ stateDir, log: (l) => log(`lab: ${l}`) }).catch(() => undefined);
+  }
+
+  /** One ISP's subscriber measures the test list at the lab time; answers the measurements it wrote. */
+  async function probeRound(isp: IspPlan, timeMs: number, outPath: string) {
+    await exec(
+      'ip',
+      [
+        'netns',
+        'exec',
+        isp.subscriberNs,
+        process.execPath,
+        BLOCKWATCH_BIN,
+        'probe',
+        '--list',
+        listPath,
+        '--lab-time',
+        new Date(timeMs).toISOString(),
+        '--resolver',
+        isp.resolver,
+        '--helper',
+        `http://${INFRA.helper}:${HELPER_PORT}/`,
+        '--cc',
+        isp.cc,
+        '--asn',
+        `AS${isp.asn}`,
+        '--asn-registry',
+        paths.registry,
+        '--timeout',
+        String(options.timeoutSeconds),
+        '--concurrency',
+        String(TEST_LIST.length),
+        '--accept-risks',
+        '--out',
+        outPath,
+      ],
+      { env: { ...process.env, NODE_EXTRA_CA_CERTS: paths.labCa }, quiet: true },
+    );
+    const lines = existsSync(outPath) ? readFileSync(outPath, 'utf8').split('\n').filter(Boolean) : [];
+    return lines.map((line) => {
+      const raw = JSON.parse(line) as { test_keys?: { x_blockwatch_verdict?: { outcome?: string } } };
+      return { raw, outcome: raw.test_keys?.x_blockwatch_verdict?.outcome ?? 'unknown' };
+    });
+  }
+}
+
+/** Polls the events API until every network shows in the story's events, or the bounded wait ends. */
+async function waitForStoryEvents(origin: string, networks: number, log: (l: string) => void): Promise<ApiEvent[]> {
+  const deadline = Date.now() + EVENT_WAIT_MS;
+  log('waiting for the event detector…');
+  for (;;) {
+    const { results } = await getJson<{ results: ApiEvent[] }>(origin, '/api/v1/events?probe_cc=KZ&limit=100');
+    const asns = new Set(
+      results
+        .filter((e) => (STORY_URLS as readonly string[]).includes(e.input))
+        .flatMap((e) => e.networks.map((n) => n.asn)),
+    );
+    if (asns.size >= networks || Date.now() > deadline) return results;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+function printSummary(print: (l: string) => void, origin: string, events: ApiEvent[], finding: StoryFinding): void {
+  const story = events.filter((e) => (STORY_URLS as readonly string[]).includes(e.input));
+  print('');
+  print(`The story: ${STORY_URLS[0]} (and its http:// variant)`);
+  for (const e of story) print(`  ${e.input.startsWith('https:') ? 'https' : 'http '}: ${e.summary}`);
+  if (story.length === 0) print('  no event was detected for the story');
+  const blocking = finding.networks.filter((n) => n.found.length > 0);
+  const earliest = story.map((e) => e.onset).sort((a, b) => a.after.timeMs - b.after.timeMs)[0];
+  if (earliest) {
+    const methods = finding.networks
+      .map((n) => n.found.flatMap((f) => f.methods).find((m) => m === n.expected) ?? n.found[0]?.methods[0])
+      .filter((m): m is BlockingMethod => m !== undefined)
+      .map((m) => METHOD_LABELS[m] ?? m);
+    print(
+      `blocked in KZ since ${describeBracket(earliest)} on ${blocking.length} of ${finding.networks.length} networks: ${methods.join(' / ')}`,
+    );
+  }
+  for (const n of finding.networks) {
+    const seen = n.found.map(
+      (f) => `${f.methods.map((m) => METHOD_LABELS[m] ?? m).join('+')} on ${new URL(f.input).protocol.slice(0, -1)}`,
+    );
+    print(
+      `  ${n.ok ? 'ok  ' : 'MISS'} ${n.ispId} AS${n.asn} ${n.org}: expected ${METHOD_LABELS[n.expected]}, found ${seen.length ? seen.join(', ') : 'no blocking'}`,
+    );
+  }
+  for (const e of finding.unexpected) print(`  UNEXPECTED event: ${e.input}: ${e.summary}`);
+  if (finding.unexpected.length === 0)
+    print(
+      `  not blocked: ${TEST_LIST.filter((t) => !(STORY_URLS as readonly string[]).includes(t.url))
+        .map((t) => t.url)
+        .join(' ')}`,
+    );
+  print('');
+  print(`dashboard:   ${origin}/`);
+  for (const e of story) print(`event:       ${origin}/events/${encodeURIComponent(e.id)}   (API ${e.url})`);
+  print(`timeline:    ${origin}/url?input=${encodeURIComponent(STORY_URLS[0])}&probe_cc=KZ`);
+  for (const e of story) {
+    const blocked = e.evidence?.filter((x) => x.role === 'blocked') ?? [];
+    print(
+      `evidence:    ${blocked.length} blocked measurements of ${e.input}, e.g. ${blocked.length ? `${origin}/m/${encodeURIComponent(blocked[0].measurement_uid)} (${blocked[0].probe_asn}, ${blocked[0].measurement_start_time})` : '—'}`,
+    );
+  }
+}
+
+function countLine(outcomes: string[]): string {
+  const order = ['accessible', 'blocked', 'down', 'unknown'];
+  const counts = new Map<string, number>();
+  for (const o of outcomes) counts.set(o, (counts.get(o) ?? 0) + 1);
+  return (
+    order
+      .filter((o) => counts.has(o))
+      .map((o) => `${counts.get(o)} ${o}`)
+      .join(', ') || 'no measurement'
+  );
+}
+
+const fmt = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+const isoName = (ms: number) => new Date(ms).toISOString().slice(0, 13).replace(/[-:]/g, '');
+
+/** Runs a command to its end; exit 1 is a result (the probe found blocked URLs), not a failure. */
+function exec(
+  command: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; quiet?: boolean } = {},
+): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, {
+      stdio: ['ignore', opts.quiet ? 'ignore' : 'inherit', 'pipe'],
+      env: opts.env ?? process.env,
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr = (stderr + c.toString()).slice(-4000);
+    });
+    child.on('error', fail);
+    child.on('exit', (code) =>
+      code === 0 || code === 1
+        ? done()
+        : fail(new Error(`${command} ${args.slice(0, 6).join(' ')}… exited with ${code}\n${stderr}`)),
+    );
+  });
+}
