@@ -99,6 +99,14 @@ export function parseFingerprintCsv(text: string, kind: 'dns' | 'http'): Fingerp
   return out;
 }
 
+interface BodyHit {
+  fp: Fingerprint;
+  matched: string;
+}
+
+const BODY_CACHE_ENTRIES = 512;
+const BODY_CACHE_MAX_CHARS = 64 * 1024 * 1024;
+
 /** Fingerprints compiled for matching; build once, reuse for every measurement. */
 export interface FingerprintSet {
   readonly size: number;
@@ -195,6 +203,38 @@ export function createFingerprintSet(allDns: Fingerprint[], allHttp: Fingerprint
     } else bodyAlways.push(c);
   }
   const bodySearch: MultiSearch<Fingerprint> = createMultiSearch([...bodyContains, ...regexpLiterals]);
+
+  function scanBody(body: string): BodyHit[] {
+    const hits: BodyHit[] = [];
+    const candidates: Compiled[] = [];
+    for (const fp of bodySearch.find(body)) {
+      const gated = bodyGated.get(fp);
+      if (gated) candidates.push(gated);
+      else hits.push({ fp, matched: fp.pattern });
+    }
+    for (const c of [...bodyAlways, ...candidates]) {
+      const m = matchOne(c, body);
+      if (m !== null) hits.push({ fp: c.fp, matched: m });
+    }
+    return hits;
+  }
+
+  // The same pages come back again and again (a country's block page, a site's front page across probes): scan
+  // each body once. Keyed by the text itself (V8 hashes long strings by length and compares them on a hit), in
+  // least-recently-used order, bounded in entries and in the characters it keeps alive.
+  const bodyCache = new Map<string, BodyHit[]>();
+  let cachedChars = 0;
+  function remember(body: string, hits: BodyHit[]) {
+    if (body.length > BODY_CACHE_MAX_CHARS / 4) return;
+    bodyCache.set(body, hits);
+    cachedChars += body.length;
+    for (const old of bodyCache.keys()) {
+      if (bodyCache.size <= BODY_CACHE_ENTRIES && cachedChars <= BODY_CACHE_MAX_CHARS) break;
+      bodyCache.delete(old);
+      cachedChars -= old.length;
+    }
+  }
+
   return {
     size: dns.length + http.length,
     matchDnsAnswer(answer, probeCc) {
@@ -203,18 +243,16 @@ export function createFingerprintSet(allDns: Fingerprint[], allHttp: Fingerprint
       return out;
     },
     matchBody(body, probeCc) {
-      const out: FingerprintMatch[] = [];
-      const candidates: Compiled[] = [];
-      for (const fp of bodySearch.find(body)) {
-        const gated = bodyGated.get(fp);
-        if (gated) candidates.push(gated);
-        else out.push(toMatch(fp, fp.pattern, probeCc));
+      let hits = bodyCache.get(body);
+      if (hits) {
+        // refresh: the cache evicts the least recently used body
+        bodyCache.delete(body);
+        bodyCache.set(body, hits);
+      } else {
+        hits = scanBody(body);
+        remember(body, hits);
       }
-      for (const c of [...bodyAlways, ...candidates]) {
-        const m = matchOne(c, body);
-        if (m !== null) out.push(toMatch(c.fp, m, probeCc));
-      }
-      return out;
+      return hits.map((h) => toMatch(h.fp, h.matched, probeCc));
     },
     matchHeader(name, value, probeCc) {
       const out: FingerprintMatch[] = [];

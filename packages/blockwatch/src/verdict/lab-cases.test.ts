@@ -1,0 +1,279 @@
+/**
+ * The cases the lab found wrong, restated as v0.4.3 measurements shaped as our probe writes them: a block page
+ * that passes OONI's header heuristic (from a forged answer, or in place), a CDN CAPTCHA matching a false-positive
+ * fingerprint, a loopback answer, a site refused everywhere, a TLS stall on a redirect hop. OONI's classic keys
+ * must stay OONI's; our outcome, method and explanation must say what happened.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createFingerprintSet, parseFingerprintCsv } from './fingerprints.ts';
+import { analyzeMeasurement } from './index.ts';
+
+const HOST = 'meduza.example';
+const SITE_IP = '93.184.216.34';
+const ISP_BLOCKPAGE_IP = '95.59.170.80';
+const ASN_OF: Record<string, number> = { [SITE_IP]: 15133, [ISP_BLOCKPAGE_IP]: 9198, '127.0.0.1': 0 };
+const asnOf = (ip: string) => ASN_OF[ip] ?? null;
+
+const SITE_PAGE = `<html><head><title>Meduza independent news</title></head><body>${'<p>article</p>'.repeat(250)}</body></html>`;
+const BLOCK_PAGE = `<html><head><title>Страница заблокирована</title></head><body>${'<p>Доступ ограничен</p>'.repeat(30)}</body></html>`;
+const CAPTCHA_PAGE = `<html><head><title>Just a moment...</title></head><body>Checking your browser before accessing. ${'x'.repeat(300)}</body></html>`;
+const COMMON_HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8',
+  Server: 'nginx',
+  Date: 'Wed, 25 Nov 2026 14:00:00 GMT',
+};
+
+interface Hop {
+  url: string;
+  address: string;
+  failure?: string | null;
+  code?: number;
+  body?: string;
+  headers?: Record<string, string>;
+  x_failed_operation?: string;
+}
+
+interface Parts {
+  url?: string;
+  answers?: string[];
+  tcp?: { ip: string; port: number; failure: string | null }[];
+  /** newest first, as OONI writes them */
+  hops?: Hop[];
+  control?: Record<string, unknown>;
+}
+
+const controlFor = (url: string, overrides: Record<string, unknown> = {}) => {
+  const port = url.startsWith('https') ? 443 : 80;
+  return {
+    dns: { failure: null, addrs: [SITE_IP] },
+    tcp_connect: { [`${SITE_IP}:${port}`]: { status: true, failure: null } },
+    http_request: {
+      failure: null,
+      status_code: 200,
+      body_length: Buffer.byteLength(SITE_PAGE),
+      title: 'Meduza independent news',
+      headers: COMMON_HEADERS,
+    },
+    ip_info: { [SITE_IP]: { asn: 15133, flags: 11 } },
+    ...overrides,
+  };
+};
+
+function measurement(p: Parts) {
+  const url = p.url ?? `http://${HOST}/`;
+  const answers = p.answers ?? [SITE_IP];
+  const port = url.startsWith('https') ? 443 : 80;
+  return {
+    input: url,
+    test_name: 'web_connectivity',
+    test_version: '0.4.3',
+    probe_cc: 'KZ',
+    probe_asn: 'AS9198',
+    report_id: 'r1',
+    test_keys: {
+      queries: [
+        {
+          engine: 'system',
+          hostname: new URL(url).hostname,
+          query_type: 'ANY',
+          failure: null,
+          answers: answers.map((ip) => ({ answer_type: 'A', ipv4: ip, asn: ASN_OF[ip] ?? 0 })),
+        },
+      ],
+      tcp_connect: (p.tcp ?? answers.map((ip) => ({ ip, port, failure: null }))).map((c) => ({
+        ip: c.ip,
+        port: c.port,
+        status: { success: c.failure === null, failure: c.failure },
+      })),
+      tls_handshakes: [],
+      requests: (p.hops ?? []).map((h) => ({
+        address: h.address,
+        failure: h.failure ?? null,
+        request: { url: h.url, method: 'GET', headers: {} },
+        response:
+          h.code === undefined
+            ? null
+            : { code: h.code, body: h.body ?? '', body_is_truncated: false, headers: h.headers ?? COMMON_HEADERS },
+        ...(h.x_failed_operation ? { x_failed_operation: h.x_failed_operation } : {}),
+      })),
+      control: p.control ?? controlFor(url),
+      control_failure: null,
+    },
+  };
+}
+
+test('a block page served from an answer in another AS is DNS blocking, although OONI calls it accessible', () => {
+  const m = measurement({
+    answers: [ISP_BLOCKPAGE_IP],
+    hops: [{ url: `http://${HOST}/`, address: `${ISP_BLOCKPAGE_IP}:80`, code: 200, body: BLOCK_PAGE }],
+  });
+  const v = analyzeMeasurement(m, { asnOf });
+  assert.equal(v.classic.dns_consistency, 'inconsistent');
+  assert.equal(v.classic.headers_match, true, 'only common headers: OONI calls them equal');
+  assert.equal(v.blocking, false, "OONI's v0.4 keys stay OONI's");
+  assert.equal(v.accessible, true);
+  assert.equal(v.anomaly, false, 'fastpath: blocking is not a string and nothing confirms');
+  assert.equal(v.outcome, 'blocked');
+  assert.deepEqual(v.methods, ['dns']);
+  assert.equal(v.layers.dns?.status, 'blocked');
+  assert.equal(v.layers.http?.status, 'blocked');
+  assert.match(v.explanation, /DNS answered 95\.59\.170\.80 in AS9198, which the control does not confirm/);
+  assert.match(
+    v.explanation,
+    /the page served from 95\.59\.170\.80 differs from the control's \(title, \d+% of its length\)/,
+  );
+  assert.match(v.explanation, /OONI's classic algorithm calls this accessible because/);
+});
+
+test('the same page from an answer the control confirms stays accessible (the check can fail)', () => {
+  const m = measurement({
+    hops: [{ url: `http://${HOST}/`, address: `${SITE_IP}:80`, code: 200, body: SITE_PAGE }],
+  });
+  const v = analyzeMeasurement(m, { asnOf });
+  assert.equal(v.outcome, 'accessible');
+  assert.deepEqual(v.methods, []);
+  // A CDN answer in another AS with the real page: different answers alone are not blocking.
+  const cdn = measurement({
+    answers: [ISP_BLOCKPAGE_IP],
+    hops: [{ url: `http://${HOST}/`, address: `${ISP_BLOCKPAGE_IP}:80`, code: 200, body: SITE_PAGE }],
+  });
+  const c = analyzeMeasurement(cdn, { asnOf });
+  assert.equal(c.outcome, 'accessible');
+  assert.equal(c.layers.dns?.status, 'ok');
+});
+
+test('a block page in place of the page (same address, or after a redirect) is an HTTP block page', () => {
+  const inPlace = measurement({
+    hops: [{ url: `http://${HOST}/`, address: `${SITE_IP}:80`, code: 200, body: BLOCK_PAGE }],
+  });
+  const v = analyzeMeasurement(inPlace, { asnOf });
+  assert.equal(v.blocking, false);
+  assert.equal(v.accessible, true);
+  assert.equal(v.outcome, 'blocked');
+  assert.equal(v.method, 'http_blockpage');
+  assert.equal(v.layers.http?.status, 'blocked');
+  assert.equal(v.layers.dns?.status, 'ok');
+
+  const redirected = measurement({
+    hops: [
+      {
+        url: `http://${ISP_BLOCKPAGE_IP}/?blocked=${HOST}`,
+        address: `${ISP_BLOCKPAGE_IP}:80`,
+        code: 200,
+        body: BLOCK_PAGE,
+      },
+      {
+        url: `http://${HOST}/`,
+        address: `${SITE_IP}:80`,
+        code: 302,
+        headers: { Location: `http://${ISP_BLOCKPAGE_IP}/?blocked=${HOST}` },
+      },
+    ],
+  });
+  const r = analyzeMeasurement(redirected, { asnOf });
+  assert.equal(r.accessible, true);
+  assert.equal(r.outcome, 'blocked');
+  assert.equal(r.method, 'http_blockpage');
+});
+
+test('with an ISP-scope fingerprint the block page is confirmed and an anomaly, classic keys unchanged', () => {
+  const fingerprints = createFingerprintSet(
+    [],
+    parseFingerprintCsv(
+      'name,scope,other_names,location_found,pattern_type,pattern,confidence_no_fp,expected_countries,source,exp_url,notes\n' +
+        'test.kz_isp,isp,,body,contains,Доступ ограничен,,,test,,\n',
+      'http',
+    ),
+  );
+  const m = measurement({
+    hops: [{ url: `http://${HOST}/`, address: `${SITE_IP}:80`, code: 200, body: BLOCK_PAGE }],
+  });
+  const v = analyzeMeasurement(m, { asnOf, fingerprints });
+  assert.equal(v.accessible, true);
+  assert.equal(v.confirmed, true);
+  assert.equal(v.anomaly, true);
+  assert.equal(v.outcome, 'blocked');
+  assert.equal(v.method, 'http_blockpage');
+});
+
+test('a page matching a false-positive fingerprint is not a block page, although OONI says http-diff', () => {
+  const fingerprints = createFingerprintSet(
+    [],
+    parseFingerprintCsv(
+      'name,scope,other_names,location_found,pattern_type,pattern,confidence_no_fp,expected_countries,source,exp_url,notes\n' +
+        'cp.fp_x_cloudflare_check,fp,,body,contains,Checking your browser before accessing,,,test,,\n',
+      'http',
+    ),
+  );
+  const m = measurement({
+    hops: [{ url: `http://${HOST}/`, address: `${SITE_IP}:80`, code: 403, body: CAPTCHA_PAGE }],
+  });
+  const v = analyzeMeasurement(m, { asnOf, fingerprints });
+  assert.equal(v.blocking, 'http-diff', "OONI's classic keys stay");
+  assert.equal(v.confirmed, false);
+  assert.equal(v.outcome, 'accessible');
+  assert.deepEqual(v.methods, []);
+  assert.equal(v.layers.http?.status, 'ok');
+  assert.match(v.explanation, /false-positive fingerprint cp\.fp_x_cloudflare_check/);
+  // Without fingerprints nothing clears it: a 403 in place of the page is a different page.
+  assert.equal(analyzeMeasurement(m, { asnOf }).method, 'http_blockpage');
+});
+
+test('a loopback answer is DNS blocking; OONI has no fetch to judge and gives null', () => {
+  const m = measurement({ answers: ['127.0.0.1'], tcp: [], hops: [] });
+  const v = analyzeMeasurement(m, { asnOf });
+  assert.equal(v.blocking, null);
+  assert.equal(v.accessible, null);
+  assert.equal(v.outcome, 'blocked');
+  assert.equal(v.method, 'dns');
+  assert.match(v.explanation, /127\.0\.0\.1, a private or reserved \(bogon\) address/);
+  assert.match(v.explanation, /OONI's classic algorithm gives no verdict/);
+});
+
+test('refused at the address where the control is refused too is down, although v0.4 says tcp_ip', () => {
+  const m = measurement({
+    tcp: [{ ip: SITE_IP, port: 80, failure: 'connection_refused' }],
+    hops: [{ url: `http://${HOST}/`, address: `${SITE_IP}:80`, failure: 'connection_refused' }],
+    control: controlFor(`http://${HOST}/`, {
+      tcp_connect: { [`${SITE_IP}:80`]: { status: false, failure: 'connection_refused_error' } },
+      http_request: { failure: 'connection_refused_error', status_code: -1, body_length: -1, title: '', headers: {} },
+    }),
+  });
+  const v = analyzeMeasurement(m, { asnOf });
+  assert.equal(v.blocking, 'tcp_ip', "v0.4's step E");
+  assert.equal(v.accessible, false);
+  assert.equal(v.anomaly, true, 'fastpath: blocking is a string');
+  assert.equal(v.outcome, 'down');
+  assert.deepEqual(v.methods, []);
+  assert.equal(v.layers.tcp?.status, 'down');
+  assert.match(v.explanation, /the control failed the same way, so it is down/);
+});
+
+test('a TLS stall on a redirect hop is TLS blocking, from the recorded step or inferred', () => {
+  const hops = (recorded: boolean): Hop[] => [
+    {
+      url: 'https://azattyq.example/',
+      address: `${SITE_IP}:443`,
+      failure: 'generic_timeout_error',
+      ...(recorded ? { x_failed_operation: 'tls_handshake' } : {}),
+    },
+    {
+      url: 'http://go.short.example/a1',
+      address: `${SITE_IP}:80`,
+      code: 302,
+      headers: { Location: 'https://azattyq.example/' },
+    },
+  ];
+  for (const recorded of [true, false]) {
+    const m = measurement({ url: 'http://go.short.example/a1', hops: hops(recorded) });
+    const v = analyzeMeasurement(m, { asnOf });
+    assert.equal(v.blocking, 'http-failure');
+    assert.equal(v.method, 'tls', `recorded=${recorded}`);
+    assert.equal(v.outcome, 'blocked');
+  }
+  // A stall after the handshake (the response never came) stays an HTTP failure.
+  const m = measurement({ url: 'http://go.short.example/a1', hops: hops(true) });
+  (m.test_keys.requests[0] as Record<string, unknown>).x_failed_operation = 'http_round_trip';
+  assert.equal(analyzeMeasurement(m, { asnOf }).method, 'http_failure');
+});
