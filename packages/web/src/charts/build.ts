@@ -185,7 +185,8 @@ export function calendarSpec(days: CoverageDay[]): CalendarSpec {
 /** The provenance line every chart carries: where its numbers come from and when they were read. */
 export function provenance(apiHref: string, t: Translate, readAt = new Date()): string {
   const origin = typeof location === 'undefined' ? '' : location.origin;
-  return `blockwatch · ${origin}${apiHref} · ${t('common.dataAsOf', { date: `${readAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` })}`;
+  const date = `${readAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `blockwatch · ${t('common.dataAsOf', { date })} · ${origin}${apiHref}`;
 }
 
 /**

@@ -39,7 +39,15 @@ type Option = Record<string, unknown>;
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
-function base(spec: ChartSpec): Option {
+const CAPTION_LINE_PX = 13;
+
+/** The provenance line wraps rather than being cut: the query link and the date must survive in every export. */
+function captionLines(spec: ChartSpec, widthPx: number): number {
+  const charsPerLine = Math.max(20, Math.floor((widthPx - 16) / 5.6));
+  return Math.min(4, Math.ceil(spec.caption.length / charsPerLine));
+}
+
+function base(spec: ChartSpec, widthPx: number): Option {
   return {
     animation: false,
     aria: { enabled: true, label: { description: spec.title } },
@@ -50,13 +58,22 @@ function base(spec: ChartSpec): Option {
         left: 8,
         bottom: 4,
         silent: true,
-        style: { text: plainChartText(spec.caption, 160), fill: '#555', fontSize: 10, fontFamily: FONT },
+        style: {
+          text: plainChartText(spec.caption, 600),
+          width: Math.max(100, widthPx - 16),
+          overflow: 'breakAll',
+          lineHeight: CAPTION_LINE_PX,
+          fill: '#555',
+          fontSize: 10,
+          fontFamily: FONT,
+        },
       },
     ],
   };
 }
 
-function stacked(spec: StackedSpec & ChartSpec): Option {
+function stacked(spec: StackedSpec & ChartSpec, widthPx: number): Option {
+  const extra = (captionLines(spec, widthPx) - 1) * CAPTION_LINE_PX;
   const categories = spec.categories.map((c) => plainChartText(c, 200));
   const categoryAxis = {
     type: 'category',
@@ -65,10 +82,10 @@ function stacked(spec: StackedSpec & ChartSpec): Option {
   };
   const valueAxis = { type: 'value', minInterval: 1 };
   return {
-    ...base(spec),
+    ...base(spec, widthPx),
     tooltip: { trigger: 'axis', renderMode: 'richText', axisPointer: { type: 'shadow' }, confine: true },
     legend: { top: 0, type: 'scroll', data: spec.series.map((s) => s.name) },
-    grid: { left: 8, right: 24, top: 36, bottom: 28, containLabel: true },
+    grid: { left: 8, right: 24, top: 36, bottom: 28 + extra, containLabel: true },
     xAxis: spec.horizontal ? valueAxis : categoryAxis,
     yAxis: spec.horizontal ? { ...categoryAxis, inverse: true } : valueAxis,
     series: spec.series.map((s) => ({
@@ -83,12 +100,13 @@ function stacked(spec: StackedSpec & ChartSpec): Option {
   };
 }
 
-function matrix(spec: MatrixSpec & ChartSpec): Option {
+function matrix(spec: MatrixSpec & ChartSpec, widthPx: number): Option {
+  const extra = (captionLines(spec, widthPx) - 1) * CAPTION_LINE_PX;
   const xs = spec.xs.map((x) => plainChartText(x, 200));
   const ys = spec.ys.map((y) => plainChartText(y, 200));
   const n = spec.labels?.n ?? 'n';
   return {
-    ...base(spec),
+    ...base(spec, widthPx),
     tooltip: {
       renderMode: 'richText',
       confine: true,
@@ -97,7 +115,7 @@ function matrix(spec: MatrixSpec & ChartSpec): Option {
         return `${ys[y]} · ${xs[x]}\n${Math.round(share * 100)}% (${n} = ${count})`;
       },
     },
-    grid: { left: 8, right: 24, top: 16, bottom: 72, containLabel: true },
+    grid: { left: 8, right: 24, top: 16, bottom: 72 + extra, containLabel: true },
     xAxis: { type: 'category', data: xs, axisLabel: { rotate: 30, formatter: (v: string) => plainChartText(v, 22) } },
     yAxis: { type: 'category', data: ys, axisLabel: { formatter: (v: string) => plainChartText(v, 28) } },
     visualMap: {
@@ -106,7 +124,7 @@ function matrix(spec: MatrixSpec & ChartSpec): Option {
       dimension: 2,
       orient: 'horizontal',
       left: 'center',
-      bottom: 22,
+      bottom: 22 + extra,
       itemHeight: 120,
       text: ['100%', '0%'],
       inRange: { color: ['#e8f4f1', '#f4c27a', '#a4161a'] },
@@ -127,7 +145,8 @@ function matrix(spec: MatrixSpec & ChartSpec): Option {
   };
 }
 
-function calendar(spec: CalendarSpec & ChartSpec): Option {
+function calendar(spec: CalendarSpec & ChartSpec, widthPx: number): Option {
+  const extra = (captionLines(spec, widthPx) - 1) * CAPTION_LINE_PX;
   const days = [...spec.days].sort((a, b) => a.day.localeCompare(b.day));
   const last = days.at(-1)?.day ?? new Date().toISOString().slice(0, 10);
   // One calendar row is readable up to a year; older days are still in the CSV/JSON export.
@@ -139,7 +158,7 @@ function calendar(spec: CalendarSpec & ChartSpec): Option {
   const max = Math.max(1, ...days.map((d) => d.count));
   const n = spec.labels?.n ?? 'n';
   return {
-    ...base(spec),
+    ...base(spec, widthPx),
     tooltip: {
       renderMode: 'richText',
       formatter: (p: { data: [string, number] }) => `${p.data[0]}\n${n} = ${p.data[1]}`,
@@ -170,15 +189,19 @@ function calendar(spec: CalendarSpec & ChartSpec): Option {
   };
 }
 
-export function chartOption(spec: ChartSpec): Option {
+export function chartOption(spec: ChartSpec, widthPx: number): Option {
   switch (spec.kind) {
     case 'stacked':
-      return stacked(spec);
+      return stacked(spec, widthPx);
     case 'matrix':
-      return matrix(spec);
+      return matrix(spec, widthPx);
     case 'calendar':
-      return calendar(spec);
+      return calendar(spec, widthPx);
   }
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
 export interface ChartHandle {
@@ -191,14 +214,18 @@ export interface ChartHandle {
 export function mountChart(element: HTMLElement, initial: ChartSpec): ChartHandle {
   const chart = echarts.init(element, null, { renderer: 'svg' });
   let spec = initial;
-  chart.setOption(chartOption(spec), true);
-  const resize = new ResizeObserver(() => chart.resize());
+  const render = () => chart.setOption(chartOption(spec, element.clientWidth || 640), true);
+  render();
+  const resize = new ResizeObserver(() => {
+    chart.resize();
+    render(); // the caption's wrapping depends on the width
+  });
   resize.observe(element);
   const size = () => ({ width: Math.max(480, element.clientWidth), height: Math.max(240, element.clientHeight) });
   return {
     update(next) {
       spec = next;
-      chart.setOption(chartOption(spec), true);
+      render();
     },
     dispose() {
       resize.disconnect();
@@ -208,8 +235,11 @@ export function mountChart(element: HTMLElement, initial: ChartSpec): ChartHandl
       const { width, height } = size();
       const offscreen = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
       try {
-        offscreen.setOption({ ...chartOption(spec), backgroundColor: '#fff' });
-        return offscreen.renderToSVGString();
+        offscreen.setOption({ ...chartOption(spec, width), backgroundColor: '#fff' });
+        // The provenance also goes in the SVG's description, whole and machine-readable.
+        return offscreen
+          .renderToSVGString()
+          .replace(/^(<svg[^>]*>)/, `$1<title>${escapeXml(spec.title)}</title><desc>${escapeXml(spec.caption)}</desc>`);
       } finally {
         offscreen.dispose();
       }
@@ -224,7 +254,7 @@ export function mountChart(element: HTMLElement, initial: ChartSpec): ChartHandl
       holder.style.height = `${height}px`;
       document.body.append(holder);
       const offscreen = echarts.init(holder, null, { renderer: 'canvas', width, height, devicePixelRatio: 2 });
-      offscreen.setOption({ ...chartOption(spec), backgroundColor: '#fff' });
+      offscreen.setOption({ ...chartOption(spec, width), backgroundColor: '#fff' });
       const canvas = holder.querySelector('canvas');
       return new Promise<Blob>((resolve, reject) => {
         if (!canvas) {
