@@ -76,35 +76,52 @@ export function startLoader(options: LoaderOptions): Loader {
   }
 
   async function drain(): Promise<void> {
-    while (!stopped) {
-      const { lines, next } = await spool.read(position, batchBytes);
-      if (lines.length === 0) {
-        if (comparePositions(next, position) === 0) break;
-        position = next;
-        await spool.commit(position);
-        continue;
-      }
-      const items: AnalyzedMeasurement[] = [];
-      let sliceStart = performance.now();
-      for (const line of lines) {
-        if (!line) continue;
-        // Analysis is CPU work on the event loop: yield every ~10 ms so API requests are not held up.
-        if (performance.now() - sliceStart > 10) {
-          await new Promise((resolve) => setImmediate(resolve));
-          sliceStart = performance.now();
+    // Pipelined: the next batch is read and analysed (JS) while the previous one is inserted (the engine's
+    // threads). Inserts and commits stay strictly in order, one at a time; only the position read ahead.
+    let readAt = position;
+    let inFlight: Promise<void> | null = null;
+    try {
+      while (!stopped) {
+        const { lines, next } = await spool.read(readAt, batchBytes);
+        if (lines.length === 0) {
+          if (comparePositions(next, readAt) === 0) break;
+          readAt = next;
+          if (inFlight) await inFlight;
+          inFlight = null;
+          position = next;
+          await spool.commit(position);
+          continue;
         }
-        try {
-          items.push(toAnalyzed(JSON.parse(line) as SpoolRecord, analyzer));
-        } catch (err) {
-          log.error({ err, segment: position.segment }, 'skipping an unreadable spool record');
+        const items: AnalyzedMeasurement[] = [];
+        let sliceStart = performance.now();
+        for (const line of lines) {
+          if (!line) continue;
+          // Analysis is CPU work on the event loop: yield every ~10 ms so API requests are not held up.
+          if (performance.now() - sliceStart > 10) {
+            await new Promise((resolve) => setImmediate(resolve));
+            sliceStart = performance.now();
+          }
+          try {
+            items.push(toAnalyzed(JSON.parse(line) as SpoolRecord, analyzer));
+          } catch (err) {
+            log.error({ err, segment: readAt.segment }, 'skipping an unreadable spool record');
+          }
         }
+        readAt = next;
+        if (inFlight) await inFlight;
+        inFlight = (async () => {
+          await insertWithRetry(items);
+          position = next;
+          await spool.commit(position);
+          settleWaiters();
+        })();
+        // Its failure is seen where it is awaited; until then it must not count as unhandled.
+        inFlight.catch(() => {});
       }
-      await insertWithRetry(items);
-      position = next;
-      await spool.commit(position);
+    } finally {
+      if (inFlight) await inFlight;
       settleWaiters();
     }
-    settleWaiters();
   }
 
   const wake = () => {
