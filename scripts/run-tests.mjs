@@ -2,6 +2,7 @@
 // Runs the test files of every package with node's test runner (Node 20 has no glob in --test).
 //   node scripts/run-tests.mjs            all unit/integration tests (*.test.ts), lab tests included when root
 //   node scripts/run-tests.mjs --lab      only the lab tests (*.lab.test.ts; need root)
+//   node scripts/run-tests.mjs --no-lab   everything but the lab tests
 //   node scripts/run-tests.mjs FILTER…    only test files whose path contains one of the filters
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join, relative } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
 const labOnly = args.includes('--lab');
+const noLab = args.includes('--no-lab');
 const filters = args.filter((a) => !a.startsWith('--'));
 
 function walk(dir, out) {
@@ -24,6 +26,7 @@ function walk(dir, out) {
 
 let files = walk(join(root, 'packages'), []).sort();
 if (labOnly) files = files.filter((f) => f.endsWith('.lab.test.ts'));
+if (noLab) files = files.filter((f) => !f.endsWith('.lab.test.ts'));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
 if (files.length === 0) {
   console.error('no test files matched');
