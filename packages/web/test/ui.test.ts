@@ -1,6 +1,7 @@
 /**
  * The web UI in a real browser (Debian's Chromium via playwright-core) against the real `blockwatch serve`,
- * seeded with the shared OONI measurements plus synthetic ones whose fields carry script-injection payloads.
+ * seeded with the shared OONI measurements, synthetic ones whose fields carry script-injection payloads, and a
+ * stream in which a site becomes blocked by TLS interception on two of three networks (a real detected event).
  * Each page must load without console errors or CSP violations; filters, deep links, exports, the language
  * switch, keyboard use and a phone-width layout are checked; screenshots go to test-output/screenshots/.
  */
@@ -31,6 +32,7 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
   let blockedUid: string;
   let blocked: { probe_cc: string; probe_asn: string; domain: string | null; input: string | null };
   let hostileUid: string;
+  let dataDir: string | undefined;
 
   async function api(path: string): Promise<Record<string, unknown>> {
     const response = await fetch(`${server.url}${path}`);
@@ -69,7 +71,7 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     ensureBuilt();
-    const dataDir = createDataDir();
+    dataDir = createDataDir();
     const synthetic = join(dataDir, 'synthetic.jsonl');
     const lines = [...(await hostileMeasurements()), ...eventStream()].map((m) => JSON.stringify(m));
     writeFileSync(synthetic, `${lines.join('\n')}\n`);
@@ -100,7 +102,7 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
   after(async () => {
     await browser?.close();
     await server?.stop();
-    if (server) removeDataDir(server.dataDir);
+    if (dataDir) removeDataDir(dataDir);
   });
 
   test('every page loads without console errors or CSP violations', async () => {
