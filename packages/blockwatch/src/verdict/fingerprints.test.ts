@@ -164,3 +164,32 @@ test('regexps are gated by their required literal without changing what they mat
   const page = "<h1>Forbidden</h1>You don't have permission to access /x on this server.<P>";
   assert.ok(set.matchBody(page, 'US').some((m) => m.pattern_type === 'regexp' && m.matched.startsWith("You don't")));
 });
+
+test('a cached body gives the same matches, per country, and a base64 body the same as its text', () => {
+  const dns = parseFingerprintCsv(readFileSync(new URL('fingerprints_dns.csv', DATA), 'utf8'), 'dns');
+  const http = parseFingerprintCsv(readFileSync(new URL('fingerprints_http.csv', DATA), 'utf8'), 'http');
+  const set = createFingerprintSet(dns, http);
+  const page = '<html><iframe src="http://10.10.34.34?type=Invalid Site"></iframe> Доступ ограничен</html>';
+  const first = set.matchBody(page, 'IR');
+  assert.ok(
+    first.some((m) => m.confirms),
+    'an Iranian block page confirms in IR',
+  );
+  assert.deepEqual(set.matchBody(`${page}`, 'IR'), first);
+  assert.deepEqual(
+    set.matchBody(page, 'US').map((m) => m.name),
+    first.map((m) => m.name),
+  );
+  let decoded = 0;
+  const data = Buffer.from(page).toString('base64');
+  const text = () => {
+    decoded++;
+    return page;
+  };
+  assert.deepEqual(set.matchEncodedBody(data, text, 'IR'), first);
+  assert.deepEqual(set.matchEncodedBody(data, text, 'IR'), first);
+  assert.equal(decoded, 1, 'the second time the page is neither decoded nor scanned');
+  // Many distinct pages: the cache stays bounded and keeps answering correctly.
+  for (let i = 0; i < 2000; i++) set.matchBody(`<p>page ${i}</p>`, 'IR');
+  assert.deepEqual(set.matchBody(page, 'IR'), first);
+});

@@ -9,6 +9,7 @@
  */
 import { BlockwatchError } from '../errors.ts';
 import type { FingerprintMatch } from '../model/verdict.ts';
+import { BoundedCache } from './bounded-cache.ts';
 import { parseCsv } from './csv.ts';
 import { createMultiSearch, type MultiSearch } from './multi-search.ts';
 
@@ -104,14 +105,16 @@ interface BodyHit {
   matched: string;
 }
 
-const BODY_CACHE_ENTRIES = 512;
-const BODY_CACHE_MAX_CHARS = 64 * 1024 * 1024;
-
 /** Fingerprints compiled for matching; build once, reuse for every measurement. */
 export interface FingerprintSet {
   readonly size: number;
   matchDnsAnswer(answer: string, probeCc: string | null): FingerprintMatch[];
   matchBody(body: string, probeCc: string | null): FingerprintMatch[];
+  /**
+   * The same, for a body still in its recorded form: `base64` is the recorded data (the cache key, so a page seen
+   * before is neither decoded nor scanned again), `text` decodes it on a miss.
+   */
+  matchEncodedBody(base64: string, text: () => string, probeCc: string | null): FingerprintMatch[];
   matchHeader(name: string, value: string, probeCc: string | null): FingerprintMatch[];
 }
 
@@ -220,20 +223,10 @@ export function createFingerprintSet(allDns: Fingerprint[], allHttp: Fingerprint
   }
 
   // The same pages come back again and again (a country's block page, a site's front page across probes): scan
-  // each body once. Keyed by the text itself (V8 hashes long strings by length and compares them on a hit), in
-  // least-recently-used order, bounded in entries and in the characters it keeps alive.
-  const bodyCache = new Map<string, BodyHit[]>();
-  let cachedChars = 0;
-  function remember(body: string, hits: BodyHit[]) {
-    if (body.length > BODY_CACHE_MAX_CHARS / 4) return;
-    bodyCache.set(body, hits);
-    cachedChars += body.length;
-    for (const old of bodyCache.keys()) {
-      if (bodyCache.size <= BODY_CACHE_ENTRIES && cachedChars <= BODY_CACHE_MAX_CHARS) break;
-      bodyCache.delete(old);
-      cachedChars -= old.length;
-    }
-  }
+  // each body once. Keyed by the recorded text or base64 data itself (V8 hashes long strings by length and
+  // compares them on a hit).
+  const textCache = new BoundedCache<BodyHit[]>(256, 32 * 1024 * 1024);
+  const base64Cache = new BoundedCache<BodyHit[]>(256, 32 * 1024 * 1024);
 
   return {
     size: dns.length + http.length,
@@ -243,14 +236,18 @@ export function createFingerprintSet(allDns: Fingerprint[], allHttp: Fingerprint
       return out;
     },
     matchBody(body, probeCc) {
-      let hits = bodyCache.get(body);
-      if (hits) {
-        // refresh: the cache evicts the least recently used body
-        bodyCache.delete(body);
-        bodyCache.set(body, hits);
-      } else {
+      let hits = textCache.get(body);
+      if (!hits) {
         hits = scanBody(body);
-        remember(body, hits);
+        textCache.set(body, hits);
+      }
+      return hits.map((h) => toMatch(h.fp, h.matched, probeCc));
+    },
+    matchEncodedBody(base64, text, probeCc) {
+      let hits = base64Cache.get(base64);
+      if (!hits) {
+        hits = scanBody(text());
+        base64Cache.set(base64, hits);
       }
       return hits.map((h) => toMatch(h.fp, h.matched, probeCc));
     },

@@ -92,7 +92,8 @@ function matchFingerprints(view: MeasurementView, set: FingerprintSet | undefine
   };
   for (const q of view.queries) for (const a of q.answers) add(set.matchDnsAnswer(a.value, view.probeCc));
   for (const r of view.requests) {
-    if (r.body) add(set.matchBody(r.body, view.probeCc));
+    if (r.bodyBase64) add(set.matchEncodedBody(r.bodyBase64, () => r.body, view.probeCc));
+    else if (r.body) add(set.matchBody(r.body, view.probeCc));
     for (const [name, value] of r.headers) add(set.matchHeader(name, value, view.probeCc));
   }
   // Sorted by location, then name, then matched value: the same input always lists matches the same way.

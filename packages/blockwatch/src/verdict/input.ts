@@ -5,6 +5,7 @@
  * What cannot be read at all becomes a `problem` (the verdict's `reason`); nothing here throws.
  */
 import { parseIp } from './bogons.ts';
+import { BoundedCache } from './bounded-cache.ts';
 
 export interface Tagged {
   /** Redirect depth from a `depth=N` tag; 0 when the probe wrote no tags (v0.4 and early v0.5). */
@@ -54,6 +55,8 @@ export interface HttpView extends Tagged {
   /** lower-case name → first value */
   headers: Map<string, string>;
   body: string;
+  /** the recorded base64 data when the body was recorded as binary (the text is decoded only when read) */
+  bodyBase64: string | null;
   bodyBytes: number;
   truncated: boolean;
   /** the step that failed, when the probe recorded it (`x_failed_operation`: connect, tls_handshake, …) */
@@ -168,11 +171,30 @@ function decodeBase64(data: string): Uint8Array {
 const utf8 = new TextDecoder('utf-8');
 
 const encoder = new TextEncoder();
+const nodeByteLength = (globalThis as { Buffer?: { byteLength(s: string, enc: 'utf8'): number } }).Buffer?.byteLength;
 let scratch = new Uint8Array(1 << 16);
 
 /** UTF-8 byte length of a string: what Go's len() gives for the body the probe read. Native encoder for big ones. */
 export function utf8Length(s: string): number {
+  if (s.length >= LONG_TEXT) {
+    let n = byteLengths.get(s);
+    if (n === undefined) {
+      n = countUtf8(s);
+      byteLengths.set(s, n);
+    }
+    return n;
+  }
+  return countUtf8(s);
+}
+
+// Counting is linear in the text; pages repeat across measurements, so long ones are counted once.
+const LONG_TEXT = 16 * 1024;
+const byteLengths = new BoundedCache<number>(256, 32 * 1024 * 1024);
+
+function countUtf8(s: string): number {
   if (s.length > 256) {
+    // Node's counter reads the string in place; the encoder (browsers) has to write every byte out.
+    if (nodeByteLength) return nodeByteLength(s, 'utf8');
     if (scratch.length < s.length * 3) scratch = new Uint8Array(s.length * 3);
     return encoder.encodeInto(s, scratch).written;
   }
@@ -190,11 +212,12 @@ export function utf8Length(s: string): number {
 }
 
 /** MaybeBinaryData → text and its byte length (computed on first use: most bodies never need it). */
-function maybeBinary(v: unknown): { text: string; bytes: number } {
+function maybeBinary(v: unknown): { text: string; bytes: number; base64: string | null } {
   if (typeof v === 'string') {
     let bytes: number | undefined;
     return {
       text: v,
+      base64: null,
       get bytes() {
         bytes ??= utf8Length(v);
         return bytes;
@@ -211,9 +234,10 @@ function maybeBinary(v: unknown): { text: string; bytes: number } {
         return text;
       },
       bytes: base64Length(data),
+      base64: data,
     };
   }
-  return { text: '', bytes: 0 };
+  return { text: '', bytes: 0, base64: null };
 }
 
 /** MaybeBinaryData → text, decoded at once (header values are short). */
@@ -437,7 +461,7 @@ export function readMeasurement(value: unknown): ReadResult {
   const requests: HttpView[] = problems.entries(tk, 'requests', 'test_keys').map((r) => {
     const request = isObj(r.request) ? r.request : null;
     const response = isObj(r.response) ? r.response : null;
-    const body = response ? maybeBinary(response.body) : { text: '', bytes: 0 };
+    const body = response ? maybeBinary(response.body) : { text: '', bytes: 0, base64: null };
     return {
       get bodyBytes() {
         return body.bytes;
@@ -445,6 +469,7 @@ export function readMeasurement(value: unknown): ReadResult {
       get body() {
         return body.text;
       },
+      bodyBase64: body.base64,
       ...tagsOf(r),
       url: (request && str(request.url)) ?? '',
       address: str(r.address) ?? '',
