@@ -168,7 +168,7 @@ function calendar(spec: CalendarSpec & ChartSpec, widthPx: number): Option {
       max,
       orient: 'horizontal',
       left: 'center',
-      bottom: 20,
+      bottom: 20 + extra,
       itemHeight: 120,
       calculable: false,
       inRange: { color: ['#d8ece8', '#1b7f72'] },

@@ -40,7 +40,7 @@ export async function startFixtureServer(measurements: M[]): Promise<{ url: stri
       probe_asn: Number(String(m.probe_asn).slice(2)),
       probe_network_name: m.probe_network_name,
       test_name: m.test_name,
-      measurement_start_time: String(m.measurement_start_time).replace(' ', 'T') + 'Z',
+      measurement_start_time: `${String(m.measurement_start_time).replace(' ', 'T')}Z`,
       anomaly: blocked,
       confirmed: blocked && i % 4 === 0,
       failure: false,
