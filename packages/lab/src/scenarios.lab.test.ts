@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { formatResults, loadScenarios, runScenarios } from './runner.ts';
+import { acquireLabSession } from './session.ts';
 import { readState, stateDirOf, writeState } from './state.ts';
 import { labDown, labUp, listLabNamespaces } from './topology.ts';
 
@@ -18,7 +19,15 @@ if (!process.env.BLOCKWATCH_DATA_DIR && existsSync(`${sharedFingerprints}fingerp
 
 const skip = process.getuid?.() === 0 ? false : 'needs root (network namespaces, iptables): run the tests as root';
 const stateDir = stateDirOf(process.env);
-const wasUp = readState(stateDir)?.status === 'up';
+let wasUp = false;
+// Other lab runs (the demo's test may run at the same time) wait until this file is done with the lab.
+let releaseLab = () => {};
+before(async () => {
+  if (skip) return;
+  releaseLab = await acquireLabSession();
+  wasUp = readState(stateDir)?.status === 'up';
+});
+after(() => releaseLab());
 
 test('every scenario of the catalogue passes', { skip, timeout: 10 * 60_000 }, async () => {
   const results = await runScenarios({
@@ -32,10 +41,8 @@ test('every scenario of the catalogue passes', { skip, timeout: 10 * 60_000 }, a
   assert.equal(failed.length, 0, formatResults(failed));
 });
 
-test('down removes every namespace, process and file, also after a crash', {
-  skip: skip || (wasUp ? 'a lab was already up before the tests: left alone' : false),
-  timeout: 120_000,
-}, async () => {
+test('down removes every namespace, process and file, also after a crash', { skip, timeout: 120_000 }, async (t) => {
+  if (wasUp) return t.skip('a lab was already up before the tests: left alone');
   await labDown({ stateDir, log: () => {} });
   const state = await labUp({ stateDir, ispCount: 1, log: () => {} });
   // Simulate a crash in the middle of `up`: a daemon killed, the state file left "starting".

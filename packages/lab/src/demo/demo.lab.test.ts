@@ -1,7 +1,7 @@
 /**
  * `npm run demo -- --no-serve` end to end (root): a shortened replay (one round a day: 9 rounds) through the real
  * lab, probe, collector and event detector, then the summary line is checked against what the ISPs did, and the
- * lab must be down afterwards. The default replay (every 6 h) is the same code with more rounds.
+ * demo must have taken the lab down afterwards. The default replay (every 6 h) is the same code with more rounds.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { listLabNamespaces } from '../topology.ts';
 
 const skip = process.getuid?.() === 0 ? false : 'needs root (network namespaces, iptables): run the tests as root';
 const repoRoot = new URL('../../../../', import.meta.url).pathname;
@@ -62,7 +61,8 @@ test('the demo finds the story blocked on 3 of 3 networks by DNS, HTTP block pag
       /^evidence: .*\/m\/20141125000000\.000000_KZ_webconnectivity_/m,
       'evidence links carry the lab time',
     );
-    assert.deepEqual(await listLabNamespaces(), [], 'the demo leaves the lab down');
+    // Another lab run may take the lab as soon as the demo releases it: read the demo's own account of its down.
+    assert.match(stderr, /demo: lab: removed \d+ namespaces/, 'the demo takes the lab down');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -55,6 +55,13 @@ try {
 }
 
 const serve = !values['no-serve'];
+// Ctrl-C during the replay: finish cleanly (the probes get the signal too; the lab goes down, the server stops).
+const interrupt = new AbortController();
+const onInterrupt = () => {
+  log('interrupted: cleaning up (the lab goes down)…');
+  interrupt.abort();
+};
+process.once('SIGINT', onInterrupt);
 let result: Awaited<ReturnType<typeof runDemo>>;
 try {
   result = await runDemo({
@@ -65,12 +72,14 @@ try {
     timeoutSeconds,
     keepLab: !!values['keep-lab'],
     serve,
+    signal: interrupt.signal,
     log,
     print: (line) => process.stdout.write(`${line}\n`),
   });
 } catch (err) {
-  fail((err as Error).message);
+  fail(interrupt.signal.aborted ? 'interrupted (the lab is down, the server stopped)' : (err as Error).message);
 }
+process.off('SIGINT', onInterrupt);
 if (!result.finding.ok) {
   log('the observatory did not find what the ISPs did (see MISS / UNEXPECTED above)');
   if (!serve) process.exit(2);

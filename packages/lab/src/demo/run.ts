@@ -11,6 +11,7 @@ import type { Bracket } from '@blockwatch/server/events/types.ts';
 import type { BlockingMethod } from 'blockwatch/model';
 import { applyPolicy, loadPolicyFile } from '../apply.ts';
 import { createPlan, HELPER_PORT, INFRA, type IspPlan } from '../plan.ts';
+import { withLabSession } from '../session.ts';
 import { stateDirOf, statePaths } from '../state.ts';
 import { BLOCKWATCH_BIN, labDown, labUp } from '../topology.ts';
 import { type DemoServer, getJson, startServer, submitBatch } from './server.ts';
@@ -39,6 +40,8 @@ export interface DemoOptions {
   keepLab: boolean;
   /** keep the server running after the summary (the caller stops it) */
   serve: boolean;
+  /** Ctrl-C: stop after the current round (the lab still goes down) */
+  signal?: AbortSignal;
   log: (line: string) => void;
   /** the summary and links: stdout */
   print: (line: string) => void;
@@ -75,73 +78,78 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
 
   let server: DemoServer | null = null;
-  let labIsUp = false;
   try {
     server = await startServer(storeDir, options.listen, process.env);
     log(`collector and dashboard: ${server.origin} (store ${storeDir})`);
-    const state = await labUp({ stateDir, ispCount: 3, log: (l) => log(`lab: ${l}`) });
-    labIsUp = true;
-    if (!('url' in state.helper))
-      throw new Error(`the lab's control helper is not running (${state.helper.unavailable})`);
+    const origin = server.origin;
     const plan = createPlan(3);
-    for (const isp of plan.isps) await applyPolicy(stateDir, isp.id, { rules: [] }, 'none');
+    await withLabSession(() => replay(origin, plan.isps), {
+      onWait: (pid) => log(`the lab is in use by another run (pid ${pid}): waiting for it…`),
+    });
 
-    const times = roundTimes(options.everyHours, options.maxRounds);
-    log(
-      `replaying ${fmt(times[0])} – ${fmt(times[times.length - 1])} UTC: ${times.length} rounds of ${TEST_LIST.length} URLs on ${plan.isps.length} ISPs (${plan.isps.map((i) => `AS${i.asn}`).join(', ')}); the ISPs switch on at ${fmt(SWITCH_MS)}`,
-    );
-    let switched = false;
-    for (const [index, timeMs] of times.entries()) {
-      if (!switched && timeMs >= SWITCH_MS) {
-        for (const isp of plan.isps) {
-          const { policy } = SWITCH_ON[isp.id];
-          await applyPolicy(stateDir, isp.id, loadPolicyFile(join(POLICIES, policy)), policy);
-        }
-        switched = true;
-        log(
-          `${fmt(SWITCH_MS)}: the ISPs start blocking the story (${plan.isps.map((i) => `${i.id} ${SWITCH_ON[i.id].policy}`).join(', ')})`,
-        );
-      }
-      const started = Date.now();
-      const perIsp = await Promise.all(
-        plan.isps.map((isp) => probeRound(isp, timeMs, join(measurementsDir, `${isoName(timeMs)}-${isp.id}.jsonl`))),
-      );
-      const measurements = perIsp.flat();
-      const accepted = await submitBatch(
-        server.origin,
-        measurements.map((m) => m.raw),
-      );
-      const counts = plan.isps.map((isp, i) => `${isp.id} ${countLine(perIsp[i].map((m) => m.outcome))}`).join(' · ');
-      log(
-        `round ${String(index + 1).padStart(2)}/${times.length} ${fmt(timeMs)}  ${counts}  (${accepted} submitted, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
-      );
-    }
-    for (const isp of plan.isps) await applyPolicy(stateDir, isp.id, { rules: [] }, 'none');
-    if (!options.keepLab) {
-      await labDown({ stateDir, log: (l) => log(`lab: ${l}`) });
-      labIsUp = false;
-    }
-
-    const events = await waitForStoryEvents(server.origin, plan.isps.length, log);
+    const events = await waitForStoryEvents(origin, plan.isps.length, log);
     for (const e of events) {
       if ((STORY_URLS as readonly string[]).includes(e.input)) {
         e.evidence = (
-          await getJson<Pick<ApiEvent, 'evidence'>>(server.origin, `/api/v1/events/${encodeURIComponent(e.id)}`)
+          await getJson<Pick<ApiEvent, 'evidence'>>(origin, `/api/v1/events/${encodeURIComponent(e.id)}`)
         ).evidence;
       }
     }
     const finding = judgeStory(events, plan.isps);
-    printSummary(options.print, server.origin, events, finding);
+    printSummary(options.print, origin, events, finding);
     if (!options.serve) {
       await server.stop();
       server = null;
     }
-    return { finding, server, origin: server?.origin ?? '' };
+    return { finding, server, origin };
   } catch (err) {
     await server?.stop();
     throw err;
-  } finally {
-    if (labIsUp && !options.keepLab) await labDown({ stateDir, log: (l) => log(`lab: ${l}`) }).catch(() => undefined);
+  }
+
+  /** The lab part: up, the rounds with the switch, down (also on failure or interruption, unless --keep-lab). */
+  async function replay(origin: string, isps: IspPlan[]): Promise<void> {
+    const state = await labUp({ stateDir, ispCount: 3, log: (l) => log(`lab: ${l}`) });
+    try {
+      if (!('url' in state.helper))
+        throw new Error(`the lab's control helper is not running (${state.helper.unavailable})`);
+      for (const isp of isps) await applyPolicy(stateDir, isp.id, { rules: [] }, 'none');
+      const times = roundTimes(options.everyHours, options.maxRounds);
+      log(
+        `replaying ${fmt(times[0])} – ${fmt(times[times.length - 1])} UTC: ${times.length} rounds of ${TEST_LIST.length} URLs on ${isps.length} ISPs (${isps.map((i) => `AS${i.asn}`).join(', ')}); the ISPs switch on at ${fmt(SWITCH_MS)}`,
+      );
+      let switched = false;
+      for (const [index, timeMs] of times.entries()) {
+        if (options.signal?.aborted) throw new Error('interrupted');
+        if (!switched && timeMs >= SWITCH_MS) {
+          for (const isp of isps) {
+            const { policy } = SWITCH_ON[isp.id];
+            await applyPolicy(stateDir, isp.id, loadPolicyFile(join(POLICIES, policy)), policy);
+          }
+          switched = true;
+          log(
+            `${fmt(SWITCH_MS)}: the ISPs start blocking the story (${isps.map((i) => `${i.id} ${SWITCH_ON[i.id].policy}`).join(', ')})`,
+          );
+        }
+        const started = Date.now();
+        const perIsp = await Promise.all(
+          isps.map((isp) => probeRound(isp, timeMs, join(measurementsDir, `${isoName(timeMs)}-${isp.id}.jsonl`))),
+        );
+        if (options.signal?.aborted) throw new Error('interrupted');
+        const accepted = await submitBatch(
+          origin,
+          perIsp.flat().map((m) => m.raw),
+        );
+        const counts = isps.map((isp, i) => `${isp.id} ${countLine(perIsp[i].map((m) => m.outcome))}`).join(' · ');
+        log(
+          `round ${String(index + 1).padStart(2)}/${times.length} ${fmt(timeMs)}  ${counts}  (${accepted} submitted, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+        );
+      }
+      for (const isp of isps) await applyPolicy(stateDir, isp.id, { rules: [] }, 'none');
+    } finally {
+      if (options.keepLab) log(`the lab stays up (--keep-lab): 'blockwatch lab down' removes it`);
+      else await labDown({ stateDir, log: (l) => log(`lab: ${l}`) });
+    }
   }
 
   /** One ISP's subscriber measures the test list at the lab time; answers the measurements it wrote. */
@@ -204,7 +212,7 @@ async function waitForStoryEvents(origin: string, networks: number, log: (l: str
 }
 
 function printSummary(print: (l: string) => void, origin: string, events: ApiEvent[], finding: StoryFinding): void {
-  const story = events.filter((e) => (STORY_URLS as readonly string[]).includes(e.input));
+  const story = STORY_URLS.flatMap((url) => events.filter((e) => e.input === url));
   print('');
   print(`The story: ${STORY_URLS[0]} (and its http:// variant)`);
   for (const e of story) print(`  ${e.input.startsWith('https:') ? 'https' : 'http '}: ${e.summary}`);
