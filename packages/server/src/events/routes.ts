@@ -66,7 +66,7 @@ export function createEventsPlugin(options: EventsPluginOptions = {}) {
     const service = createEventService(store, { log: app.log, params: options.params });
     const webhooks = createWebhookDispatcher(store, { log: app.log, ...options.webhooks });
     service.onTransition((transitions) => webhooks.dispatch(transitions));
-    await service.start();
+    await service.start({ background: true });
     app.addHook('onClose', async () => {
       service.stop();
       webhooks.close();

@@ -37,7 +37,9 @@ export interface EventService {
    * Restores the detector, subscribes to stored batches, and catches up on what was stored while it was not
    * running (an offline import, a crash between a batch and its events). Catch-up sends no alerts: it is history.
    */
-  start(): Promise<void>;
+  start(options?: { background?: boolean }): Promise<void>;
+  /** Resolves when the catch-up started by `start` is done (at once if there was none). */
+  caughtUp(): Promise<void>;
   /** Feeds observations (the onStored path, also usable directly). */
   ingest(observations: Observation[]): Promise<EventTransition[]>;
   /** Clears the detector's tables and replays all stored measurements in time order. */
@@ -55,6 +57,7 @@ export function createEventService(
   const openIds = new Set<string>();
   let unsubscribe: (() => void) | null = null;
   let queue: Promise<unknown> = Promise.resolve();
+  let catchUp: Promise<void> = Promise.resolve();
 
   /** Runs `work` after everything queued before it (batches and rebuilds never interleave). */
   function serial<T>(work: () => Promise<T>): Promise<T> {
@@ -90,7 +93,7 @@ export function createEventService(
   }
 
   return {
-    async start() {
+    async start(startOptions = {}) {
       const snapshot = await loadSnapshot(store);
       detector = createDetector({ params: options.params, restore: snapshot });
       for (const e of snapshot.openEvents) openIds.add(e.id);
@@ -109,9 +112,8 @@ export function createEventService(
           if (newest) await saveProgress(store, newest);
         }),
       );
-      let caughtUp = 0;
       if (upTo && (!from || upTo > from)) {
-        caughtUp = await serial(async () => {
+        catchUp = serial(async () => {
           let n = 0;
           for await (const page of readObservations(store, { insertedAfter: from, insertedUpTo: upTo })) {
             await saveChanges(store, detector.ingest(page));
@@ -120,10 +122,18 @@ export function createEventService(
           await saveProgress(store, upTo);
           openIds.clear();
           for (const e of detector.snapshot().openEvents) openIds.add(e.id);
-          return n;
+          options.log?.info({ caughtUp: n }, 'event detector caught up');
         });
       }
-      options.log?.info({ series: snapshot.series.length, open: openIds.size, caughtUp }, 'event detector resumed');
+      options.log?.info({ series: snapshot.series.length, open: openIds.size }, 'event detector resumed');
+      // A server must not wait for a long catch-up before it listens (a large import would time its start-up
+      // out); a command that reads events right after does.
+      if (!startOptions.background) await catchUp;
+      else catchUp.catch((err) => options.log?.error({ err }, 'event catch-up failed'));
+    },
+
+    caughtUp() {
+      return catchUp;
     },
 
     ingest(observations) {
