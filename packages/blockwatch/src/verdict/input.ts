@@ -5,7 +5,6 @@
  * What cannot be read at all becomes a `problem` (the verdict's `reason`); nothing here throws.
  */
 import { parseIp } from './bogons.ts';
-import { BoundedCache } from './bounded-cache.ts';
 
 export interface Tagged {
   /** Redirect depth from a `depth=N` tag; 0 when the probe wrote no tags (v0.4 and early v0.5). */
@@ -176,22 +175,6 @@ let scratch = new Uint8Array(1 << 16);
 
 /** UTF-8 byte length of a string: what Go's len() gives for the body the probe read. Native encoder for big ones. */
 export function utf8Length(s: string): number {
-  if (s.length >= LONG_TEXT) {
-    let n = byteLengths.get(s);
-    if (n === undefined) {
-      n = countUtf8(s);
-      byteLengths.set(s, n);
-    }
-    return n;
-  }
-  return countUtf8(s);
-}
-
-// Counting is linear in the text; pages repeat across measurements, so long ones are counted once.
-const LONG_TEXT = 16 * 1024;
-const byteLengths = new BoundedCache<number>(256, 32 * 1024 * 1024);
-
-function countUtf8(s: string): number {
   if (s.length > 256) {
     // Node's counter reads the string in place; the encoder (browsers) has to write every byte out.
     if (nodeByteLength) return nodeByteLength(s, 'utf8');
