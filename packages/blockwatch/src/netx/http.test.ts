@@ -206,7 +206,9 @@ describe('httpGet', () => {
     assert.equal(good.failure, null);
     assert.equal(good.requests[0]?.alpn, 'http/1.1');
     assert.equal(good.requests[0]?.response?.x_title, 'Hello, world');
-    assert.equal((await get(url, { address: '127.0.0.1' })).failure, 'ssl_unknown_authority');
+    const untrusted = await get(url, { address: '127.0.0.1' });
+    assert.equal(untrusted.failure, 'ssl_unknown_authority');
+    assert.equal(untrusted.requests[0]?.x_failed_operation, 'tls_handshake');
     assert.equal(
       (await get(ok.urlFor('wrong.invalid'), { address: '127.0.0.1', ca: [pki.ca.certPem] })).failure,
       'ssl_invalid_hostname',
@@ -241,6 +243,7 @@ describe('httpGet', () => {
     const refused = await get(`http://127.0.0.1:${await unusedPort()}/`);
     assert.equal(refused.failure, 'connection_refused');
     assert.equal(refused.requests[0]?.response, null);
+    assert.equal(refused.requests[0]?.x_failed_operation, 'connect');
 
     const reset = keep(await startTcpServer('reset-after-first-bytes'));
     assert.equal((await get(`http://127.0.0.1:${reset.port}/`)).failure, 'connection_reset');
@@ -257,6 +260,11 @@ describe('httpGet', () => {
     const stalled = await get(`http://127.0.0.1:${stall.port}/`, { hopTimeoutMs: 300 });
     assert.equal(stalled.failure, 'generic_timeout_error');
     assert.ok(stalled.elapsedMs >= 290 && stalled.elapsedMs < 1500, `took ${stalled.elapsedMs} ms`);
+    assert.equal(stalled.requests[0]?.x_failed_operation, 'http_round_trip');
+    // the same silence after a ClientHello: the record names the handshake (the analysis calls it TLS blocking)
+    const tlsStalled = await get(`https://127.0.0.1:${stall.port}/`, { hopTimeoutMs: 300 });
+    assert.equal(tlsStalled.failure, 'generic_timeout_error');
+    assert.equal(tlsStalled.requests[0]?.x_failed_operation, 'tls_handshake');
   });
 
   test('a body cut short keeps status and partial body, and fails with eof_error', async () => {
@@ -271,6 +279,7 @@ describe('httpGet', () => {
     try {
       const { requests, failure } = await get(`http://127.0.0.1:${port}/`);
       assert.equal(failure, 'eof_error');
+      assert.equal(requests[0]?.x_failed_operation, 'read');
       assert.equal(requests[0]?.response?.code, 403);
       assert.equal(requests[0]?.response?.x_title, 'Blocked');
     } finally {
