@@ -98,6 +98,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const finding = judgeStory(events, plan.isps);
     printSummary(options.print, origin, events, finding);
     if (!options.serve) {
+      options.print(
+        `(--no-serve: the server stops now; 'npx blockwatch serve --data ${storeDir}' shows the same store)`,
+      );
+    }
+    if (!options.serve) {
       await server.stop();
       server = null;
     }

@@ -100,6 +100,10 @@ test('bad input is one clear error line and exit 2, before anything is measured'
     [['probe', plain.url, '--ca', 'bad.csv', '--accept-risks'], /--ca: bad\.csv holds no PEM certificate/],
     [['probe', '--accept-risks'], /give at least one URL or --list/],
     [['probe', plain.url, '--out', 'no/such/dir/x.jsonl', '--accept-risks'], /--out: cannot write .*x\.jsonl: ENOENT/],
+    [
+      ['probe', plain.url, '--lab-time', '2014-11-24 12:00', '--accept-risks'],
+      /--lab-time must be an ISO 8601 time with a zone/,
+    ],
   ];
   for (const [argv, pattern] of cases) {
     const r = await runCommand(argv, { env: env('bad'), cwd: root });
@@ -225,6 +229,19 @@ test('Ctrl-C stops the run promptly: exit 130, and cut-short measurements are no
   } finally {
     await stall.close();
   }
+});
+
+test('--lab-time stamps the measurement and its report with the lab clock, not the machine clock', async () => {
+  const r = await runCommand(['probe', plain.url, '--lab-time', '2014-11-24T12:00Z', '--accept-risks', '--json'], {
+    env: env('labtime'),
+    cwd: root,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const [m] = jsonl(r.stdout);
+  assert.equal(m.measurement_start_time, '2014-11-24 12:00:00');
+  assert.equal(m.test_start_time, '2014-11-24 12:00:00');
+  assert.match(m.report_id, /^20141124T120000Z_webconnectivity_/);
+  assert.equal(m.test_keys.requests?.[0].response?.code, 200, 'timeouts keep the real clock: the fetch still succeeds');
 });
 
 test('--submit sends the measurements to the collector', async () => {
