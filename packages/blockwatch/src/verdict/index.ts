@@ -119,7 +119,7 @@ function analyze(measurement: unknown, options: AnalyzeOptions): Verdict {
   const control = view.controlFailure === null ? view.control : null;
   const controlFetched = !!control?.http && control.http.failure === null && control.http.status > 0;
   const interception = findInterception(view.tls, control, controlFetched && view.url.protocol === 'https:');
-  const { layers, methods } = deriveLayers({
+  const { layers, methods, falsePositivePage } = deriveLayers({
     view,
     lookup,
     asnOf,
@@ -142,8 +142,7 @@ function analyze(measurement: unknown, options: AnalyzeOptions): Verdict {
   let outcome: Outcome;
   if (methods.length > 0 || confirmed) outcome = 'blocked';
   else if (isNxdomain(lookup.failure) && control?.dns?.failure != null) outcome = 'down';
-  else if (classic.accessible === true || (layers.http?.status === 'ok' && view.requests[0]?.failure === null))
-    outcome = 'accessible';
+  else if (classic.accessible === true || falsePositivePage) outcome = 'accessible';
   else if ((classic.blocking === false && classic.accessible === false) || layerList.some((l) => l.status === 'down'))
     outcome = 'down';
   else outcome = 'unknown';

@@ -34,6 +34,8 @@ export interface LayerInputs {
 export interface LayerView {
   layers: { dns?: LayerResult; tcp?: LayerResult; tls?: LayerResult; http?: LayerResult };
   methods: BlockingMethod[];
+  /** the final page matched a false-positive fingerprint: the site's own answer (a CAPTCHA, a CDN error) */
+  falsePositivePage: boolean;
 }
 
 /** Fingerprints that count as evidence of a block page (not known false positives, not vague words). */
@@ -291,7 +293,11 @@ export function deriveLayers(input: LayerInputs): LayerView {
   if (classic.blocking === 'dns' && layers.dns && layers.dns.status !== 'blocked' && isNxdomain(lookup.failure)) {
     layers.dns = layer('blocked', layers.dns.evidence, lookup.failure);
   }
-  return { layers, methods: BLOCKING_METHODS.filter((m) => methods.has(m)) };
+  return {
+    layers,
+    methods: BLOCKING_METHODS.filter((m) => methods.has(m)),
+    falsePositivePage: clearedAsFalsePositive && final?.failure === null,
+  };
 }
 
 /**
