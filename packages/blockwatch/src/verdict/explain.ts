@@ -90,7 +90,7 @@ export function explain(x: ExplainInputs): string {
         sentences.push(
           endpoints.length > 0
             ? `The TLS handshake with ${list(endpoints, 2)} (SNI ${failed[0]?.serverName || view.host}) failed with ${failure} while the control's handshake succeeded: SNI-based TLS blocking`
-            : `The HTTPS fetch of ${view.host} failed with ${view.requests[0]?.failure ?? failure} while the control's succeeded: TLS blocking`,
+            : `The HTTPS fetch of ${hostOf(view.requests[0]?.url) ?? view.host} failed with ${view.requests[0]?.failure ?? failure}${view.requests[0]?.failedOperation === 'tls_handshake' ? ' during the TLS handshake' : ''} while the control's fetch succeeded: TLS blocking`,
         );
         break;
       }
@@ -141,6 +141,11 @@ export function explain(x: ExplainInputs): string {
       case 'accessible':
         if (final?.failure === null && final.url.startsWith('https://'))
           sentences.push(`The page was fetched over HTTPS with a valid certificate (status ${final.status})`);
+        else if (
+          final?.failure === null &&
+          x.layers.http?.evidence.some((e) => e.includes('false-positive fingerprint'))
+        )
+          sentences.push(`The page was fetched (status ${final.status})`);
         else if (final?.failure === null)
           sentences.push(`The page was fetched (status ${final.status}) and matches the control's`);
         else if (x.lookup.failure !== null) sentences.push(`The name does not exist for the probe nor for the control`);
@@ -200,17 +205,26 @@ function classicDiffers(x: ExplainInputs): string | null {
       x.view.requests[0]?.url.startsWith('https://') === true
         ? 'the final page came over HTTPS'
         : h?.status_code_match
-          ? `the status code and ${h.body_length_match ? 'the body length' : h.headers_match ? 'the uncommon header names (none here)' : 'the title'} match the control's`
+          ? `the status code and ${h.body_length_match ? 'the body length' : h.headers_match ? 'the header names it compares (common ones are ignored)' : 'the title'} match the control's`
           : 'its comparison with the control passed';
     return `OONI's classic algorithm calls this accessible because ${because}; ${x.methods.includes('dns') ? 'the DNS answer and the page show a block page' : "the page itself is not the control's"}`;
   }
   if (typeof c.blocking === 'string' && (x.outcome === 'down' || x.outcome === 'accessible')) {
     return x.outcome === 'down'
       ? `OONI's v0.4 classic algorithm calls this ${c.blocking} blocking because the probe failed; the control failed the same way, so it is down`
-      : `OONI's classic algorithm calls this ${c.blocking} blocking because the page differs from the control's; the difference is explained above`;
+      : `OONI's classic algorithm calls this ${c.blocking} blocking because the page differs from the control's; it is the site's own page all the same`;
   }
   if (c.blocking === null && c.accessible === null && x.outcome === 'blocked' && x.view.requests.length === 0) {
     return "OONI's classic algorithm gives no verdict here because the probe fetched nothing (it does not dial a forged loopback or private answer)";
   }
   return null;
+}
+
+function hostOf(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return null;
+  }
 }

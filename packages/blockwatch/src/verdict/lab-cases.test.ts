@@ -216,6 +216,7 @@ test('a page matching a false-positive fingerprint is not a block page, although
   assert.deepEqual(v.methods, []);
   assert.equal(v.layers.http?.status, 'ok');
   assert.match(v.explanation, /false-positive fingerprint cp\.fp_x_cloudflare_check/);
+  assert.doesNotMatch(v.explanation, /matches the control's/);
   // Without fingerprints nothing clears it: a 403 in place of the page is a different page.
   assert.equal(analyzeMeasurement(m, { asnOf }).method, 'http_blockpage');
 });
@@ -271,6 +272,7 @@ test('a TLS stall on a redirect hop is TLS blocking, from the recorded step or i
     assert.equal(v.blocking, 'http-failure');
     assert.equal(v.method, 'tls', `recorded=${recorded}`);
     assert.equal(v.outcome, 'blocked');
+    assert.match(v.explanation, /The HTTPS fetch of azattyq\.example failed with generic_timeout_error/);
   }
   // A stall after the handshake (the response never came) stays an HTTP failure.
   const m = measurement({ url: 'http://go.short.example/a1', hops: hops(true) });
