@@ -15,8 +15,8 @@ after(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** A collector stand-in: stores what it accepts; `failFirst` requests get 503. */
-async function startCollector(port = 0, failFirst = 0) {
+/** A collector stand-in: stores what it accepts; `failFirst` requests get `failStatus` (503). */
+async function startCollector(port = 0, failFirst = 0, failStatus = 503) {
   const received: unknown[] = [];
   let calls = 0;
   const server = createServer((req, res) => {
@@ -31,7 +31,7 @@ async function startCollector(port = 0, failFirst = 0) {
         return;
       }
       if (calls <= failFirst) {
-        res.writeHead(503).end('busy');
+        res.writeHead(failStatus).end(failStatus === 503 ? 'busy' : '{"message":"body.measurements.0.probe_cc: bad"}');
         return;
       }
       const { measurements } = JSON.parse(body) as { measurements: unknown[] };
@@ -99,6 +99,22 @@ test('a collector that answers errors is retried with backoff', async () => {
   assert.equal(errors.length, 2);
   assert.match(errors[0], /HTTP 503/);
   assert.deepEqual(received, [{ n: 1 }]);
+});
+
+test('a batch the collector refuses (400) is set aside, and the batches after it still go', async () => {
+  const { port, received } = await startCollector(0, 1, 400);
+  const dir = join(root, 'q4');
+  const queue = createSubmitQueue({ dir, collectorUrl: `http://127.0.0.1:${port}` });
+  queue.enqueue([{ n: 1 }]);
+  queue.enqueue([{ n: 2 }]);
+  const retries: string[] = [];
+  const r = await queue.flush({ budgetMs: 20_000, onRetry: (e) => retries.push(e) });
+  assert.equal(r.accepted, 1);
+  assert.equal(r.rejected, 1);
+  assert.equal(r.pending, 0);
+  assert.deepEqual(retries, []);
+  assert.deepEqual(received, [{ n: 2 }]);
+  assert.equal(readdirSync(dir).filter((f) => f.endsWith('.rejected')).length, 1);
 });
 
 test('large runs are split into batches', async () => {

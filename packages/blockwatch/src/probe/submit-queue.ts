@@ -5,7 +5,8 @@
  * that is down, or a probe that is interrupted, loses nothing; the next run (or the next retry) sends them.
  *
  * Retries use exponential backoff with jitter (0.5 s doubling, at most 30 s between attempts) until the
- * caller's time budget runs out.
+ * caller's time budget runs out. A batch the collector refuses for good (400, 413, 422: retrying cannot help) is
+ * set aside as `<batch>.rejected` for inspection, so it cannot hold back the batches after it.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -36,9 +37,16 @@ export interface SubmitQueue {
   }): Promise<{
     accepted: number;
     pending: number;
+    /** measurements in batches the collector refused for good (kept as `*.rejected` files) */
+    rejected: number;
     lastError: string | null;
   }>;
 }
+
+/** HTTP statuses that say the batch itself is wrong: sending it again cannot succeed. */
+const PERMANENT_STATUSES = new Set([400, 413, 422]);
+
+class RejectedBatchError extends Error {}
 
 function batchFiles(dir: string): string[] {
   try {
@@ -86,6 +94,9 @@ async function postBatch(endpoint: string, measurements: unknown[], signal?: Abo
   } finally {
     deadline.dispose();
   }
+  if (PERMANENT_STATUSES.has(response.statusCode)) {
+    throw new RejectedBatchError(`collector refused the batch (HTTP ${response.statusCode}): ${text.slice(0, 200)}`);
+  }
   if (response.statusCode !== 200) {
     throw new Error(`collector answered HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
   }
@@ -127,6 +138,7 @@ export function createSubmitQueue(options: { dir: string; collectorUrl: string; 
     async flush({ budgetMs = 60_000, signal, onRetry } = {}) {
       const deadline = Date.now() + budgetMs;
       let accepted = 0;
+      let rejected = 0;
       let lastError: string | null = null;
       let backoffMs = 500;
       for (const file of batchFiles(dir)) {
@@ -140,7 +152,7 @@ export function createSubmitQueue(options: { dir: string; collectorUrl: string; 
           continue;
         }
         for (;;) {
-          if (signal?.aborted) return { accepted, pending: this.pending(), lastError };
+          if (signal?.aborted) return { accepted, pending: this.pending(), rejected, lastError };
           try {
             accepted += await postBatch(endpoint, batch, signal);
             unlinkSync(path);
@@ -149,15 +161,20 @@ export function createSubmitQueue(options: { dir: string; collectorUrl: string; 
             break;
           } catch (err) {
             lastError = (err as Error).message || String(err);
+            if (err instanceof RejectedBatchError) {
+              renameSync(path, `${path}.rejected`);
+              rejected += batch.length;
+              break;
+            }
             const waitMs = Math.min(30_000, backoffMs) * (0.75 + Math.random() * 0.5);
-            if (Date.now() + waitMs > deadline) return { accepted, pending: this.pending(), lastError };
+            if (Date.now() + waitMs > deadline) return { accepted, pending: this.pending(), rejected, lastError };
             onRetry?.(lastError, waitMs);
             await sleep(waitMs, undefined, signal ? { signal } : {}).catch(() => {});
             backoffMs *= 2;
           }
         }
       }
-      return { accepted, pending: this.pending(), lastError };
+      return { accepted, pending: this.pending(), rejected, lastError };
     },
   };
 }

@@ -311,6 +311,9 @@ Examples:
           ? `${r.accepted} measurements submitted; ${r.pending} queued in ${queue.dir} for the next run (${r.lastError})\n`
           : `${r.accepted} measurements submitted to ${submitUrl}\n`,
       );
+      if (r.rejected) {
+        ctx.stderr.write(`${r.rejected} measurements refused by the collector, kept as *.rejected in ${queue.dir}\n`);
+      }
     }
     if (ctx.signal.aborted) {
       ctx.stderr.write(`interrupted: ${done} of ${urls.length} URLs measured\n`);
