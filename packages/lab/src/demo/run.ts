@@ -230,7 +230,7 @@ function printSummary(print: (l: string) => void, origin: string, events: ApiEve
       .filter((m): m is BlockingMethod => m !== undefined)
       .map((m) => METHOD_LABELS[m] ?? m);
     print(
-      `blocked in KZ since ${sinceWords(describeBracket(earliest))} on ${blocking.length} of ${finding.networks.length} networks: ${methods.join(' / ')}`,
+      `blocked in KZ since ${describeBracket(earliest)} on ${blocking.length} of ${finding.networks.length} networks: ${methods.join(' / ')}`,
     );
   }
   for (const n of finding.networks) {
@@ -261,8 +261,6 @@ function printSummary(print: (l: string) => void, origin: string, events: ApiEve
 }
 
 /** "2014-11-24 between 06:00 and 12:00 UTC" reads after "since"; a bracket across days needs "a time". */
-const sinceWords = (bracket: string) => (bracket.startsWith('between') ? `a time ${bracket}` : bracket);
-
 function countLine(outcomes: string[]): string {
   const order = ['accessible', 'blocked', 'down', 'unknown'];
   const counts = new Map<string, number>();

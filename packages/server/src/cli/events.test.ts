@@ -81,7 +81,7 @@ describe('events, history and registry commands', () => {
     assert.equal(body.count, 1);
     assert.match(
       body.results[0].summary,
-      /^Blocked in KZ since between 2026-10-01 18:00 and 2026-10-02 00:01 UTC on 2 of 2 networks \(TLS\)$/,
+      /^Blocked in KZ since a time between 2026-10-01 18:00 and 2026-10-02 00:01 UTC on 2 of 2 networks \(TLS\)$/,
     );
     const text = await cli(['events', '--data', data]);
     assert.match(text.stdout, /^ID\s+STATUS\s+CC\s+CONF\s+URL\s+SUMMARY\nev_[0-9a-f]{16}\s+open\s+KZ\s+/);

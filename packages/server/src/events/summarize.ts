@@ -21,7 +21,7 @@ const hm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 
 /**
  * A bracket in words, rounded outwards to the minute so the sentence never claims more precision than the data:
- * "2014-11-24 between 06:00 and 10:00 UTC", "between 2014-11-23 22:00 and 2014-11-24 06:00 UTC", or
+ * "2014-11-24 between 06:00 and 10:00 UTC", "a time between 2014-11-23 22:00 and 2014-11-24 06:00 UTC", or
  * "at least 2014-11-24 06:00 UTC" when the series began in the new state.
  */
 export function describeBracket(b: Bracket): string {
@@ -29,7 +29,7 @@ export function describeBracket(b: Bracket): string {
   if (!b.before) return `at least ${day(after)} ${hm(after)} UTC`;
   const before = Math.floor(b.before.timeMs / MINUTE) * MINUTE;
   if (day(before) === day(after)) return `${day(after)} between ${hm(before)} and ${hm(after)} UTC`;
-  return `between ${day(before)} ${hm(before)} and ${day(after)} ${hm(after)} UTC`;
+  return `a time between ${day(before)} ${hm(before)} and ${day(after)} ${hm(after)} UTC`;
 }
 
 function methodList(methods: readonly BlockingMethod[]): string {
