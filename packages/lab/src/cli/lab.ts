@@ -7,6 +7,7 @@ import { BlockwatchError, UsageError } from 'blockwatch/errors.ts';
 import { applyPolicy, ispOf, loadPolicyFile, requireUp } from '../apply.ts';
 import { INTERNET_NS, MAX_ISPS } from '../plan.ts';
 import { formatResults, loadScenarios, runScenarios } from '../runner.ts';
+import { withLabSession } from '../session.ts';
 import { stateDirOf, statePaths } from '../state.ts';
 import { labDown, labStatus, labUp, requireRoot } from '../topology.ts';
 
@@ -99,15 +100,22 @@ Examples:
       }
       case 'run': {
         const scenarios = loadScenarios(rest, values.file ?? []);
-        const results = await runScenarios({
-          stateDir,
-          scenarios,
-          probe: !values['no-probe'],
-          timeoutS: secondsOption('timeout', values.timeout, 20),
-          ispCount: intOption('isps', values.isps, 3, 1, MAX_ISPS),
-          log,
-          signal: ctx.signal,
-        });
+        const timeoutS = secondsOption('timeout', values.timeout, 20);
+        const ispCount = intOption('isps', values.isps, 3, 1, MAX_ISPS);
+        // One run at a time: another run (the demo, a test) would apply its policies under our probes.
+        const results = await withLabSession(
+          () =>
+            runScenarios({
+              stateDir,
+              scenarios,
+              probe: !values['no-probe'],
+              timeoutS,
+              ispCount,
+              log,
+              signal: ctx.signal,
+            }),
+          { onWait: (pid) => log(`waiting for the lab: another run (pid ${pid}) is using it`) },
+        );
         if (values.json) ctx.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
         else ctx.stdout.write(formatResults(results));
         return results.every((r) => r.pass) ? 0 : 1;
