@@ -3,6 +3,8 @@
  * child processes (so one benchmark's memory does not skew the next), then merges their result files
  * (bench/results/NAME.json) into bench/results.json and a Markdown table, bench/results.md.
  *
+ * `npm run bench -- --merge-only` skips running and only merges the result files already there.
+ *
  * Each benchmark writes bench/results/NAME.json: { name, date, figures: [{ metric, value, unit, baseline?,
  * baselineValue?, ratio?, goal?, pass? }] } — every figure a ratio against a baseline measured in the same run.
  */
@@ -19,7 +21,8 @@ const available = readdirSync(dir)
   .map((f) => f.slice(0, -3))
   .sort();
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const passThrough = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const mergeOnly = process.argv.includes('--merge-only');
+const passThrough = process.argv.slice(2).filter((a) => a.startsWith('--') && a !== '--merge-only');
 const names = args.length ? args : available;
 for (const name of names) {
   if (!available.includes(name)) {
@@ -29,7 +32,7 @@ for (const name of names) {
 }
 
 let failed = 0;
-for (const name of names) {
+for (const name of mergeOnly ? [] : names) {
   console.error(`\n=== bench ${name} ===`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', join(dir, `${name}.ts`), ...passThrough], {
     stdio: 'inherit',
