@@ -10,13 +10,32 @@ import { createHash, randomBytes } from 'node:crypto';
 
 /** JSON with object keys sorted at every level (arrays keep their order). */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.keys(value)
-    .sort()
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-  return `{${entries.join(',')}}`;
+  // One string built by appending (no per-level arrays and joins): this runs on every submitted measurement.
+  return appendCanonical('', value);
+}
+
+function appendCanonical(out: string, value: unknown): string {
+  if (value === null || typeof value !== 'object') return out + (JSON.stringify(value) ?? 'null');
+  if (Array.isArray(value)) {
+    out += '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i) out += ',';
+      out = value[i] === undefined ? `${out}null` : appendCanonical(out, value[i]);
+    }
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  out += '{';
+  let first = true;
+  for (const key of keys) {
+    const child = record[key];
+    if (child === undefined) continue;
+    out += first ? JSON.stringify(key) : `,${JSON.stringify(key)}`;
+    out = appendCanonical(`${out}:`, child);
+    first = false;
+  }
+  return `${out}}`;
 }
 
 function compactTestName(testName: unknown): string {

@@ -82,7 +82,11 @@ export function startLoader(options: LoaderOptions): Loader {
     let inFlight: Promise<void> | null = null;
     try {
       while (!stopped) {
-        const { lines, next } = await spool.read(readAt, batchBytes);
+        // Records this process appended come from memory, already parsed; the file only after a restart.
+        const fresh = spool.takeFresh(readAt, batchBytes);
+        const { lines, next } = fresh
+          ? { lines: fresh.records, next: fresh.next }
+          : await spool.read(readAt, batchBytes);
         if (lines.length === 0) {
           if (comparePositions(next, readAt) === 0) break;
           readAt = next;
@@ -102,7 +106,7 @@ export function startLoader(options: LoaderOptions): Loader {
             sliceStart = performance.now();
           }
           try {
-            items.push(toAnalyzed(JSON.parse(line) as SpoolRecord, analyzer));
+            items.push(toAnalyzed(typeof line === 'string' ? (JSON.parse(line) as SpoolRecord) : line, analyzer));
           } catch (err) {
             log.error({ err, segment: readAt.segment }, 'skipping an unreadable spool record');
           }

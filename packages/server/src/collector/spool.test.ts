@@ -25,6 +25,27 @@ async function readAll(spool: Spool, from = spool.committed()) {
 }
 
 describe('spool', () => {
+  test('durable appends are handed over in memory, in order and across rotations, matching the file', async () => {
+    const path = join(dir.path, 'fresh');
+    const spool = await Spool.open(path, { segmentBytes: 200 });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => spool.append([record(i)])));
+    const fromMemory: string[] = [];
+    let pos = spool.committed();
+    for (;;) {
+      const fresh = spool.takeFresh(pos, 64);
+      if (!fresh) break;
+      for (const r of fresh.records) fromMemory.push(r.uid);
+      pos = fresh.next;
+    }
+    assert.deepEqual(fromMemory, (await readAll(spool)).uids, 'memory and file agree');
+    assert.deepEqual(pos, spool.durableEnd(), 'handed over up to the durable end');
+    assert.equal(spool.takeFresh(pos, 64), null, 'nothing left');
+    // A reader elsewhere (a position not at a queued run) gets nothing and reads the file.
+    await spool.append([record(20)]);
+    assert.equal(spool.takeFresh(spool.committed(), 64), null);
+    await spool.close();
+  });
+
   test('concurrent appends are grouped, rotated into segments, read back in order', async () => {
     const path = join(dir.path, 'a');
     const spool = await Spool.open(path, { segmentBytes: 200 });

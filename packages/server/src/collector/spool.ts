@@ -6,6 +6,10 @@
  * Layout: `DIR/NNNNNNNNNN.jsonl` segments (one JSON record per line), rotated at `segmentBytes`; `DIR/committed.json`
  * is the loader's position (segment, byte offset), replaced atomically. Segments wholly before that position
  * are deleted. On open, a torn last line (a crash mid-write, never acknowledged) is cut off.
+ *
+ * Records appended by this process are also handed to the loader in memory once durable (`takeFresh`), so the
+ * common path never re-reads and re-parses what the collector just checked; the file is read only after a
+ * restart, or when the loader has fallen so far behind that the bounded hand-off queue overflowed.
  */
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
@@ -26,9 +30,20 @@ export interface SpoolPosition {
 
 interface PendingAppend {
   data: Buffer;
+  records: SpoolRecord[];
   resolve: () => void;
   reject: (err: Error) => void;
 }
+
+/** Durable records waiting for the loader in memory, with the spool range they occupy. */
+interface FreshRun {
+  start: SpoolPosition;
+  end: SpoolPosition;
+  records: SpoolRecord[];
+}
+
+/** Bytes of spooled JSON kept in memory for the loader; past this it reads the file (bounded memory). */
+const FRESH_LIMIT_BYTES = 64 * 1024 * 1024;
 
 const SEGMENT = /^(\d{10})\.jsonl$/;
 const MARKER = 'committed.json';
@@ -48,6 +63,10 @@ export class Spool {
   private flushing: Promise<void> | null = null;
   private committedAt: SpoolPosition = { segment: 1, offset: 0 };
   private listeners = new Set<() => void>();
+  private fresh: FreshRun[] = [];
+  private freshBytes = 0;
+  /** Final sizes of segments rotated away by this process (to hand over runs across a rotation). */
+  private closedSizes = new Map<number, number>();
   private closed = false;
 
   private constructor(dir: string, segmentBytes: number) {
@@ -77,7 +96,7 @@ export class Spool {
     if (records.length === 0) return Promise.resolve();
     const data = Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
     return new Promise((resolve, reject) => {
-      this.pending.push({ data, resolve, reject });
+      this.pending.push({ data, records, resolve, reject });
       this.flushing ??= this.flushLoop().finally(() => {
         this.flushing = null;
       });
@@ -97,6 +116,7 @@ export class Spool {
           written += bytesWritten;
         }
         await this.fd.datasync();
+        this.keepFresh(group);
         this.activeSize += data.length;
       } catch (err) {
         // Nothing of this group was acknowledged: cut whatever part reached the file.
@@ -109,8 +129,58 @@ export class Spool {
     }
   }
 
+  /** Queues a durable group for the loader, one run per append (so a file read can end at any of them). */
+  private keepFresh(group: PendingAppend[]): void {
+    let offset = this.activeSize;
+    for (const g of group) {
+      const start = { segment: this.active, offset };
+      offset += g.data.length;
+      if (this.freshBytes + g.data.length > FRESH_LIMIT_BYTES) continue;
+      this.fresh.push({ start, end: { segment: this.active, offset }, records: g.records });
+      this.freshBytes += g.data.length;
+    }
+  }
+
+  /**
+   * The records from `from` on, straight from memory, about `maxBytes` of them, if this process appended them
+   * and they are still queued; else null (read the file). Runs wholly before `from` are dropped.
+   */
+  takeFresh(from: SpoolPosition, maxBytes: number): { records: SpoolRecord[]; next: SpoolPosition } | null {
+    let drop = 0;
+    while (drop < this.fresh.length && comparePositions(this.fresh[drop]!.end, from) <= 0) {
+      this.freshBytes -= runBytes(this.fresh[drop]!);
+      drop++;
+    }
+    if (drop) this.fresh.splice(0, drop);
+    const first = this.fresh[0];
+    if (!first) return null;
+    // A run in another segment starts at offset 0 there; `from` may still point at the previous segment's end.
+    const startsHere =
+      comparePositions(first.start, from) === 0 ||
+      (first.start.offset === 0 &&
+        first.start.segment === from.segment + 1 &&
+        this.closedSizes.get(from.segment) === from.offset);
+    if (!startsHere) return null;
+    const records: SpoolRecord[] = [];
+    let bytes = 0;
+    let taken = 0;
+    let next = from;
+    for (const run of this.fresh) {
+      if (taken > 0 && (bytes >= maxBytes || comparePositions(run.start, next) !== 0)) break;
+      for (const r of run.records) records.push(r);
+      bytes += runBytes(run);
+      next = run.end;
+      taken++;
+    }
+    this.fresh.splice(0, taken);
+    for (const segment of this.closedSizes.keys()) if (segment < next.segment) this.closedSizes.delete(segment);
+    this.freshBytes -= bytes;
+    return { records, next };
+  }
+
   private async rotate(): Promise<void> {
     await this.fd.close();
+    this.closedSizes.set(this.active, this.activeSize);
     this.active++;
     this.fd = await open(join(this.dir, segmentName(this.active)), 'a+');
     this.activeSize = 0;
@@ -224,6 +294,10 @@ async function cutTornTail(fd: FileHandle): Promise<number> {
   }
   await fd.truncate(0);
   return 0;
+}
+
+function runBytes(run: FreshRun): number {
+  return run.end.offset - run.start.offset;
 }
 
 function syncDir(dir: string): void {
