@@ -27,7 +27,8 @@ export interface Loader {
   stop(): Promise<void>;
 }
 
-export function toAnalyzed(record: SpoolRecord, analyzer: Analyzer): AnalyzedMeasurement {
+/** `measurementJson`: the measurement as JSON when already at hand (the raw column reuses it). */
+export function toAnalyzed(record: SpoolRecord, analyzer: Analyzer, measurementJson?: string): AnalyzedMeasurement {
   const measurement = record.m as Measurement<Record<string, unknown>>;
   const input = typeof measurement.input === 'string' ? measurement.input : '';
   return {
@@ -37,6 +38,7 @@ export function toAnalyzed(record: SpoolRecord, analyzer: Analyzer): AnalyzedMea
     ...(record.ooni ? { ooni: record.ooni } : {}),
     categoryCode: analyzer.categoryOf(input, String(measurement.probe_cc ?? '')),
     source: record.src,
+    ...(measurementJson === undefined ? {} : { measurementJson }),
   };
 }
 
@@ -98,7 +100,8 @@ export function startLoader(options: LoaderOptions): Loader {
         }
         const items: AnalyzedMeasurement[] = [];
         let sliceStart = performance.now();
-        for (const line of lines) {
+        for (let i = 0; i < lines.length; i++) {
+          const line = lines[i];
           if (!line) continue;
           // Analysis is CPU work on the event loop: yield every ~10 ms so API requests are not held up.
           if (performance.now() - sliceStart > 10) {
@@ -106,7 +109,11 @@ export function startLoader(options: LoaderOptions): Loader {
             sliceStart = performance.now();
           }
           try {
-            items.push(toAnalyzed(typeof line === 'string' ? (JSON.parse(line) as SpoolRecord) : line, analyzer));
+            items.push(
+              typeof line === 'string'
+                ? toAnalyzed(JSON.parse(line) as SpoolRecord, analyzer)
+                : toAnalyzed(line, analyzer, fresh?.measurementJson[i]),
+            );
           } catch (err) {
             log.error({ err, segment: readAt.segment }, 'skipping an unreadable spool record');
           }

@@ -31,6 +31,7 @@ export interface SpoolPosition {
 interface PendingAppend {
   data: Buffer;
   records: SpoolRecord[];
+  measurementJson: string[];
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -40,6 +41,7 @@ interface FreshRun {
   start: SpoolPosition;
   end: SpoolPosition;
   records: SpoolRecord[];
+  measurementJson: string[];
 }
 
 /** Bytes of spooled JSON kept in memory for the loader; past this it reads the file (bounded memory). */
@@ -94,9 +96,11 @@ export class Spool {
   append(records: SpoolRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the spool is closed'));
     if (records.length === 0) return Promise.resolve();
-    const data = Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    // Each measurement is serialised once: the same JSON goes to the file and, through the loader, to the store.
+    const measurementJson = records.map((r) => JSON.stringify(r.m));
+    const data = Buffer.from(records.map((r, i) => spoolLine(r, measurementJson[i]!)).join(''));
     return new Promise((resolve, reject) => {
-      this.pending.push({ data, records, resolve, reject });
+      this.pending.push({ data, records, measurementJson, resolve, reject });
       this.flushing ??= this.flushLoop().finally(() => {
         this.flushing = null;
       });
@@ -136,7 +140,12 @@ export class Spool {
       const start = { segment: this.active, offset };
       offset += g.data.length;
       if (this.freshBytes + g.data.length > FRESH_LIMIT_BYTES) continue;
-      this.fresh.push({ start, end: { segment: this.active, offset }, records: g.records });
+      this.fresh.push({
+        start,
+        end: { segment: this.active, offset },
+        records: g.records,
+        measurementJson: g.measurementJson,
+      });
       this.freshBytes += g.data.length;
     }
   }
@@ -145,7 +154,10 @@ export class Spool {
    * The records from `from` on, straight from memory, about `maxBytes` of them, if this process appended them
    * and they are still queued; else null (read the file). Runs wholly before `from` are dropped.
    */
-  takeFresh(from: SpoolPosition, maxBytes: number): { records: SpoolRecord[]; next: SpoolPosition } | null {
+  takeFresh(
+    from: SpoolPosition,
+    maxBytes: number,
+  ): { records: SpoolRecord[]; measurementJson: string[]; next: SpoolPosition } | null {
     let drop = 0;
     while (drop < this.fresh.length && comparePositions(this.fresh[drop]!.end, from) <= 0) {
       this.freshBytes -= runBytes(this.fresh[drop]!);
@@ -162,12 +174,14 @@ export class Spool {
         this.closedSizes.get(from.segment) === from.offset);
     if (!startsHere) return null;
     const records: SpoolRecord[] = [];
+    const measurementJson: string[] = [];
     let bytes = 0;
     let taken = 0;
     let next = from;
     for (const run of this.fresh) {
       if (taken > 0 && (bytes >= maxBytes || comparePositions(run.start, next) !== 0)) break;
       for (const r of run.records) records.push(r);
+      for (const json of run.measurementJson) measurementJson.push(json);
       bytes += runBytes(run);
       next = run.end;
       taken++;
@@ -175,7 +189,7 @@ export class Spool {
     this.fresh.splice(0, taken);
     for (const segment of this.closedSizes.keys()) if (segment < next.segment) this.closedSizes.delete(segment);
     this.freshBytes -= bytes;
-    return { records, next };
+    return { records, measurementJson, next };
   }
 
   private async rotate(): Promise<void> {
@@ -294,6 +308,12 @@ async function cutTornTail(fd: FileHandle): Promise<number> {
   }
   await fd.truncate(0);
   return 0;
+}
+
+/** One spool line: the record as JSON, with the measurement's JSON already made. */
+function spoolLine(record: SpoolRecord, measurementJson: string): string {
+  const ooni = record.ooni ? `,"ooni":${JSON.stringify(record.ooni)}` : '';
+  return `{"uid":${JSON.stringify(record.uid)},"m":${measurementJson},"src":${JSON.stringify(record.src)}${ooni}}\n`;
 }
 
 function runBytes(run: FreshRun): number {

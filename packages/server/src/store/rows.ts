@@ -24,6 +24,8 @@ export interface AnalyzedMeasurement {
   ooni?: OoniVerdict;
   categoryCode?: string;
   source: MeasurementSource;
+  /** `JSON.stringify(measurement)` when already made (the spool made it): not serialised twice. */
+  measurementJson?: string;
 }
 
 export interface MeasurementRow {
@@ -204,7 +206,7 @@ export function toRows(item: AnalyzedMeasurement, insertedAtMs: number): { row: 
     measurement_uid: item.uid,
     probe_cc: row.probe_cc,
     measurement_start_time: startTime,
-    raw: JSON.stringify(m),
+    raw: item.measurementJson ?? JSON.stringify(m),
     verdict: JSON.stringify(v),
     ooni: ooni ? JSON.stringify(ooni) : '',
     summary: JSON.stringify(Object.fromEntries(SUMMARY_FIELDS.map((f) => [f, row[f]]))),
