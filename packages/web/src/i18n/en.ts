@@ -84,7 +84,7 @@ export const en = {
   'col.blocked': 'Blocked',
   'col.blockedShare': 'Blocked share',
   'col.ok': 'OK',
-  'col.anomaly': 'Anomaly',
+  'col.anomaly': 'OONI anomaly',
   'col.confirmed': 'Confirmed',
   'col.failure': 'Failed',
   'col.status': 'Status',

@@ -83,7 +83,7 @@ export const ru: Messages = {
   'col.blocked': 'Заблокировано',
   'col.blockedShare': 'Доля блокировок',
   'col.ok': 'Норма',
-  'col.anomaly': 'Аномалии',
+  'col.anomaly': 'Аномалии (OONI)',
   'col.confirmed': 'Подтверждено',
   'col.failure': 'Сбои',
   'col.status': 'Статус',
