@@ -390,7 +390,7 @@ async function main() {
       );
     }
     figures.push({
-      metric: `ingest end to end (HTTP → spool → verdict → store), ${INGEST} × ${round(Buffer.byteLength(JSON.stringify(TEMPLATE)) / 1024)} KB measurements, median of ${INGEST_REPS}`,
+      metric: `ingest end to end (HTTP → spool → verdict → store), ${INGEST} × ${round(Buffer.byteLength(JSON.stringify(TEMPLATE)) / 1024)} KB measurements, median of ${INGEST_REPS}${INGEST_ONLY ? ', store empty at start' : ''}`,
       value: round(median(endToEnd), 0),
       unit: 'measurements/s',
       baseline: 'the same rows inserted directly into the engine (median)',
