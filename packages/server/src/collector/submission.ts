@@ -14,6 +14,37 @@ export type Checked =
 
 /** The path of the first value nested deeper than `max` (iterative: hostile input cannot blow the stack). */
 export function tooDeep(value: unknown, max = MAX_DEPTH): string | null {
+  // Paths are built only once something is too deep: the common case is a walk without string work.
+  return depthExceeds(value, max) ? deepPath(value, max) : null;
+}
+
+function depthExceeds(value: unknown, max: number): boolean {
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length) {
+    const v = values.pop();
+    const depth = depths.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    if (Array.isArray(v)) {
+      for (const child of v) {
+        if (child === null || typeof child !== 'object') continue;
+        values.push(child);
+        depths.push(depth + 1);
+      }
+    } else {
+      for (const key in v) {
+        const child = (v as Record<string, unknown>)[key];
+        if (child === null || typeof child !== 'object') continue;
+        values.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
+function deepPath(value: unknown, max: number): string | null {
   const stack: [unknown, number, string][] = [[value, 0, '']];
   while (stack.length) {
     const [v, depth, path] = stack.pop()!;
