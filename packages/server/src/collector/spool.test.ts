@@ -40,9 +40,28 @@ describe('spool', () => {
     assert.deepEqual(fromMemory, (await readAll(spool)).uids, 'memory and file agree');
     assert.deepEqual(pos, spool.durableEnd(), 'handed over up to the durable end');
     assert.equal(spool.takeFresh(pos, 64), null, 'nothing left');
-    // A reader elsewhere (a position not at a queued run) gets nothing and reads the file.
-    await spool.append([record(20)]);
-    assert.equal(spool.takeFresh(spool.committed(), 64), null);
+    await spool.close();
+  });
+
+  test('a reader behind the queued records reads the file up to them, then takes them from memory', async () => {
+    const spool = await Spool.open(join(dir.path, 'resume'));
+    const start = spool.durableEnd();
+    await spool.append([record(0), record(1)]);
+    // Appended right as the previous append resolves: this used to join the finished flush and never be written.
+    await spool.append([record(2)]);
+    // As after a failed insert: the reader is back at the start, past records it had taken.
+    const { lines, next } = await spool.read(start, 1 << 20);
+    assert.deepEqual(
+      lines.map((l) => JSON.parse(l).uid),
+      ['u0', 'u1'],
+      'the file is read only up to the next queued records',
+    );
+    const fresh = spool.takeFresh(next, 1 << 20);
+    assert.deepEqual(
+      fresh?.records.map((r) => r.uid),
+      ['u2'],
+    );
+    assert.deepEqual(fresh?.next, spool.durableEnd());
     await spool.close();
   });
 

@@ -44,8 +44,11 @@ interface FreshRun {
   measurementJson: string[];
 }
 
-/** Bytes of spooled JSON kept in memory for the loader; past this it reads the file (bounded memory). */
-const FRESH_LIMIT_BYTES = 64 * 1024 * 1024;
+/**
+ * Bytes of spooled JSON kept in memory for the loader (about two of its batches; parsed, they take 3–4 times
+ * as much). Past this, e.g. while the store is down, the loader reads the file later instead: memory stays bounded.
+ */
+const FRESH_LIMIT_BYTES = 40 * 1024 * 1024;
 
 const SEGMENT = /^(\d{10})\.jsonl$/;
 const MARKER = 'committed.json';
@@ -101,35 +104,39 @@ export class Spool {
     const data = Buffer.from(records.map((r, i) => spoolLine(r, measurementJson[i]!)).join(''));
     return new Promise((resolve, reject) => {
       this.pending.push({ data, records, measurementJson, resolve, reject });
-      this.flushing ??= this.flushLoop().finally(() => {
-        this.flushing = null;
-      });
+      this.flushing ??= this.flushLoop();
     });
   }
 
   private async flushLoop(): Promise<void> {
-    while (this.pending.length) {
-      const group = this.pending;
-      this.pending = [];
-      const data = group.length === 1 ? group[0]!.data : Buffer.concat(group.map((g) => g.data));
-      try {
-        if (this.activeSize > 0 && this.activeSize + data.length > this.segmentBytes) await this.rotate();
-        let written = 0;
-        while (written < data.length) {
-          const { bytesWritten } = await this.fd.write(data, written, data.length - written);
-          written += bytesWritten;
+    // `flushing` is cleared in the same tick as the last group is resolved (no await in between): an append made
+    // by a caller resuming from that resolution must start a new loop, not join one that has finished.
+    try {
+      while (this.pending.length) {
+        const group = this.pending;
+        this.pending = [];
+        const data = group.length === 1 ? group[0]!.data : Buffer.concat(group.map((g) => g.data));
+        try {
+          if (this.activeSize > 0 && this.activeSize + data.length > this.segmentBytes) await this.rotate();
+          let written = 0;
+          while (written < data.length) {
+            const { bytesWritten } = await this.fd.write(data, written, data.length - written);
+            written += bytesWritten;
+          }
+          await this.fd.datasync();
+          this.keepFresh(group);
+          this.activeSize += data.length;
+        } catch (err) {
+          // Nothing of this group was acknowledged: cut whatever part reached the file.
+          await this.fd.truncate(this.activeSize).catch(() => {});
+          for (const g of group) g.reject(err as Error);
+          continue;
         }
-        await this.fd.datasync();
-        this.keepFresh(group);
-        this.activeSize += data.length;
-      } catch (err) {
-        // Nothing of this group was acknowledged: cut whatever part reached the file.
-        await this.fd.truncate(this.activeSize).catch(() => {});
-        for (const g of group) g.reject(err as Error);
-        continue;
+        for (const g of group) g.resolve();
+        for (const listener of this.listeners) listener();
       }
-      for (const g of group) g.resolve();
-      for (const listener of this.listeners) listener();
+    } finally {
+      this.flushing = null;
     }
   }
 
@@ -226,7 +233,14 @@ export class Spool {
     let pos = { ...from };
     for (;;) {
       if (comparePositions(pos, end) >= 0) return { lines: [], next: pos };
-      const limit = pos.segment === end.segment ? end.offset : await this.sizeOf(pos.segment);
+      // Stop where records queued for the hand-over begin, so the reader can take those from memory next.
+      const handOver = this.fresh.find((run) => comparePositions(run.start, pos) > 0);
+      const limit =
+        handOver?.start.segment === pos.segment
+          ? handOver.start.offset
+          : pos.segment === end.segment
+            ? end.offset
+            : await this.sizeOf(pos.segment);
       if (pos.offset >= limit) {
         pos = { segment: pos.segment + 1, offset: 0 };
         continue;
