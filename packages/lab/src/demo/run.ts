@@ -12,8 +12,9 @@ import type { BlockingMethod } from 'blockwatch/model';
 import { applyPolicy, loadPolicyFile } from '../apply.ts';
 import { createPlan, HELPER_PORT, INFRA, type IspPlan } from '../plan.ts';
 import { withLabSession } from '../session.ts';
+import { DEFAULT_SITES } from '../sites.ts';
 import { stateDirOf, statePaths } from '../state.ts';
-import { BLOCKWATCH_BIN, labDown, labUp } from '../topology.ts';
+import { BLOCKWATCH_BIN, labDown, labUp, registryEntries } from '../topology.ts';
 import { type DemoServer, getJson, startServer, submitBatch } from './server.ts';
 import {
   type EventView,
@@ -79,7 +80,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   let server: DemoServer | null = null;
   try {
-    server = await startServer(storeDir, options.listen, process.env);
+    // The collector analyses what it receives: it needs the lab's address registry, as the probe does, so that the
+    // lab's addresses (reserved space) count as the public addresses they stand for.
+    const registryPath = join(options.dir, 'lab-asn-registry.json');
+    writeFileSync(registryPath, `${JSON.stringify(registryEntries(createPlan(3), DEFAULT_SITES), null, 2)}\n`);
+    server = await startServer(storeDir, options.listen, process.env, registryPath);
     log(`collector and dashboard: ${server.origin} (store ${storeDir})`);
     const origin = server.origin;
     const plan = createPlan(3);

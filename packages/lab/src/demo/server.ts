@@ -16,8 +16,14 @@ export interface DemoServer {
 const START_TIMEOUT_MS = 60_000;
 
 /** Starts `blockwatch serve` and resolves once it listens (it prints "blockwatch serving on ORIGIN"). */
-export function startServer(dataDir: string, listen: string, env: NodeJS.ProcessEnv): Promise<DemoServer> {
-  const child = spawn(process.execPath, [BLOCKWATCH_BIN, 'serve', '--data', dataDir, '--listen', listen, '--quiet'], {
+export function startServer(
+  dataDir: string,
+  listen: string,
+  env: NodeJS.ProcessEnv,
+  asnRegistry: string,
+): Promise<DemoServer> {
+  const args = ['serve', '--data', dataDir, '--listen', listen, '--asn-registry', asnRegistry, '--quiet'];
+  const child = spawn(process.execPath, [BLOCKWATCH_BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });

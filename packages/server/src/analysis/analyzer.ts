@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDir, hasFingerprints, loadFingerprints } from 'blockwatch/data/index.ts';
-import { createAsnLookup } from 'blockwatch/geo/index.ts';
+import { createAsnLookup, loadGeoRegistry } from 'blockwatch/geo/index.ts';
 import type { Measurement, Verdict } from 'blockwatch/model';
 import { analyzeMeasurement } from 'blockwatch/verdict';
 import { parseCsv } from 'blockwatch/verdict/csv.ts';
@@ -19,6 +19,11 @@ export interface AnalyzerOptions {
   testListsDir?: string;
   /** Where the binary IP→ASN index is cached. */
   geoCacheDir?: string;
+  /**
+   * A JSON address → ASN registry (the lab publishes one): its addresses get those ASNs and count as public,
+   * although the lab's plan sits in reserved space.
+   */
+  asnRegistryFile?: string;
 }
 
 export interface Analyzer {
@@ -80,11 +85,22 @@ export function analyzerOptionsFor(dir: string | undefined, env: NodeJS.ProcessE
 
 export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   const fingerprints = options.fingerprintsDir ? loadFingerprints(options.fingerprintsDir) : undefined;
-  const asnLookup = createAsnLookup(options.geoCacheDir ? { cacheDir: options.geoCacheDir } : {});
+  const registry = options.asnRegistryFile ? loadGeoRegistry(options.asnRegistryFile) : undefined;
+  const asnLookup = createAsnLookup({
+    ...(options.geoCacheDir ? { cacheDir: options.geoCacheDir } : {}),
+    ...(registry ? { registry } : {}),
+  });
   const asnOf = (ip: string) => asnLookup(ip)?.asn ?? null;
   const describeAsn = (asn: number) => asnLookup.orgOf(asn);
+  const isPublicOverride = registry ? (ip: string) => registry.find(ip) !== null : undefined;
   return {
-    analyze: (measurement) => analyzeMeasurement(measurement, { fingerprints, asnOf, describeAsn }),
+    analyze: (measurement) =>
+      analyzeMeasurement(measurement, {
+        fingerprints,
+        asnOf,
+        describeAsn,
+        ...(isPublicOverride ? { isPublicOverride } : {}),
+      }),
     categoryOf: createCategoryIndex(options.testListsDir),
     fingerprintCount: fingerprints?.size ?? 0,
   };

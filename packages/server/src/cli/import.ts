@@ -5,7 +5,7 @@ import { UsageError } from 'blockwatch/errors.ts';
 import { analyzerOptionsFor, createAnalyzer } from '../analysis/analyzer.ts';
 import { type ImportSummary, importFiles } from '../import/importer.ts';
 import { openStore } from '../store/store.ts';
-import { STORE_OPTIONS, storeLocation } from './store-options.ts';
+import { ASN_REGISTRY_OPTION, STORE_OPTIONS, storeLocation } from './store-options.ts';
 
 /** Files named on the command line; a directory stands for the measurement files in it. */
 export function expandFiles(args: string[], cwd: string): string[] {
@@ -56,6 +56,7 @@ as file:line and skipped. Importing the same file twice changes nothing. YAML re
 reported as unsupported. Exit status 1 when any record was skipped.`,
   options: {
     ...STORE_OPTIONS,
+    ...ASN_REGISTRY_OPTION,
     server: { type: 'string', arg: 'URL', description: "submit to a running server's batch endpoint instead" },
     json: { type: 'boolean', description: 'print the summary as JSON' },
   },
@@ -90,6 +91,7 @@ reported as unsupported. Exit status 1 when any record was skipped.`,
       const analyzer = createAnalyzer({
         ...analyzerOptionsFor(values.reference ? resolve(ctx.cwd, values.reference) : undefined, ctx.env),
         ...('dataDir' in location && location.dataDir ? { geoCacheDir: join(location.dataDir, 'geo') } : {}),
+        ...(values['asn-registry'] ? { asnRegistryFile: resolve(ctx.cwd, values['asn-registry']) } : {}),
       });
       const store = await openStore({ location });
       try {

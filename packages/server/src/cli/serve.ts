@@ -4,7 +4,7 @@ import { UsageError } from 'blockwatch/errors.ts';
 import { analyzerOptionsFor, createAnalyzer } from '../analysis/analyzer.ts';
 import { buildServer, DEFAULT_WEB_DIR } from '../api/app.ts';
 import { openStore } from '../store/store.ts';
-import { STORE_OPTIONS, storeLocation } from './store-options.ts';
+import { ASN_REGISTRY_OPTION, STORE_OPTIONS, storeLocation } from './store-options.ts';
 
 export function parseListen(value: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
@@ -25,6 +25,7 @@ finish and every accepted measurement is loaded into the store before exit.
 The admin token can also come from BLOCKWATCH_ADMIN_TOKEN (keeps it out of the process list).`,
   options: {
     ...STORE_OPTIONS,
+    ...ASN_REGISTRY_OPTION,
     listen: { type: 'string', arg: 'HOST:PORT', description: 'address to listen on', default: '127.0.0.1:8080' },
     spool: {
       type: 'string',
@@ -49,6 +50,7 @@ The admin token can also come from BLOCKWATCH_ADMIN_TOKEN (keeps it out of the p
     const analyzer = createAnalyzer({
       ...analyzerOptionsFor(values.reference ? resolve(ctx.cwd, values.reference) : undefined, ctx.env),
       ...(dataDir ? { geoCacheDir: join(dataDir, 'geo') } : {}),
+      ...(values['asn-registry'] ? { asnRegistryFile: resolve(ctx.cwd, values['asn-registry']) } : {}),
     });
     const store = await openStore({ location });
     const app = await buildServer({

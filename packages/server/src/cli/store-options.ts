@@ -18,6 +18,15 @@ export const STORE_OPTIONS = {
   },
 } as const;
 
+/** For the commands that analyse (serve, import): the lab's registry makes its reserved-range addresses public. */
+export const ASN_REGISTRY_OPTION = {
+  'asn-registry': {
+    type: 'string',
+    arg: 'FILE',
+    description: 'JSON address → ASN registry whose addresses count as public (the lab publishes one)',
+  },
+} as const;
+
 export function storeLocation(
   values: { data?: string; clickhouse?: string; cluster?: string },
   cwd: string,
