@@ -46,6 +46,8 @@ export interface ProbeResponse {
   headers: Map<string, string>;
   body: string;
   bodyBytes: number;
+  /** the body's title when the caller already knows it (extracted from `body` otherwise) */
+  title?: string;
   truncated: boolean;
 }
 
@@ -118,7 +120,7 @@ export function compareV04(probe: ProbeResponse | null, control: ControlPage | n
   }
   let title: boolean | null = null;
   if (probe.status > 0 && !probe.truncated && control.status > 0) {
-    const probeTitle = extractTitle(probe.body);
+    const probeTitle = probe.title ?? extractTitle(probe.body);
     if (probeTitle !== '') title = titlesAgree(probeTitle, control.title);
   }
   return {
@@ -140,7 +142,7 @@ export function compareV05(probe: ProbeResponse | null, control: ControlPage | n
     else if (Math.floor(control.status / 100) === 2) status = false;
   }
   const headers = control.status > 0 ? uncommonIntersection(probe.headers, control.headers) : null;
-  const title = control.status > 0 ? titlesAgree(extractTitle(probe.body), control.title) : null;
+  const title = control.status > 0 ? titlesAgree(probe.title ?? extractTitle(probe.body), control.title) : null;
   return {
     body_length_match: body.match,
     body_proportion: body.proportion,

@@ -5,6 +5,8 @@
  * What cannot be read at all becomes a `problem` (the verdict's `reason`); nothing here throws.
  */
 import { parseIp } from './bogons.ts';
+import { BoundedCache } from './bounded-cache.ts';
+import { extractTitle } from './http-compare.ts';
 
 export interface Tagged {
   /** Redirect depth from a `depth=N` tag; 0 when the probe wrote no tags (v0.4 and early v0.5). */
@@ -57,6 +59,8 @@ export interface HttpView extends Tagged {
   /** the recorded base64 data when the body was recorded as binary (the text is decoded only when read) */
   bodyBase64: string | null;
   bodyBytes: number;
+  /** the page title (see extractTitle), computed on first use and remembered per page */
+  title: string;
   truncated: boolean;
   /** the step that failed, when the probe recorded it (`x_failed_operation`: connect, tls_handshake, …) */
   failedOperation: string | null;
@@ -194,33 +198,77 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+/**
+ * Byte lengths of big bodies seen before: the same pages come back across measurements, and comparing a body with
+ * the cached one of equal length costs a quarter of counting its UTF-8 bytes again.
+ */
+const bodyByteLengths = new BoundedCache<number>(256, 16 * 1024 * 1024);
+const CACHED_LENGTH_MIN = 4096;
+
+const titlesByText = new BoundedCache<string>(256, 16 * 1024 * 1024);
+const titlesByBase64 = new BoundedCache<string>(256, 16 * 1024 * 1024);
+
+/** The title of a body, by its recorded form (text or base64 data): a page seen before is not decoded again. */
+function cachedTitle(cache: BoundedCache<string>, key: string, text: () => string): string {
+  if (key.length < CACHED_LENGTH_MIN) return extractTitle(text());
+  let title = cache.get(key);
+  if (title === undefined) {
+    title = extractTitle(text());
+    cache.set(key, title);
+  }
+  return title;
+}
+
+function bodyByteLength(body: string): number {
+  if (body.length < CACHED_LENGTH_MIN) return utf8Length(body);
+  let bytes = bodyByteLengths.get(body);
+  if (bytes === undefined) {
+    bytes = utf8Length(body);
+    bodyByteLengths.set(body, bytes);
+  }
+  return bytes;
+}
+
 /** MaybeBinaryData → text and its byte length (computed on first use: most bodies never need it). */
-function maybeBinary(v: unknown): { text: string; bytes: number; base64: string | null } {
+function maybeBinary(v: unknown): { text: string; bytes: number; base64: string | null; title: string } {
   if (typeof v === 'string') {
     let bytes: number | undefined;
+    let title: string | undefined;
     return {
       text: v,
       base64: null,
       get bytes() {
-        bytes ??= utf8Length(v);
+        bytes ??= bodyByteLength(v);
         return bytes;
+      },
+      get title() {
+        title ??= cachedTitle(titlesByText, v, () => v);
+        return title;
       },
     };
   }
   if (isObj(v) && v.format === 'base64' && typeof v.data === 'string') {
     const data = v.data;
     let text: string | undefined;
+    let title: string | undefined;
+    const decoded = () => {
+      text ??= utf8.decode(decodeBase64(data));
+      return text;
+    };
     return {
       // Decoding costs more than everything else the engine does with a body: only when the text is read.
       get text() {
-        text ??= utf8.decode(decodeBase64(data));
-        return text;
+        return decoded();
       },
       bytes: base64Length(data),
       base64: data,
+      get title() {
+        title ??= cachedTitle(titlesByBase64, data, decoded);
+        return title;
+      },
     };
   }
-  return { text: '', bytes: 0, base64: null };
+  return { text: '', bytes: 0, base64: null, title: '' };
 }
 
 /** MaybeBinaryData → text, decoded at once (header values are short). */
@@ -444,13 +492,16 @@ export function readMeasurement(value: unknown): ReadResult {
   const requests: HttpView[] = problems.entries(tk, 'requests', 'test_keys').map((r) => {
     const request = isObj(r.request) ? r.request : null;
     const response = isObj(r.response) ? r.response : null;
-    const body = response ? maybeBinary(response.body) : { text: '', bytes: 0, base64: null };
+    const body = response ? maybeBinary(response.body) : { text: '', bytes: 0, base64: null, title: '' };
     return {
       get bodyBytes() {
         return body.bytes;
       },
       get body() {
         return body.text;
+      },
+      get title() {
+        return body.title;
       },
       bodyBase64: body.base64,
       ...tagsOf(r),
