@@ -104,11 +104,15 @@ async function seed(dataDir: string, rows: number): Promise<number> {
   }
 }
 
-/** The API calls the country page makes (see packages/web/src/pages/country.tsx), in the same two waves. */
+/**
+ * The API calls the country page makes (see packages/web/src/pages/country.tsx), in the same two waves: the
+ * networks list is fetched once and starts the matrix's per-network wave.
+ */
 async function countryApiCalls(base: string): Promise<void> {
   const get = (path: string) => fetch(`${base}${path}`).then((r) => r.json() as Promise<unknown>);
+  const networksCall = get(`/api/v1/networks?probe_cc=${COUNTRY}`);
   const matrix = (async () => {
-    const networks = (await get(`/api/v1/networks?probe_cc=${COUNTRY}`)) as { results?: { probe_asn: number }[] };
+    const networks = (await networksCall) as { results?: { probe_asn: number }[] };
     const top = (networks.results ?? []).slice(0, 12);
     await Promise.all(
       top.map((n) =>
@@ -118,7 +122,6 @@ async function countryApiCalls(base: string): Promise<void> {
   })();
   await Promise.all([
     matrix,
-    get(`/api/v1/networks?probe_cc=${COUNTRY}`),
     get(`/api/v1/aggregation?probe_cc=${COUNTRY}&axis_x=probe_asn&axis_y=blocking_type`),
     get(`/api/v1/aggregation?probe_cc=${COUNTRY}&axis_x=domain&axis_y=blocking_type`),
     get(`/api/v1/aggregation?probe_cc=${COUNTRY}&axis_x=category_code&axis_y=blocking_type`),

@@ -216,7 +216,12 @@ export function mountChart(element: HTMLElement, initial: ChartSpec): ChartHandl
   let spec = initial;
   const render = () => chart.setOption(chartOption(spec, element.clientWidth || 640), true);
   render();
+  // The observer also reports the size the chart was just drawn at; only a real change is worth a redraw.
+  let drawnAt = `${element.clientWidth}x${element.clientHeight}`;
   const resize = new ResizeObserver(() => {
+    const size = `${element.clientWidth}x${element.clientHeight}`;
+    if (size === drawnAt) return;
+    drawnAt = size;
     chart.resize();
     render(); // the caption's wrapping depends on the width
   });

@@ -57,9 +57,13 @@ export function Chart({
     };
   }, []);
 
+  // Pages rebuild their spec objects on every render (each arriving API response re-renders the page); a chart
+  // redraws only when its data actually changed, not once per unrelated response.
+  const specKey = JSON.stringify(spec);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: specKey is the spec's content
   useEffect(() => {
-    handle.current?.update(spec);
-  }, [spec]);
+    handle.current?.update(specRef.current);
+  }, [specKey]);
 
   const images = {
     png: () => {

@@ -1,5 +1,8 @@
 /** A country: its networks (AS numbers with names), blocked domains and categories, events, coverage, matrix. */
+
+import { useMemo } from 'react';
 import { api, apiUrl } from '../api/client.ts';
+import { sharedCall } from '../api/shared-call.ts';
 import type { Aggregation, AggregationRow, Loaded, NetworkRow } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
 import {
@@ -25,7 +28,9 @@ import { useI18n } from '../i18n/index.ts';
 
 export function CountryPage({ cc }: { cc: string }) {
   const { t, countryName } = useI18n();
-  const networks = useLoaded(`networks:${cc}`, (s) => api.networks({ probe_cc: cc }, s));
+  // The table and the matrix share one networks request; the matrix's second wave starts when it returns.
+  const loadNetworks = useMemo(() => sharedCall((s) => api.networks({ probe_cc: cc }, s)), [cc]);
+  const networks = useLoaded(`networks:${cc}`, loadNetworks);
   // Every count is split by blocking_type, so "blocked" follows the engine's outcome (see blockedOf).
   const networkQuery = { probe_cc: cc, axis_x: 'probe_asn', axis_y: 'blocking_type' };
   const domainQuery = { probe_cc: cc, axis_x: 'domain', axis_y: 'blocking_type' };
@@ -33,7 +38,7 @@ export function CountryPage({ cc }: { cc: string }) {
   const byNetwork = useLoaded(`agg:${cc}:asn`, (s) => api.aggregation(networkQuery, s));
   const byDomain = useLoaded(`agg:${cc}:domain`, (s) => api.aggregation(domainQuery, s));
   const byCategory = useLoaded(`agg:${cc}:category`, (s) => api.aggregation(categoryQuery, s));
-  const matrix = useLoaded(`matrix:${cc}`, (s) => loadMatrix(cc, s));
+  const matrix = useLoaded(`matrix:${cc}`, (s) => loadMatrix(cc, loadNetworks, s));
   const events = useLoaded(`events:${cc}`, (s) => api.events({ probe_cc: cc, limit: 20 }, s));
   const coverage = useLoaded(`coverage:${cc}`, (s) => api.coverage({ probe_cc: cc }, s));
   const names = networkNames(networks);
@@ -145,8 +150,12 @@ const MATRIX_NETWORKS = 12;
  * The domain × network matrix, one domain × blocking_type aggregation per network (the API has two axes, and
  * the blocking type is what makes "blocked" agree with the rest of the UI).
  */
-async function loadMatrix(cc: string, signal: AbortSignal): Promise<Loaded<Aggregation>> {
-  const networks = await api.networks({ probe_cc: cc }, signal);
+async function loadMatrix(
+  cc: string,
+  loadNetworks: (signal: AbortSignal) => Promise<Loaded<NetworkRow[]>>,
+  signal: AbortSignal,
+): Promise<Loaded<Aggregation>> {
+  const networks = await loadNetworks(signal);
   if (networks.state !== 'ok') return networks;
   const top = [...networks.data].sort((a, b) => b.measurementCount - a.measurementCount).slice(0, MATRIX_NETWORKS);
   const parts = await Promise.all(
