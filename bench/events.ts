@@ -21,6 +21,7 @@ import { generateSynthetic } from '../packages/server/src/events/synthetic.ts';
 import type { Observation } from '../packages/server/src/events/types.ts';
 import type { AnalyzedMeasurement } from '../packages/server/src/store/rows.ts';
 import { openStore } from '../packages/server/src/store/store.ts';
+import { type Figure, median } from './_figures.ts';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,19 +35,8 @@ const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))];
 
-interface Figure {
-  metric: string;
-  value: number;
-  unit: string;
-  baseline?: string;
-  baselineValue?: number;
-  ratio?: number;
-  goal?: string;
-  pass?: boolean;
-}
 const figures: Figure[] = [];
 
 // ---- 1. pure detector ----

@@ -14,17 +14,7 @@ import { applyPolicy } from '../packages/lab/src/apply.ts';
 import { loadScenarios, runScenarios } from '../packages/lab/src/runner.ts';
 import { stateDirOf } from '../packages/lab/src/state.ts';
 import { labDown, labUp } from '../packages/lab/src/topology.ts';
-
-interface Figure {
-  metric: string;
-  value: number;
-  unit: string;
-  baseline?: string;
-  baselineValue?: number;
-  ratio?: number;
-  goal?: string;
-  pass?: boolean;
-}
+import { type Figure, median } from './_figures.ts';
 
 const out = join(new URL('.', import.meta.url).pathname, 'results', 'lab.json');
 mkdirSync(join(out, '..'), { recursive: true });
@@ -44,7 +34,6 @@ const ISPS = 3;
 const stateDir = stateDirOf(process.env);
 const log = (line: string) => console.error(`  ${line}`);
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const figures: Figure[] = [];
 const figure = (
   metric: string,

@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Figure } from './_figures.ts';
 
 const dir = new URL('.', import.meta.url).pathname;
 const resultsDir = join(dir, 'results');
@@ -43,16 +44,6 @@ for (const name of mergeOnly ? [] : names) {
   }
 }
 
-interface Figure {
-  metric: string;
-  value: number;
-  unit: string;
-  baseline?: string;
-  baselineValue?: number;
-  ratio?: number;
-  goal?: string;
-  pass?: boolean;
-}
 const merged: Record<string, { date: string; figures: Figure[] }> = {};
 for (const name of available) {
   const file = join(resultsDir, `${name}.json`);

@@ -26,6 +26,7 @@ import { measurementUid } from '../packages/server/src/collector/ids.ts';
 import { aggregationSql, ROLLUPS } from '../packages/server/src/store/aggregation.ts';
 import { SUMMARY_FIELDS, toRows } from '../packages/server/src/store/rows.ts';
 import { openStore } from '../packages/server/src/store/store.ts';
+import { type Figure, median } from './_figures.ts';
 
 const { values } = parseArgs({
   options: {
@@ -49,19 +50,8 @@ const TEMPLATE = JSON.parse(
   ),
 );
 
-interface Figure {
-  metric: string;
-  value: number;
-  unit: string;
-  baseline?: string;
-  baselineValue?: number;
-  ratio?: number;
-  goal?: string;
-  pass?: boolean;
-}
 const figures: Figure[] = [];
 const log = (s: string) => process.stderr.write(`${s}\n`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 const COUNTRIES =
