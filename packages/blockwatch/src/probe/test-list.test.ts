@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { BlockwatchError } from '../errors.ts';
-import { parseCsv, parseTestList, readTestList } from './test-list.ts';
+import { parseCsv } from '../verdict/csv.ts';
+import { parseTestList, readTestList } from './test-list.ts';
 
 const shared = new URL('../../../../../shared/data/test-lists/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'bw-list-'));
@@ -27,7 +28,7 @@ test('the real Citizen Lab lists parse completely', () => {
 });
 
 test('quoted fields with commas, quotes and line breaks keep their row and line numbers', () => {
-  const rows = parseCsv(`a,b\n"x,1","say ""hi""\nthere"\nlast,row\n`, 't');
+  const rows = parseCsv(`a,b\n"x,1","say ""hi""\nthere"\nlast,row\n`);
   assert.deepEqual(rows[1], { fields: ['x,1', 'say "hi"\nthere'], line: 2 });
   assert.deepEqual(rows[2], { fields: ['last', 'row'], line: 4 });
   const entries = parseTestList(

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { BlockwatchError } from '../errors.ts';
+import { type CsvRecord, CsvSyntaxError, parseCsv } from '../verdict/csv.ts';
 
 export interface TestListEntry {
   url: string;
@@ -15,55 +16,16 @@ export interface TestListEntry {
   line: number;
 }
 
-interface CsvRow {
-  fields: string[];
-  line: number;
-}
-
-/** RFC 4180 rows with the line each starts on; throws on an unterminated quote. */
-export function parseCsv(text: string, name: string): CsvRow[] {
-  const rows: CsvRow[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let rowLine = 1;
-  let quoteLine = 0;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // BOM
-  const endRow = () => {
-    fields.push(field);
-    if (!(fields.length === 1 && fields[0] === '')) rows.push({ fields, line: rowLine });
-    fields = [];
-    field = '';
-  };
-  for (; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (c === '\n') line++;
-        field += c;
-      }
-    } else if (c === '"' && field === '') {
-      quoted = true;
-      quoteLine = line;
-    } else if (c === ',') {
-      fields.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      endRow();
-      line++;
-      rowLine = line;
-    } else field += c;
+/** The list's rows; an unterminated quote is an error naming the file and the line where it opened. */
+function readRows(text: string, name: string): CsvRecord[] {
+  try {
+    return parseCsv(text);
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) {
+      throw new BlockwatchError('BW_ERR_INVALID_INPUT', `${name}:${err.line}: unterminated quoted field`);
+    }
+    throw err;
   }
-  if (quoted) throw new BlockwatchError('BW_ERR_INVALID_INPUT', `${name}:${quoteLine}: unterminated quoted field`);
-  if (field !== '' || fields.length) endRow();
-  return rows;
 }
 
 /** Checks one URL the way the probe needs it: absolute http(s) with a host. Returns the error or null. */
@@ -91,7 +53,7 @@ export function urlProblem(url: string): string | null {
 }
 
 export function parseTestList(text: string, name: string): TestListEntry[] {
-  const rows = parseCsv(text, name);
+  const rows = readRows(text, name);
   if (rows.length === 0) throw new BlockwatchError('BW_ERR_INVALID_INPUT', `${name}: the test list is empty`);
   const header = rows[0].fields.map((h) => h.trim().toLowerCase());
   const urlColumn = header.indexOf('url');

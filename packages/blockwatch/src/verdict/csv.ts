@@ -1,19 +1,29 @@
 /**
- * A small RFC 4180 reader (quoted fields, doubled quotes, newlines inside quotes), enough for the fingerprint
- * CSVs. Each record carries the 1-based line where it starts, so errors can name it.
+ * The project's one RFC 4180 reader (quoted fields, doubled quotes, newlines inside quotes), for the fingerprint
+ * CSVs, Citizen Lab test lists and official registries. Each record carries the 1-based line where it starts, so
+ * errors can name it; a record that is one empty field (a blank line) is skipped. Pure.
  */
 export interface CsvRecord {
   line: number;
   fields: string[];
 }
 
-export function parseCsv(text: string): CsvRecord[] {
+/** An unterminated quoted field; `line` is where the quote opened. */
+export class CsvSyntaxError extends SyntaxError {
+  constructor(readonly line: number) {
+    super(`line ${line}: unterminated quoted field`);
+    this.name = 'CsvSyntaxError';
+  }
+}
+
+export function parseCsv(text: string, separator = ','): CsvRecord[] {
   const records: CsvRecord[] = [];
   let fields: string[] = [];
   let field = '';
   let quoted = false;
   let line = 1;
   let recordLine = 1;
+  let quoteLine = 0;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const endRecord = () => {
     fields.push(field);
@@ -33,8 +43,10 @@ export function parseCsv(text: string): CsvRecord[] {
         if (c === '\n') line++;
         field += c;
       }
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
+    } else if (c === '"' && field === '') {
+      quoted = true;
+      quoteLine = line;
+    } else if (c === separator) {
       fields.push(field);
       field = '';
     } else if (c === '\n' || c === '\r') {
@@ -44,7 +56,7 @@ export function parseCsv(text: string): CsvRecord[] {
       recordLine = line;
     } else field += c;
   }
-  if (quoted) throw new SyntaxError(`line ${recordLine}: unterminated quoted field`);
+  if (quoted) throw new CsvSyntaxError(quoteLine);
   if (field !== '' || fields.length > 0) endRecord();
   return records;
 }
