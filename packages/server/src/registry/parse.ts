@@ -15,6 +15,7 @@
  * Bad input throws one error naming the line and the problem; nothing is imported.
  */
 import { BlockwatchError } from 'blockwatch/errors.ts';
+import { CsvSyntaxError, parseCsv } from 'blockwatch/verdict/csv.ts';
 import { domainOf } from '../store/rows.ts';
 
 export type RegistryKind = 'url' | 'domain' | 'ip';
@@ -57,42 +58,14 @@ export function classifyTarget(raw: string): { kind: RegistryKind; target: strin
   return null;
 }
 
-/** RFC 4180 records: quoted fields may hold commas, quotes ("") and newlines. Returns [line number, fields][]. */
+/**
+ * RFC 4180 records (the project's reader, blockwatch/verdict/csv.ts) as [line number, fields][]; rows whose fields
+ * are all empty are skipped. An unterminated quote throws CsvSyntaxError naming the line where it opened.
+ */
 export function parseCsvRecords(text: string, separator = ','): [number, string[]][] {
-  const records: [number, string[]][] = [];
-  let field = '';
-  let fields: string[] = [];
-  let quoted = false;
-  let line = 1;
-  let recordLine = 1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else {
-        if (c === '\n') line++;
-        field += c;
-      }
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === separator) {
-      fields.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      fields.push(field);
-      if (fields.some((f) => f !== '')) records.push([recordLine, fields]);
-      fields = [];
-      field = '';
-      line++;
-      recordLine = line;
-    } else field += c;
-  }
-  fields.push(field);
-  if (fields.some((f) => f !== '')) records.push([recordLine, fields]);
-  return records;
+  return parseCsv(text, separator)
+    .filter((r) => r.fields.some((f) => f !== ''))
+    .map((r) => [r.line, r.fields]);
 }
 
 /** UTF-8 when the bytes are valid UTF-8, windows-1251 otherwise (the registry's historical encoding). */
@@ -105,7 +78,13 @@ export function decodeRegistryBytes(bytes: Uint8Array): string {
 }
 
 export function parseRegistryCsv(text: string, file = 'registry.csv'): RegistryEntry[] {
-  const records = parseCsvRecords(text.replace(/^\uFEFF/, ''));
+  let records: [number, string[]][];
+  try {
+    records = parseCsvRecords(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) throw invalid(file, err.line, 'unterminated quoted field');
+    throw err;
+  }
   if (records.length === 0)
     throw invalid(file, 1, 'the file is empty; expected the header target,date,authority,legal_basis');
   const [headerLine, header] = records[0];

@@ -71,6 +71,10 @@ describe('registry parsing', () => {
   test('bad CSV files name the line and the problem', () => {
     expectInvalid(() => parseRegistryCsv(''), /registry.csv:1: the file is empty/);
     expectInvalid(
+      () => parseRegistryCsv('target,date,authority,legal_basis\nexample.org,2024-01-01,"Court,x\n'),
+      /registry.csv:2: unterminated quoted field/,
+    );
+    expectInvalid(
       () => parseRegistryCsv('url,when\nx,y'),
       /:1: the header must be 'target,date,authority,legal_basis'/,
     );
