@@ -12,11 +12,10 @@ import {
   matrixSpec,
   outcomeCountsSpec,
   provenance,
-  shareOf,
-  usableOf,
   withObservedBlocking,
 } from '../charts/build.ts';
 import { Chart } from '../components/chart.tsx';
+import { countColumns } from '../components/count-columns.tsx';
 import { type Column, DataTable } from '../components/data-table.tsx';
 import { EventsTable, FeedLink } from '../components/events-table.tsx';
 import { Link } from '../components/link.tsx';
@@ -233,22 +232,7 @@ export function DomainsTable({ rows, cc, apiHref }: { rows: AggregationRow[]; cc
         </Link>
       ),
     },
-    {
-      key: 'blocked_share',
-      label: t('col.blockedShare'),
-      value: (r) => shareOf(r),
-      render: (r) => <Rate share={shareOf(r)} n={usableOf(r)} />,
-    },
-    { key: 'confirmed_count', label: t('col.confirmed'), value: (r) => r.confirmed, numeric: true },
-    { key: 'anomaly_count', label: t('col.anomaly'), value: (r) => r.anomaly, numeric: true },
-    { key: 'failure_count', label: t('col.failure'), value: (r) => r.failure, numeric: true },
-    {
-      key: 'measurement_count',
-      label: t('col.measurements'),
-      value: (r) => r.measurement,
-      render: (r) => number(r.measurement),
-      numeric: true,
-    },
+    ...countColumns({ t, number }),
   ];
   return (
     <DataTable

@@ -6,15 +6,15 @@ import type { FormEvent } from 'react';
 import { api, apiUrl } from '../api/client.ts';
 import type { AggregationRow, EventRow, History, HistoryNetwork } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
-import { blockedOf, groupBy, provenance, shareOf, timelineSpec, usableOf } from '../charts/build.ts';
+import { blockedOf, groupBy, provenance, timelineSpec } from '../charts/build.ts';
 import { Chart } from '../components/chart.tsx';
+import { countColumns } from '../components/count-columns.tsx';
 import { type Column, DataTable } from '../components/data-table.tsx';
 import { EventsTable, FeedLink, onsetText } from '../components/events-table.tsx';
 import { Link } from '../components/link.tsx';
 import { LoadedView } from '../components/loaded-view.tsx';
 import { formatTime, MeasurementTable, networkHref } from '../components/measurement-table.tsx';
 import { Section } from '../components/section.tsx';
-import { Rate } from '../components/verdict-badge.tsx';
 import { type I18n, useI18n } from '../i18n/index.ts';
 import { useQuery } from '../router.ts';
 import { networkNames } from './country.tsx';
@@ -213,22 +213,7 @@ function PlacesTable({
       value: place,
       render: (r) => placeLink(axis, place(r), cc, countryName),
     },
-    {
-      key: 'blocked_share',
-      label: t('col.blockedShare'),
-      value: (r) => shareOf(r),
-      render: (r) => <Rate share={shareOf(r)} n={usableOf(r)} />,
-    },
-    { key: 'confirmed_count', label: t('col.confirmed'), value: (r) => r.confirmed, numeric: true },
-    { key: 'anomaly_count', label: t('col.anomaly'), value: (r) => r.anomaly, numeric: true },
-    { key: 'failure_count', label: t('col.failure'), value: (r) => r.failure, numeric: true },
-    {
-      key: 'measurement_count',
-      label: t('col.measurements'),
-      value: (r) => r.measurement,
-      render: (r) => number(r.measurement),
-      numeric: true,
-    },
+    ...countColumns({ t, number }),
   ];
   return <DataTable name={`by-${axis}`} columns={columns} rows={grouped} apiHref={apiHref} rowKey={place} />;
 }
