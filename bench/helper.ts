@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { createHelperServer } from '../packages/blockwatch/src/helper/index.ts';
 import { parseResolvePins } from '../packages/blockwatch/src/probe/resolve-pins.ts';
+import { runPool } from '../packages/blockwatch/src/probe/run-pool.ts';
 
 const DELAY_MS = 50;
 const CRITICAL_PATH_ROUND_TRIPS = 1;
@@ -50,15 +51,6 @@ function median(values: number[]): number {
 function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
-
-async function runPool<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await task(items[next++]);
-    }),
-  );
 }
 
 async function main() {
@@ -101,7 +93,12 @@ async function main() {
     }
   };
   try {
-    await runPool(hosts.slice(0, 8), 8, (h) => ask(h, [])); // warm-up (JIT, first sockets)
+    await runPool(
+      hosts.slice(0, 8),
+      8,
+      (h) => ask(h, []),
+      () => {},
+    ); // warm-up (JIT, first sockets)
     // the idle process (Node, tsx, the modules) is the baseline: what load adds on top is the helper's doing
     const idleRssMb = process.memoryUsage().rss / 1024 / 1024;
     const figures: Record<string, unknown>[] = [];
@@ -112,7 +109,12 @@ async function main() {
       for (let rep = 0; rep < REPETITIONS; rep++) {
         latencies = [];
         const started = performance.now();
-        await runPool(hosts, concurrency, (h) => ask(h, latencies));
+        await runPool(
+          hosts,
+          concurrency,
+          (h) => ask(h, latencies),
+          () => {},
+        );
         seconds.push((performance.now() - started) / 1000);
       }
       const elapsed = median(seconds);
