@@ -286,6 +286,16 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
     await page.close();
   });
 
+  test('the interface speaks Kazakh', async () => {
+    const { page, problems } = await visit('/?lang=kk');
+    await page.waitForSelector('text=Шолу');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'kk');
+    assert.equal(await page.locator('.site-nav a').first().textContent(), 'Шолу');
+    await page.screenshot({ path: join(SCREENSHOTS, 'overview-kk.png'), fullPage: true });
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test('keyboard: the skip link comes first and moves focus to the content', async () => {
     const { page } = await visit('/');
     await page.keyboard.press('Tab');

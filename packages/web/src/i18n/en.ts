@@ -249,6 +249,7 @@ export const en = {
 
   'lang.en': 'English',
   'lang.ru': 'Русский',
+  'lang.kk': 'Қазақша',
 } as const;
 
 export type MessageKey = keyof typeof en;

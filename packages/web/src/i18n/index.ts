@@ -1,9 +1,10 @@
 /**
- * Interface languages. Adding one (Kazakh: `kk`) = a catalogue file typed `Messages` plus one row in
- * `LANGUAGES`; the compiler then lists every missing key. Country names and numbers come from `Intl`.
+ * Interface languages: English, Russian and Kazakh (the languages of the seed's users). Adding one = a catalogue
+ * file typed `Messages` plus one row in `LANGUAGES`; the compiler then lists every missing key. Country names and numbers come from `Intl`.
  */
 import { createContext, useContext } from 'react';
 import { en, type MessageKey, type Messages } from './en.ts';
+import { kk } from './kk.ts';
 import { ru } from './ru.ts';
 
 export type { MessageKey } from './en.ts';
@@ -11,6 +12,7 @@ export type { MessageKey } from './en.ts';
 export const LANGUAGES = {
   en: { label: 'English', messages: en as Messages },
   ru: { label: 'Русский', messages: ru },
+  kk: { label: 'Қазақша', messages: kk },
 } as const satisfies Record<string, { label: string; messages: Messages }>;
 
 export type Language = keyof typeof LANGUAGES;

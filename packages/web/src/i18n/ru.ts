@@ -248,4 +248,5 @@ export const ru: Messages = {
 
   'lang.en': 'English',
   'lang.ru': 'Русский',
+  'lang.kk': 'Қазақша',
 };
