@@ -291,6 +291,9 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
     await page.waitForSelector('text=Шолу');
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'kk');
     assert.equal(await page.locator('.site-nav a').first().textContent(), 'Шолу');
+    // Country names in Kazakh, or in Russian where the browser's ICU has no Kazakh data: never in English.
+    const country = await page.locator('a[href$="/country/KZ"]:has(span.muted)').first().textContent();
+    assert.match(country ?? '', /Қазақстан|Казахстан/);
     await page.screenshot({ path: join(SCREENSHOTS, 'overview-kk.png'), fullPage: true });
     assert.deepEqual(problems, []);
     await page.close();

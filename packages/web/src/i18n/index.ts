@@ -9,11 +9,15 @@ import { ru } from './ru.ts';
 
 export type { MessageKey } from './en.ts';
 
+/**
+ * `intl` is the locale list handed to `Intl`, best first: Chromium's reduced ICU claims Kazakh but has no Kazakh
+ * region names (it answers in English), so Kazakh falls back to Russian, which Kazakh readers share.
+ */
 export const LANGUAGES = {
-  en: { label: 'English', messages: en as Messages },
-  ru: { label: 'Русский', messages: ru },
-  kk: { label: 'Қазақша', messages: kk },
-} as const satisfies Record<string, { label: string; messages: Messages }>;
+  en: { label: 'English', messages: en as Messages, intl: ['en'] },
+  ru: { label: 'Русский', messages: ru, intl: ['ru'] },
+  kk: { label: 'Қазақша', messages: kk, intl: ['kk', 'ru'] },
+} as const satisfies Record<string, { label: string; messages: Messages; intl: readonly string[] }>;
 
 export type Language = keyof typeof LANGUAGES;
 export const DEFAULT_LANGUAGE: Language = 'en';
@@ -69,11 +73,12 @@ export interface I18n {
 }
 
 export function createI18n(lang: Language, setLang: (lang: Language) => void): I18n {
-  const numbers = new Intl.NumberFormat(lang);
-  const percents = new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 1 });
+  const locales = localesWithData(LANGUAGES[lang].intl);
+  const numbers = new Intl.NumberFormat(locales);
+  const percents = new Intl.NumberFormat(locales, { style: 'percent', maximumFractionDigits: 1 });
   let regions: Intl.DisplayNames | null = null;
   try {
-    regions = new Intl.DisplayNames([lang], { type: 'region' });
+    regions = new Intl.DisplayNames(locales, { type: 'region' });
   } catch {
     regions = null;
   }
@@ -92,6 +97,19 @@ export function createI18n(lang: Language, setLang: (lang: Language) => void): I
       }
     },
   };
+}
+
+/** Drops the locales whose region names come out in English although the locale is not English (data missing). */
+function localesWithData(locales: readonly string[]): string[] {
+  const english = (locale: string) => {
+    try {
+      return new Intl.DisplayNames([locale], { type: 'region' }).of('DE') === 'Germany';
+    } catch {
+      return true;
+    }
+  };
+  const usable = locales.filter((l) => l.startsWith('en') || !english(l));
+  return usable.length ? usable : [...locales];
 }
 
 export const I18nContext = createContext<I18n>(createI18n(DEFAULT_LANGUAGE, () => {}));
