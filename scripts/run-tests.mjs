@@ -24,7 +24,8 @@ function walk(dir, out) {
   return out;
 }
 
-let files = walk(join(root, 'packages'), []).sort();
+// scripts/ holds the tests of the repository's own scripts (the system-dependency check)
+let files = [...walk(join(root, 'packages'), []), ...walk(join(root, 'scripts'), [])].sort();
 if (labOnly) files = files.filter((f) => f.endsWith('.lab.test.ts'));
 if (noLab) files = files.filter((f) => !f.endsWith('.lab.test.ts'));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
