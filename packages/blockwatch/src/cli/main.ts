@@ -4,6 +4,7 @@
  * Commands from the optional packages (@blockwatch/server, @blockwatch/lab) are loaded lazily, so the probe's
  * own install (the `blockwatch` package alone) stays light: no database engine, no browser.
  */
+import { setMaxListeners } from 'node:events';
 import { BlockwatchError, UsageError } from '../errors.ts';
 import { type Command, type CommandContext, parseCommandArgs, renderHelp } from './command.ts';
 
@@ -69,6 +70,8 @@ async function loadCommand(entry: CommandEntry): Promise<Command> {
 
 export function defaultContext(): CommandContext {
   const controller = new AbortController();
+  // Every operation in flight listens to this one signal (`probe --concurrency 32`: hundreds); not a leak.
+  setMaxListeners(0, controller.signal);
   // First signal: abort cleanly (commands watch ctx.signal). Second: exit now.
   const stop = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);

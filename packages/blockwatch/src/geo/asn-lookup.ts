@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { type AsnTable, buildAsnTable, deserializeAsnTable, lookupAsn, serializeAsnTable } from './asn-table.ts';
+import { type AsnTable, buildAsnTable, lookupAsn, openAsnTableFile, serializeAsnTable } from './asn-table.ts';
 import { parseIp } from './ip.ts';
 import type { GeoRegistry } from './registry.ts';
 
@@ -47,12 +47,8 @@ export function loadAsnTable(cacheDir?: string): AsnTable {
   const cachePath = cacheDir ? join(cacheDir, `asn-${source.replace(/[^\w.-]+/g, '_')}.bin`) : null;
   let table: AsnTable | null = null;
   if (cachePath) {
-    try {
-      table = deserializeAsnTable(readFileSync(cachePath));
-      if (table && table.source !== source) table = null;
-    } catch {
-      table = null; // no cache yet
-    }
+    table = openAsnTableFile(cachePath); // null: no cache yet, or a damaged one
+    if (table && table.source !== source) table = null;
   }
   if (!table) {
     table = buildAsnTable(

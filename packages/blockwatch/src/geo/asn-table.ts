@@ -4,8 +4,10 @@
  *
  * Design: parallel typed arrays searched by binary search (≈515k ranges, ≈11 MB), plus one org name per ASN
  * (the source has exactly one per ASN). Parsing the CSVs takes about a second, so the table is serialised once
- * to a binary cache file (`serializeAsnTable`) that later runs load in milliseconds.
+ * to a binary cache file (`serializeAsnTable`) that later runs load in milliseconds, part by part as lookups
+ * need them (`openAsnTableFile`): a probe that never meets an IPv6 address never reads the IPv6 ranges.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { IpWords } from './ip.ts';
 import { bigToWords } from './ip.ts';
 
@@ -232,49 +234,124 @@ export function serializeAsnTable(table: AsnTable): Buffer {
   return Buffer.concat([Buffer.from(MAGIC), lengthField, headerPadded, ...arrays, Buffer.from(table.orgs.text)]);
 }
 
-/** Parses a cache file; returns null when it is not a complete table file (the caller then rebuilds it). */
-export function deserializeAsnTable(file: Buffer): AsnTable | null {
+/** A cache file's header and where each part lies (byte offsets from the start of the file). */
+interface Layout {
+  source: string;
+  v4: number;
+  v6: number;
+  orgs: number;
+  v4At: number;
+  v6At: number;
+  orgsAt: number;
+  textAt: number;
+  end: number;
+}
+
+/** The layout from the file's first bytes, or null when they are not the start of a table file of `size` bytes. */
+function layoutOf(head: Buffer, size: number): Layout | null {
+  if (head.length < 12 || head.subarray(0, 8).toString() !== MAGIC) return null;
+  const headerLength = head.readUInt32LE(8);
+  if (head.length < 12 + headerLength) return null;
+  let header: { source: string; v4: number; v6: number; orgs: number };
   try {
-    if (file.length < 12 || file.subarray(0, 8).toString() !== MAGIC) return null;
-    const headerLength = file.readUInt32LE(8);
-    const header = JSON.parse(file.subarray(12, 12 + headerLength).toString()) as {
-      source: string;
-      v4: number;
-      v6: number;
-      orgs: number;
-    };
-    let offset = file.byteOffset + 12 + headerLength;
-    // Typed-array views need 4-byte alignment; a pooled Buffer may not have it, then (only then) copy.
-    const buffer = offset % 4 === 0 ? file.buffer : new Uint8Array(file).buffer;
-    if (buffer !== file.buffer) offset = 12 + headerLength;
-    const end = buffer === file.buffer ? file.byteOffset + file.length : file.length;
-    const take = (n: number) => {
-      if (offset + n * 4 > end) throw new Error('truncated');
-      const a = new Uint32Array(buffer, offset, n);
-      offset += n * 4;
-      return a;
-    };
-    const v4Start = take(header.v4);
-    const v4End = take(header.v4);
-    const v4Asn = take(header.v4);
-    const v6Start = take(header.v6 * 4);
-    const v6End = take(header.v6 * 4);
-    const v6Asn = take(header.v6);
-    const orgAsns = take(header.orgs);
-    const orgOffsets = take(header.orgs + 1);
-    const text = Buffer.from(buffer, offset, end - offset).toString('utf8');
-    if (text.length !== orgOffsets[header.orgs]) return null;
-    return {
-      source: header.source,
-      v4Start,
-      v4End,
-      v4Asn,
-      v6Start,
-      v6End,
-      v6Asn,
-      orgs: createOrgNames(orgAsns, orgOffsets, text),
-    };
+    header = JSON.parse(head.subarray(12, 12 + headerLength).toString());
   } catch {
     return null;
   }
+  const v4At = 12 + headerLength;
+  const v6At = v4At + header.v4 * 12;
+  const orgsAt = v6At + header.v6 * 36;
+  const textAt = orgsAt + (header.orgs * 2 + 1) * 4;
+  if (!(textAt <= size)) return null;
+  return { ...header, v4At, v6At, orgsAt, textAt, end: size };
+}
+
+/** Reads `length` bytes at `offset` into a fresh (so 4-byte aligned) buffer. */
+type ReadPart = (offset: number, length: number) => ArrayBuffer;
+
+/**
+ * The table over a file's parts, each read when first used: the IPv4 ranges and the org names by the first
+ * lookup, the IPv6 ranges (a third of the file) only if an IPv6 address is looked up.
+ */
+function tableOver(layout: Layout, read: ReadPart): AsnTable {
+  const words = (offset: number, count: number) => new Uint32Array(read(offset, count * 4));
+  const v4 = words(layout.v4At, layout.v4 * 3);
+  let v6: Uint32Array | null = null;
+  const v6Part = () => {
+    v6 ??= words(layout.v6At, layout.v6 * 9);
+    return v6;
+  };
+  let orgs: OrgNames | null = null;
+  const orgNames = () => {
+    if (orgs) return orgs;
+    const part = words(layout.orgsAt, layout.orgs * 2 + 1);
+    const offsets = part.subarray(layout.orgs);
+    const text = Buffer.from(read(layout.textAt, layout.end - layout.textAt)).toString('utf8');
+    if (text.length !== offsets[layout.orgs]) throw new Error('the ASN table cache is damaged: delete it');
+    orgs = createOrgNames(part.subarray(0, layout.orgs), offsets, text);
+    return orgs;
+  };
+  const n4 = layout.v4;
+  const n6 = layout.v6;
+  return {
+    source: layout.source,
+    v4Start: v4.subarray(0, n4),
+    v4End: v4.subarray(n4, 2 * n4),
+    v4Asn: v4.subarray(2 * n4, 3 * n4),
+    get v6Start() {
+      return v6Part().subarray(0, 4 * n6);
+    },
+    get v6End() {
+      return v6Part().subarray(4 * n6, 8 * n6);
+    },
+    get v6Asn() {
+      return v6Part().subarray(8 * n6, 9 * n6);
+    },
+    get orgs() {
+      return orgNames();
+    },
+  };
+}
+
+/** Parses a cache file's bytes; returns null when it is not a complete table file (the caller then rebuilds it). */
+export function deserializeAsnTable(file: Buffer): AsnTable | null {
+  const layout = layoutOf(file, file.length);
+  if (!layout) return null;
+  return withCheckedText(
+    tableOver(layout, (offset, length) => new Uint8Array(file.subarray(offset, offset + length)).buffer),
+  );
+}
+
+/** The table, once its org names have been read and found whole; null for a damaged file. */
+function withCheckedText(table: AsnTable): AsnTable | null {
+  try {
+    return table.orgs.size >= 0 ? table : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Opens a cache file and reads only what lookups need, when they need it (see `tableOver`); null when the file
+ * is missing or not a complete table file. The descriptor stays open for the later parts.
+ */
+export function openAsnTableFile(path: string): AsnTable | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  const read: ReadPart = (offset, length) => {
+    const bytes = new Uint8Array(length);
+    if (readSync(fd, bytes, 0, length, offset) !== length) throw new Error('the ASN table cache is truncated');
+    return bytes.buffer;
+  };
+  const size = fstatSync(fd).size;
+  const head = Buffer.alloc(Math.min(size, 4096));
+  readSync(fd, head, 0, head.length, 0);
+  const layout = layoutOf(head, size);
+  const table = layout ? withCheckedText(tableOver(layout, read)) : null;
+  if (!table) closeSync(fd);
+  return table;
 }
