@@ -104,7 +104,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     printSummary(options.print, options.serve ? origin : null, events, finding);
     if (!options.serve) {
       options.print(
-        `(--no-serve: the server has stopped, so no links; 'npx blockwatch serve --data ${storeDir}' serves the same store)`,
+        `(--no-serve: the server stops now, so no links; 'npx blockwatch serve --data ${storeDir}' serves the same store)`,
       );
     }
     if (!options.serve) {
