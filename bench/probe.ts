@@ -16,7 +16,7 @@
  *   node --import tsx bench/probe.ts --quick
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -158,7 +158,9 @@ async function main() {
       join(tmpdir(), `blockwatch-bench-probe-${process.pid}.jsonl`),
     ];
     const runtimeMb = await cliPeakRssMb(['probe', '--help']);
-    await cliPeakRssMb(cliArgs(8)); // builds the ASN cache on a first run: the figures are of later runs
+    // A first run builds the ASN cache from the package's CSVs; the figures below are of the runs after it.
+    rmSync(CLI_CONFIG_DIR, { recursive: true, force: true });
+    const firstRunMb = await cliPeakRssMb(cliArgs(8));
     // warm-up (JIT, first sockets)
     await runPool(
       urls.slice(0, 8),
@@ -231,6 +233,14 @@ async function main() {
         `${String(concurrency).padStart(11)}  ${elapsed.toFixed(3).padStart(9)} s  ${bound.toFixed(3).padStart(9)} s  ${ratio.toFixed(2).padStart(6)}×  ${urlsPerSecond.toFixed(1).padStart(8)}  ${median(cpuMsPerUrl).toFixed(2).padStart(7)} ms  ${rssMb.toFixed(1).padStart(8)} MB`,
       );
     }
+    figures.push({
+      metric: 'blockwatch probe peak RSS on a first run (builds the ASN cache) at concurrency 8',
+      value: Number(firstRunMb.toFixed(1)),
+      unit: 'MB',
+      baseline: 'peak RSS of blockwatch probe --help (runtime and modules, no URL)',
+      baselineValue: Number(runtimeMb.toFixed(1)),
+      ratio: Number((firstRunMb / runtimeMb).toFixed(3)),
+    });
     const resultsDir = join(new URL('.', import.meta.url).pathname, 'results');
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(
@@ -259,6 +269,7 @@ async function main() {
     console.log('concurrency     elapsed      bound   ratio    URLs/s  CPU/URL  peak RSS');
     for (const line of table) console.log(line);
     console.log(`blockwatch probe --help peak RSS (runtime and modules): ${runtimeMb.toFixed(1)} MB`);
+    console.log(`first run (builds the ASN cache), concurrency 8: ${firstRunMb.toFixed(1)} MB`);
     await controlClient.close();
   } finally {
     child.kill();
