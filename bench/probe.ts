@@ -18,6 +18,7 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,51 @@ if (process.argv.includes('--serve')) {
   process.send?.({ site: (site.address() as AddressInfo).port, helper: (helper.address() as AddressInfo).port });
 } else {
   await main();
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+
+/**
+ * Where the CPU of one more run at `concurrency` goes, by where the code lives (blockwatch file, dependency, node
+ * internals, GC), in ms per URL: the measured ceiling of the throughput ratio is the CPU per URL, and this says
+ * what it is made of. V8's sampling profiler through node:inspector, in this process.
+ */
+async function cpuProfile(run: () => Promise<unknown>, urls: number): Promise<{ where: string; msPerUrl: number }[]> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  await run();
+  const { profile } = (await session.post('Profiler.stop')) as {
+    profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  };
+  session.disconnect();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const totals = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const { functionName, url } = byId.get(id)?.callFrame ?? { functionName: '', url: '' };
+    const where =
+      url === ''
+        ? functionName // (garbage collector), (program), (idle), native functions
+        : url.startsWith('node:')
+          ? 'node internals'
+          : url.includes('/node_modules/')
+            ? url.replace(/^.*\/node_modules\/((?:@[^/]+\/)?[^/]+).*$/, '$1')
+            : url.replace(/^.*\/packages\//, '');
+    totals.set(where, (totals.get(where) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  return (
+    [...totals]
+      // idle time, and the inspector's own `dispatch` (it serialises this profile on stop) are not the probe's
+      .filter(([where]) => where !== '(idle)' && where !== 'dispatch')
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([where, us]) => ({ where, msPerUrl: Number((us / 1000 / urls).toFixed(3)) }))
+  );
 }
 
 /** Runs the built command with plain node and returns its peak RSS in MB (VmHWM, polled until it exits). */
@@ -241,6 +287,16 @@ async function main() {
       baselineValue: Number(runtimeMb.toFixed(1)),
       ratio: Number((firstRunMb / runtimeMb).toFixed(3)),
     });
+    const profile = await cpuProfile(
+      () =>
+        runPool(
+          urls,
+          32,
+          (u) => measureUrl(u, options),
+          () => {},
+        ),
+      N,
+    );
     const resultsDir = join(new URL('.', import.meta.url).pathname, 'results');
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(
@@ -258,6 +314,8 @@ async function main() {
           // the machine is shared: a loaded host inflates every ratio, so the load is part of the result
           host: { cpus: cpus().length, loadAverage1m: Number(loadavg()[0].toFixed(2)), memory: process.memoryUsage() },
           figures,
+          // one more run at concurrency 32 under the sampling profiler: CPU per URL by where the code lives
+          profileAtConcurrency32: profile,
         },
         null,
         2,
@@ -270,6 +328,8 @@ async function main() {
     for (const line of table) console.log(line);
     console.log(`blockwatch probe --help peak RSS (runtime and modules): ${runtimeMb.toFixed(1)} MB`);
     console.log(`first run (builds the ASN cache), concurrency 8: ${firstRunMb.toFixed(1)} MB`);
+    console.log('CPU per URL at concurrency 32, by where the code lives:');
+    for (const p of profile) console.log(`  ${p.msPerUrl.toFixed(3).padStart(7)} ms  ${p.where}`);
     await controlClient.close();
   } finally {
     child.kill();
