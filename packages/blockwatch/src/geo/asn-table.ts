@@ -116,45 +116,38 @@ function orgText(buf: Buffer, from: number, to: number): string {
   return raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1).replaceAll('""', '"') : raw;
 }
 
-class GrowableU32 {
-  data = new Uint32Array(1 << 16);
+/** Fixed-size: sized from the file's line count, so building never leaves doubled-and-dropped arrays behind. */
+class U32List {
+  readonly data: Uint32Array;
   length = 0;
+  constructor(capacity: number) {
+    this.data = new Uint32Array(capacity);
+  }
   push(v: number) {
-    if (this.length === this.data.length) {
-      const next = new Uint32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
     this.data[this.length++] = v;
   }
   done(): Uint32Array {
-    return this.data.slice(0, this.length);
+    return this.data.subarray(0, this.length);
   }
 }
 
-/** Builds the table from the two CSV files' bytes. Throws naming the file and line of a malformed row. */
-export function buildAsnTable(v4Csv: Buffer | string, v6Csv: Buffer | string, source: string): AsnTable {
-  const v4Bytes = typeof v4Csv === 'string' ? Buffer.from(v4Csv) : v4Csv;
-  const v6Bytes = typeof v6Csv === 'string' ? Buffer.from(v6Csv) : v6Csv;
+function lineCount(buf: Buffer): number {
+  let n = 1;
+  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** A CSV file's bytes, or a function that reads them (so one file's bytes can be dropped before the next is read). */
+export type CsvBytes = Buffer | string | (() => Buffer);
+
+const bytesOf = (csv: CsvBytes): Buffer =>
+  typeof csv === 'function' ? csv() : typeof csv === 'string' ? Buffer.from(csv) : csv;
+
+/** Builds the table from the two CSV files. Throws naming the file and line of a malformed row. */
+export function buildAsnTable(v4Csv: CsvBytes, v6Csv: CsvBytes, source: string): AsnTable {
   const orgs = new Map<number, string>();
-  const v4 = [new GrowableU32(), new GrowableU32(), new GrowableU32()];
-  const v6 = [new GrowableU32(), new GrowableU32(), new GrowableU32()];
-  eachRow(v4Bytes, 'asn-ipv4-num.csv', (s0, s1, e1, asn, orgFrom, lineEnd) => {
-    const start = decimal(v4Bytes, s0, s1);
-    const end = decimal(v4Bytes, s1 + 1, e1);
-    if (Number.isNaN(start) || Number.isNaN(end)) throw new Error(`asn-ipv4-num.csv: malformed range near byte ${s0}`);
-    if (!orgs.has(asn)) orgs.set(asn, orgText(v4Bytes, orgFrom, lineEnd));
-    v4[0].push(start);
-    v4[1].push(end);
-    v4[2].push(asn);
-  });
-  eachRow(v6Bytes, 'asn-ipv6-num.csv', (s0, s1, e1, asn, orgFrom, lineEnd) => {
-    // 128-bit numbers: BigInt from the digits (only these short slices become strings)
-    for (const w of bigToWords(BigInt(v6Bytes.toString('latin1', s0, s1)))) v6[0].push(w);
-    for (const w of bigToWords(BigInt(v6Bytes.toString('latin1', s1 + 1, e1)))) v6[1].push(w);
-    if (!orgs.has(asn)) orgs.set(asn, orgText(v6Bytes, orgFrom, lineEnd));
-    v6[2].push(asn);
-  });
+  const v4 = parseV4(bytesOf(v4Csv), orgs);
+  const v6 = parseV6(bytesOf(v6Csv), orgs);
   return {
     source,
     v4Start: v4[0].done(),
@@ -165,6 +158,34 @@ export function buildAsnTable(v4Csv: Buffer | string, v6Csv: Buffer | string, so
     v6Asn: v6[2].done(),
     orgs: orgNamesFromMap(orgs),
   };
+}
+
+function parseV4(bytes: Buffer, orgs: Map<number, string>): U32List[] {
+  const rows = lineCount(bytes);
+  const v4 = [new U32List(rows), new U32List(rows), new U32List(rows)];
+  eachRow(bytes, 'asn-ipv4-num.csv', (s0, s1, e1, asn, orgFrom, lineEnd) => {
+    const start = decimal(bytes, s0, s1);
+    const end = decimal(bytes, s1 + 1, e1);
+    if (Number.isNaN(start) || Number.isNaN(end)) throw new Error(`asn-ipv4-num.csv: malformed range near byte ${s0}`);
+    if (!orgs.has(asn)) orgs.set(asn, orgText(bytes, orgFrom, lineEnd));
+    v4[0].push(start);
+    v4[1].push(end);
+    v4[2].push(asn);
+  });
+  return v4;
+}
+
+function parseV6(bytes: Buffer, orgs: Map<number, string>): U32List[] {
+  const rows = lineCount(bytes);
+  const v6 = [new U32List(rows * 4), new U32List(rows * 4), new U32List(rows)];
+  eachRow(bytes, 'asn-ipv6-num.csv', (s0, s1, e1, asn, orgFrom, lineEnd) => {
+    // 128-bit numbers: BigInt from the digits (only these short slices become strings)
+    for (const w of bigToWords(BigInt(bytes.toString('latin1', s0, s1)))) v6[0].push(w);
+    for (const w of bigToWords(BigInt(bytes.toString('latin1', s1 + 1, e1)))) v6[1].push(w);
+    if (!orgs.has(asn)) orgs.set(asn, orgText(bytes, orgFrom, lineEnd));
+    v6[2].push(asn);
+  });
+  return v6;
 }
 
 function compareWords(table: Uint32Array, index: number, w: readonly number[]): number {
@@ -214,6 +235,11 @@ const MAGIC = 'BWASNTB2';
  * file's buffer without copying.
  */
 export function serializeAsnTable(table: AsnTable): Buffer {
+  return Buffer.concat(asnTableParts(table));
+}
+
+/** The cache file's parts in order (views on the table's arrays, no copies): written one after another. */
+export function asnTableParts(table: AsnTable): Uint8Array[] {
   const header = Buffer.from(
     JSON.stringify({ source: table.source, v4: table.v4Asn.length, v6: table.v6Asn.length, orgs: table.orgs.size }),
   );
@@ -231,7 +257,7 @@ export function serializeAsnTable(table: AsnTable): Buffer {
     table.orgs.asns,
     table.orgs.offsets,
   ].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-  return Buffer.concat([Buffer.from(MAGIC), lengthField, headerPadded, ...arrays, Buffer.from(table.orgs.text)]);
+  return [Buffer.from(MAGIC), lengthField, headerPadded, ...arrays, Buffer.from(table.orgs.text)];
 }
 
 /** A cache file's header and where each part lies (byte offsets from the start of the file). */
