@@ -5,15 +5,20 @@
  *
  * Baseline: the lower bound N × critical-path round trips × 50 ms / concurrency. The critical path of one
  * measurement holds ONE delayed response: names are pinned (no DNS), TCP to loopback is ~free, and the HTTP
- * GET runs in parallel with the control request. Peak RSS is the probe process only: the servers run in a
- * child process (this file with --serve). Medians over repetitions.
+ * GET runs in parallel with the control request. Throughput is measured in this process (the same code as the
+ * command, run from the sources). Peak RSS is measured on the command a volunteer runs: `blockwatch probe --list`
+ * of the N URLs, built JavaScript on plain node (no TypeScript loader), its kernel high-water mark (VmHWM) read
+ * from /proc while it runs, with a warm ASN cache (a second run); baseline: the runtime
+ * and modules before any URL: `blockwatch probe --help`. The servers run in a child process (this file with --serve). Medians over
+ * repetitions.
  *
  *   npm run bench -- probe            (N=128, 5 repetitions)
  *   node --import tsx bench/probe.ts --quick
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +30,7 @@ import { createReportId } from '../packages/blockwatch/src/probe/envelope.ts';
 import { parseResolvePins } from '../packages/blockwatch/src/probe/resolve-pins.ts';
 import { runPool } from '../packages/blockwatch/src/probe/run-pool.ts';
 import { CONTROL_USER_AGENT, measureUrl } from '../packages/blockwatch/src/probe/web-connectivity.ts';
+import { type Figure, median } from './_figures.ts';
 
 const DELAY_MS = 50;
 const CRITICAL_PATH_ROUND_TRIPS = 1;
@@ -32,6 +38,9 @@ const quick = process.argv.includes('--quick');
 const N = quick ? 32 : 128;
 const REPETITIONS = quick ? 2 : 5;
 const CONCURRENCY = [1, 8, 32];
+const CLI_REPETITIONS = quick ? 1 : 3;
+const BIN = new URL('../packages/blockwatch/bin/blockwatch.js', import.meta.url).pathname;
+const CLI_CONFIG_DIR = join(tmpdir(), 'blockwatch-bench-probe-cli');
 
 // ---- server side (child process) --------------------------------------------------------------------------
 if (process.argv.includes('--serve')) {
@@ -73,10 +82,78 @@ if (process.argv.includes('--serve')) {
   await main();
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+
+/**
+ * Where the CPU of one more run at `concurrency` goes, by where the code lives (blockwatch file, dependency, node
+ * internals, GC), in ms per URL: the measured ceiling of the throughput ratio is the CPU per URL, and this says
+ * what it is made of. V8's sampling profiler through node:inspector, in this process.
+ */
+async function cpuProfile(run: () => Promise<unknown>, urls: number): Promise<{ where: string; msPerUrl: number }[]> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  await run();
+  const { profile } = (await session.post('Profiler.stop')) as {
+    profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  };
+  session.disconnect();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const totals = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const { functionName, url } = byId.get(id)?.callFrame ?? { functionName: '', url: '' };
+    const where =
+      url === ''
+        ? functionName // (garbage collector), (program), (idle), native functions
+        : url.startsWith('node:')
+          ? 'node internals'
+          : url.includes('/node_modules/')
+            ? url.replace(/^.*\/node_modules\/((?:@[^/]+\/)?[^/]+).*$/, '$1')
+            : url.replace(/^.*\/packages\//, '');
+    totals.set(where, (totals.get(where) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  return (
+    [...totals]
+      // idle time, and the inspector's own `dispatch` (it serialises this profile on stop) are not the probe's
+      .filter(([where]) => where !== '(idle)' && where !== 'dispatch')
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([where, us]) => ({ where, msPerUrl: Number((us / 1000 / urls).toFixed(3)) }))
+  );
+}
+
+/** Runs the built command with plain node and returns its peak RSS in MB (VmHWM, polled until it exits). */
+function cliPeakRssMb(args: string[]): Promise<number> {
+  const { NODE_OPTIONS: _loader, ...env } = process.env;
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...env, BLOCKWATCH_CONFIG_DIR: CLI_CONFIG_DIR },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-2000);
+  });
+  let peakKb = 0;
+  const poll = setInterval(() => {
+    try {
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+    } catch {
+      // exited between two polls
+    }
+  }, 5);
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code) => {
+      clearInterval(poll);
+      if (code !== 0) reject(new Error(`blockwatch ${args[0]} exited with ${code}: ${stderr}`));
+      else resolve(peakKb / 1024);
+    });
+  });
 }
 
 async function main() {
@@ -109,8 +186,27 @@ async function main() {
       asnOf,
       analyze,
     };
-    // What the process holds before measuring: Node, the TypeScript loader, the modules, the ASN table.
-    const rssBeforeMb = process.memoryUsage().rss / 1048576;
+    // The command as a volunteer runs it: the same URLs and servers, as a test list and --resolve pins.
+    const listPath = join(tmpdir(), `blockwatch-bench-probe-${process.pid}.csv`);
+    writeFileSync(listPath, `url,category_code\n${urls.map((u) => `${u},NEWS`).join('\n')}\n`);
+    const pinArgs = urls.flatMap((_, i) => ['--resolve', `site-${i}.bench.test:${ports.site}:127.0.0.1`]);
+    const cliArgs = (concurrency: number, list = listPath) => [
+      'probe',
+      '--list',
+      list,
+      ...pinArgs,
+      '--helper',
+      helperUrl,
+      '--accept-risks',
+      '--concurrency',
+      String(concurrency),
+      '--out',
+      join(tmpdir(), `blockwatch-bench-probe-${process.pid}.jsonl`),
+    ];
+    const runtimeMb = await cliPeakRssMb(['probe', '--help']);
+    // A first run builds the ASN cache from the package's CSVs; the figures below are of the runs after it.
+    rmSync(CLI_CONFIG_DIR, { recursive: true, force: true });
+    const firstRunMb = await cliPeakRssMb(cliArgs(8));
     // warm-up (JIT, first sockets)
     await runPool(
       urls.slice(0, 8),
@@ -119,7 +215,7 @@ async function main() {
       () => {},
     );
 
-    const figures: Record<string, unknown>[] = [];
+    const figures: Figure[] = [];
     const table: string[] = [];
     for (const concurrency of CONCURRENCY) {
       const seconds: number[] = [];
@@ -146,7 +242,6 @@ async function main() {
       const elapsed = median(seconds);
       const bound = (N * CRITICAL_PATH_ROUND_TRIPS * DELAY_MS) / concurrency / 1000;
       const ratio = elapsed / bound;
-      const rssMb = process.resourceUsage().maxRSS / 1024;
       const urlsPerSecond = N / elapsed;
       const goal = concurrency === 32 ? '≤ 1.5× bound' : undefined;
       figures.push({
@@ -168,19 +263,40 @@ async function main() {
         baseline: 'CPU-bound floor N × CPU per URL, as a ratio to the lower bound',
         baselineValue: Number(((N * median(cpuMsPerUrl)) / 1000 / bound).toFixed(3)),
       });
+      const rssRuns: number[] = [];
+      for (let rep = 0; rep < CLI_REPETITIONS; rep++) rssRuns.push(await cliPeakRssMb(cliArgs(concurrency)));
+      const rssMb = median(rssRuns);
       figures.push({
-        metric: `peak RSS after concurrency ${concurrency}`,
+        metric: `blockwatch probe peak RSS at concurrency ${concurrency}`,
         value: Number(rssMb.toFixed(1)),
         unit: 'MB',
-        baseline: 'RSS before measuring (runtime, loader, modules, ASN table)',
-        baselineValue: Number(rssBeforeMb.toFixed(1)),
-        ratio: Number((rssMb / rssBeforeMb).toFixed(3)),
+        baseline: 'peak RSS of blockwatch probe --help (runtime and modules, no URL)',
+        baselineValue: Number(runtimeMb.toFixed(1)),
+        ratio: Number((rssMb / runtimeMb).toFixed(3)),
         ...(concurrency === 32 ? { goal: '< 150 MB', pass: rssMb < 150 } : {}),
       });
       table.push(
         `${String(concurrency).padStart(11)}  ${elapsed.toFixed(3).padStart(9)} s  ${bound.toFixed(3).padStart(9)} s  ${ratio.toFixed(2).padStart(6)}×  ${urlsPerSecond.toFixed(1).padStart(8)}  ${median(cpuMsPerUrl).toFixed(2).padStart(7)} ms  ${rssMb.toFixed(1).padStart(8)} MB`,
       );
     }
+    figures.push({
+      metric: 'blockwatch probe peak RSS on a first run (builds the ASN cache) at concurrency 8',
+      value: Number(firstRunMb.toFixed(1)),
+      unit: 'MB',
+      baseline: 'peak RSS of blockwatch probe --help (runtime and modules, no URL)',
+      baselineValue: Number(runtimeMb.toFixed(1)),
+      ratio: Number((firstRunMb / runtimeMb).toFixed(3)),
+    });
+    const profile = await cpuProfile(
+      () =>
+        runPool(
+          urls,
+          32,
+          (u) => measureUrl(u, options),
+          () => {},
+        ),
+      N,
+    );
     const resultsDir = join(new URL('.', import.meta.url).pathname, 'results');
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(
@@ -198,6 +314,8 @@ async function main() {
           // the machine is shared: a loaded host inflates every ratio, so the load is part of the result
           host: { cpus: cpus().length, loadAverage1m: Number(loadavg()[0].toFixed(2)), memory: process.memoryUsage() },
           figures,
+          // one more run at concurrency 32 under the sampling profiler: CPU per URL by where the code lives
+          profileAtConcurrency32: profile,
         },
         null,
         2,
@@ -208,7 +326,10 @@ async function main() {
     );
     console.log('concurrency     elapsed      bound   ratio    URLs/s  CPU/URL  peak RSS');
     for (const line of table) console.log(line);
-    console.log(`RSS before measuring: ${rssBeforeMb.toFixed(1)} MB`);
+    console.log(`blockwatch probe --help peak RSS (runtime and modules): ${runtimeMb.toFixed(1)} MB`);
+    console.log(`first run (builds the ASN cache), concurrency 8: ${firstRunMb.toFixed(1)} MB`);
+    console.log('CPU per URL at concurrency 32, by where the code lives:');
+    for (const p of profile) console.log(`  ${p.msPerUrl.toFixed(3).padStart(7)} ms  ${p.where}`);
     await controlClient.close();
   } finally {
     child.kill();

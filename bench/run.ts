@@ -35,9 +35,12 @@ for (const name of names) {
 let failed = 0;
 for (const name of mergeOnly ? [] : names) {
   console.error(`\n=== bench ${name} ===`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', join(dir, `${name}.ts`), ...passThrough], {
-    stdio: 'inherit',
-  });
+  // the sources, as the tests run them (one copy of each module, whether imported by path or by package name)
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', '--expose-gc', join(dir, `${name}.ts`), ...passThrough],
+    { stdio: 'inherit' },
+  );
   if (r.status !== 0) {
     console.error(`bench ${name} failed (exit ${r.status})`);
     failed++;

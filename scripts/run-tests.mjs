@@ -24,7 +24,8 @@ function walk(dir, out) {
   return out;
 }
 
-let files = walk(join(root, 'packages'), []).sort();
+// scripts/ holds the tests of the repository's own scripts (the system-dependency check)
+let files = [...walk(join(root, 'packages'), []), ...walk(join(root, 'scripts'), [])].sort();
 if (labOnly) files = files.filter((f) => f.endsWith('.lab.test.ts'));
 if (noLab) files = files.filter((f) => !f.endsWith('.lab.test.ts'));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
@@ -33,9 +34,14 @@ if (files.length === 0) {
   process.exit(1);
 }
 console.error(`running ${files.length} test files`);
+// Tests run the TypeScript sources, and so does every node process they start (the blockwatch command, the lab's
+// daemons): the `source` export condition picks src/ over dist/, and tsx runs it. NODE_OPTIONS carries both to
+// the children; tsx by absolute URL, since children may start in any directory.
+const tsx = import.meta.resolve('tsx');
+const nodeOptions = [process.env.NODE_OPTIONS, '--conditions=source', `--import=${tsx}`].filter(Boolean).join(' ');
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files.map((f) => relative(root, f))],
-  { cwd: root, stdio: 'inherit' },
+  ['--test', '--test-reporter=spec', '--test-concurrency=2', ...files.map((f) => relative(root, f))],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: nodeOptions } },
 );
 process.exit(result.status ?? 1);

@@ -3,13 +3,15 @@
  *
  * No React plugin: esbuild's automatic JSX runtime is all the build needs (fast refresh is a dev nicety).
  * The module-preload polyfill is off because Vite would otherwise inline it, and the CSP forbids inline scripts.
+ * The `source` export condition bundles the probe package's TypeScript sources (model, verdict), not its build.
  */
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 export default defineConfig({
   root: new URL('.', import.meta.url).pathname,
   base: '/',
   esbuild: { jsx: 'automatic' },
+  resolve: { conditions: ['source', ...defaultClientConditions] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

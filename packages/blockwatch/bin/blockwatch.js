@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// The blockwatch command. Sources are TypeScript, run through tsx's loader (no build step to forget).
-import { register } from 'tsx/esm/api';
-
-register();
-const { main } = await import('../src/cli/main.ts');
+// The blockwatch command. It imports itself by package name, so the `exports` conditions pick the code: the built
+// JavaScript (dist/) by default, the TypeScript sources under `--conditions=source` with tsx (as the tests run it).
+const { main } = await import('blockwatch/cli/main.ts');
 await main(process.argv.slice(2));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { dataDir, hasFingerprints } from 'blockwatch/data/data-dir.ts';
 import { BlockwatchError } from 'blockwatch/errors.ts';
 import { applyPolicy, declareSites } from './apply.ts';
+import { labEntryCommand } from './node-entry.ts';
 import type { Observation } from './observe.ts';
 import { createPlan, INFRA, type IspPlan } from './plan.ts';
 import { describeIssue } from './policy.ts';
@@ -185,7 +186,7 @@ async function runScenario(
       const request = JSON.stringify({ urls: toObserve, resolver, ca, timeoutMs: OBSERVE_STEP_TIMEOUT_MS });
       const out = await collect(
         'ip',
-        ['netns', 'exec', isp.subscriberNs, process.execPath, '--import', 'tsx', join(LAB_SRC, 'observe.ts'), request],
+        ['netns', 'exec', isp.subscriberNs, ...labEntryCommand('observe'), request],
         {},
         60_000,
       );

@@ -14,6 +14,7 @@ import { callControl } from './control.ts';
 import type { InternetConfig } from './daemons/internet.ts';
 import type { IspConfig } from './daemons/isp.ts';
 import { run, runIn } from './exec.ts';
+import { labEntryCommand } from './node-entry.ts';
 import { createLabAuthorities, toCertifiedKey } from './pki.ts';
 import {
   createPlan,
@@ -237,14 +238,7 @@ function startDaemon(
 ): Promise<void> {
   const paths = statePaths(stateDir);
   writeFileSync(paths.config(name), JSON.stringify(config));
-  const child = spawnDetached(stateDir, name, ns, [
-    process.execPath,
-    '--import',
-    'tsx',
-    join(LAB_SRC, 'daemons/main.ts'),
-    role,
-    paths.config(name),
-  ]);
+  const child = spawnDetached(stateDir, name, ns, [...labEntryCommand('daemons/main'), role, paths.config(name)]);
   recordMade(stateDir, state, { kind: 'process', name, ns, pid: child.pid ?? -1 });
   writeFileSync(paths.pid(name), `${child.pid}\n`);
   return waitReady(paths.control(name), child, paths.log(name));

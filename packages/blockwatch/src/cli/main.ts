@@ -4,6 +4,7 @@
  * Commands from the optional packages (@blockwatch/server, @blockwatch/lab) are loaded lazily, so the probe's
  * own install (the `blockwatch` package alone) stays light: no database engine, no browser.
  */
+import { setMaxListeners } from 'node:events';
 import { BlockwatchError, UsageError } from '../errors.ts';
 import { type Command, type CommandContext, parseCommandArgs, renderHelp } from './command.ts';
 
@@ -21,12 +22,12 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'analyze', summary: 'print the verdict of OONI-format measurements (JSON or JSONL)', load: () => import('./commands/analyze.ts') },
   { name: 'helper', summary: 'run a control helper (OONI test-helper protocol)', load: () => import('./commands/helper.ts') },
   { name: 'update', summary: 'download current test lists and blocking fingerprints', load: () => import('./commands/update.ts') },
-  { name: 'serve', summary: 'run the collector, API and web UI', fromPackage: '@blockwatch/server', load: () => import('@blockwatch/server/cli/serve.ts') },
-  { name: 'import', summary: 'import OONI measurements (JSON, JSONL, .gz) into the store', fromPackage: '@blockwatch/server', load: () => import('@blockwatch/server/cli/import.ts') },
-  { name: 'events', summary: 'list or rebuild detected blocking events', fromPackage: '@blockwatch/server', load: () => import('@blockwatch/server/cli/events.ts') },
-  { name: 'history', summary: 'show since when a URL is blocked in a country', fromPackage: '@blockwatch/server', load: () => import('@blockwatch/server/cli/history.ts') },
-  { name: 'registry', summary: 'import official blocklists and compare them with observations', fromPackage: '@blockwatch/server', load: () => import('@blockwatch/server/cli/registry.ts') },
-  { name: 'lab', summary: 'run the simulated censored network (root)', fromPackage: '@blockwatch/lab', load: () => import('@blockwatch/lab/cli/lab.ts') },
+  { name: 'serve', summary: 'run the collector, API and web UI', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/serve.ts') },
+  { name: 'import', summary: 'import OONI measurements (JSON, JSONL, .gz) into the store', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/import.ts') },
+  { name: 'events', summary: 'list or rebuild detected blocking events', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/events.ts') },
+  { name: 'history', summary: 'show since when a URL is blocked in a country', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/history.ts') },
+  { name: 'registry', summary: 'import official blocklists and compare them with observations', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/registry.ts') },
+  { name: 'lab', summary: 'run the simulated censored network (root)', fromPackage: '@blockwatch/lab', load: () => importOptional('@blockwatch/lab/cli/lab.ts') },
 ];
 
 function topLevelHelp(): string {
@@ -42,6 +43,14 @@ function topLevelHelp(): string {
     "Run 'blockwatch <command> --help' for the options of a command.",
     '',
   ].join('\n');
+}
+
+/**
+ * A command module of an optional package. The specifier is a plain string on purpose: the probe package does not
+ * depend on those packages (they depend on it), so neither the type checker nor the build may follow the import.
+ */
+function importOptional(specifier: string): Promise<{ default: Command }> {
+  return import(specifier);
 }
 
 async function loadCommand(entry: CommandEntry): Promise<Command> {
@@ -61,6 +70,8 @@ async function loadCommand(entry: CommandEntry): Promise<Command> {
 
 export function defaultContext(): CommandContext {
   const controller = new AbortController();
+  // Every operation in flight listens to this one signal (`probe --concurrency 32`: hundreds); not a leak.
+  setMaxListeners(0, controller.signal);
   // First signal: abort cleanly (commands watch ctx.signal). Second: exit now.
   const stop = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);

@@ -5,10 +5,10 @@
  * package version, else parsed from the CSVs and written to the cache (atomically) for the next run.
  * One table is shared by every lookup in the process. A lab registry, when given, is consulted first.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { type AsnTable, buildAsnTable, deserializeAsnTable, lookupAsn, serializeAsnTable } from './asn-table.ts';
+import { type AsnTable, asnTableParts, buildAsnTable, lookupAsn, openAsnTableFile } from './asn-table.ts';
 import { parseIp } from './ip.ts';
 import type { GeoRegistry } from './registry.ts';
 
@@ -39,6 +39,16 @@ function packageDir(): { dir: string; source: string } {
   return { dir: dirname(pkgPath), source: `${pkg.name}@${pkg.version}` };
 }
 
+/** Writes the parts one after another, without joining them into one more copy of the table. */
+function writeParts(path: string, parts: Uint8Array[]): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const part of parts) for (let done = 0; done < part.length; ) done += writeSync(fd, part, done);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Loads (or builds and caches) the shared table. */
 export function loadAsnTable(cacheDir?: string): AsnTable {
   const { dir, source } = packageDir();
@@ -47,24 +57,21 @@ export function loadAsnTable(cacheDir?: string): AsnTable {
   const cachePath = cacheDir ? join(cacheDir, `asn-${source.replace(/[^\w.-]+/g, '_')}.bin`) : null;
   let table: AsnTable | null = null;
   if (cachePath) {
-    try {
-      table = deserializeAsnTable(readFileSync(cachePath));
-      if (table && table.source !== source) table = null;
-    } catch {
-      table = null; // no cache yet
-    }
+    table = openAsnTableFile(cachePath); // null: no cache yet, or a damaged one
+    if (table && table.source !== source) table = null;
   }
   if (!table) {
+    // each CSV read only when parsed: the IPv4 file's 20 MB are garbage before the IPv6 file is read
     table = buildAsnTable(
-      readFileSync(join(dir, 'asn-ipv4-num.csv')),
-      readFileSync(join(dir, 'asn-ipv6-num.csv')),
+      () => readFileSync(join(dir, 'asn-ipv4-num.csv')),
+      () => readFileSync(join(dir, 'asn-ipv6-num.csv')),
       source,
     );
     if (cachePath) {
       try {
         mkdirSync(dirname(cachePath), { recursive: true });
         const tmp = `${cachePath}.${process.pid}.tmp`;
-        writeFileSync(tmp, serializeAsnTable(table));
+        writeParts(tmp, asnTableParts(table));
         renameSync(tmp, cachePath);
       } catch {
         // A read-only config dir only costs the next run a rebuild.

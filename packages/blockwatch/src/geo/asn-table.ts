@@ -4,8 +4,10 @@
  *
  * Design: parallel typed arrays searched by binary search (≈515k ranges, ≈11 MB), plus one org name per ASN
  * (the source has exactly one per ASN). Parsing the CSVs takes about a second, so the table is serialised once
- * to a binary cache file (`serializeAsnTable`) that later runs load in milliseconds.
+ * to a binary cache file (`serializeAsnTable`) that later runs load in milliseconds, part by part as lookups
+ * need them (`openAsnTableFile`): a probe that never meets an IPv6 address never reads the IPv6 ranges.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { IpWords } from './ip.ts';
 import { bigToWords } from './ip.ts';
 
@@ -114,45 +116,38 @@ function orgText(buf: Buffer, from: number, to: number): string {
   return raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1).replaceAll('""', '"') : raw;
 }
 
-class GrowableU32 {
-  data = new Uint32Array(1 << 16);
+/** Fixed-size: sized from the file's line count, so building never leaves doubled-and-dropped arrays behind. */
+class U32List {
+  readonly data: Uint32Array;
   length = 0;
+  constructor(capacity: number) {
+    this.data = new Uint32Array(capacity);
+  }
   push(v: number) {
-    if (this.length === this.data.length) {
-      const next = new Uint32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
     this.data[this.length++] = v;
   }
   done(): Uint32Array {
-    return this.data.slice(0, this.length);
+    return this.data.subarray(0, this.length);
   }
 }
 
-/** Builds the table from the two CSV files' bytes. Throws naming the file and line of a malformed row. */
-export function buildAsnTable(v4Csv: Buffer | string, v6Csv: Buffer | string, source: string): AsnTable {
-  const v4Bytes = typeof v4Csv === 'string' ? Buffer.from(v4Csv) : v4Csv;
-  const v6Bytes = typeof v6Csv === 'string' ? Buffer.from(v6Csv) : v6Csv;
+function lineCount(buf: Buffer): number {
+  let n = 1;
+  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** A CSV file's bytes, or a function that reads them (so one file's bytes can be dropped before the next is read). */
+export type CsvBytes = Buffer | string | (() => Buffer);
+
+const bytesOf = (csv: CsvBytes): Buffer =>
+  typeof csv === 'function' ? csv() : typeof csv === 'string' ? Buffer.from(csv) : csv;
+
+/** Builds the table from the two CSV files. Throws naming the file and line of a malformed row. */
+export function buildAsnTable(v4Csv: CsvBytes, v6Csv: CsvBytes, source: string): AsnTable {
   const orgs = new Map<number, string>();
-  const v4 = [new GrowableU32(), new GrowableU32(), new GrowableU32()];
-  const v6 = [new GrowableU32(), new GrowableU32(), new GrowableU32()];
-  eachRow(v4Bytes, 'asn-ipv4-num.csv', (s0, s1, e1, asn, orgFrom, lineEnd) => {
-    const start = decimal(v4Bytes, s0, s1);
-    const end = decimal(v4Bytes, s1 + 1, e1);
-    if (Number.isNaN(start) || Number.isNaN(end)) throw new Error(`asn-ipv4-num.csv: malformed range near byte ${s0}`);
-    if (!orgs.has(asn)) orgs.set(asn, orgText(v4Bytes, orgFrom, lineEnd));
-    v4[0].push(start);
-    v4[1].push(end);
-    v4[2].push(asn);
-  });
-  eachRow(v6Bytes, 'asn-ipv6-num.csv', (s0, s1, e1, asn, orgFrom, lineEnd) => {
-    // 128-bit numbers: BigInt from the digits (only these short slices become strings)
-    for (const w of bigToWords(BigInt(v6Bytes.toString('latin1', s0, s1)))) v6[0].push(w);
-    for (const w of bigToWords(BigInt(v6Bytes.toString('latin1', s1 + 1, e1)))) v6[1].push(w);
-    if (!orgs.has(asn)) orgs.set(asn, orgText(v6Bytes, orgFrom, lineEnd));
-    v6[2].push(asn);
-  });
+  const v4 = parseV4(bytesOf(v4Csv), orgs);
+  const v6 = parseV6(bytesOf(v6Csv), orgs);
   return {
     source,
     v4Start: v4[0].done(),
@@ -163,6 +158,34 @@ export function buildAsnTable(v4Csv: Buffer | string, v6Csv: Buffer | string, so
     v6Asn: v6[2].done(),
     orgs: orgNamesFromMap(orgs),
   };
+}
+
+function parseV4(bytes: Buffer, orgs: Map<number, string>): U32List[] {
+  const rows = lineCount(bytes);
+  const v4 = [new U32List(rows), new U32List(rows), new U32List(rows)];
+  eachRow(bytes, 'asn-ipv4-num.csv', (s0, s1, e1, asn, orgFrom, lineEnd) => {
+    const start = decimal(bytes, s0, s1);
+    const end = decimal(bytes, s1 + 1, e1);
+    if (Number.isNaN(start) || Number.isNaN(end)) throw new Error(`asn-ipv4-num.csv: malformed range near byte ${s0}`);
+    if (!orgs.has(asn)) orgs.set(asn, orgText(bytes, orgFrom, lineEnd));
+    v4[0].push(start);
+    v4[1].push(end);
+    v4[2].push(asn);
+  });
+  return v4;
+}
+
+function parseV6(bytes: Buffer, orgs: Map<number, string>): U32List[] {
+  const rows = lineCount(bytes);
+  const v6 = [new U32List(rows * 4), new U32List(rows * 4), new U32List(rows)];
+  eachRow(bytes, 'asn-ipv6-num.csv', (s0, s1, e1, asn, orgFrom, lineEnd) => {
+    // 128-bit numbers: BigInt from the digits (only these short slices become strings)
+    for (const w of bigToWords(BigInt(bytes.toString('latin1', s0, s1)))) v6[0].push(w);
+    for (const w of bigToWords(BigInt(bytes.toString('latin1', s1 + 1, e1)))) v6[1].push(w);
+    if (!orgs.has(asn)) orgs.set(asn, orgText(bytes, orgFrom, lineEnd));
+    v6[2].push(asn);
+  });
+  return v6;
 }
 
 function compareWords(table: Uint32Array, index: number, w: readonly number[]): number {
@@ -212,6 +235,11 @@ const MAGIC = 'BWASNTB2';
  * file's buffer without copying.
  */
 export function serializeAsnTable(table: AsnTable): Buffer {
+  return Buffer.concat(asnTableParts(table));
+}
+
+/** The cache file's parts in order (views on the table's arrays, no copies): written one after another. */
+export function asnTableParts(table: AsnTable): Uint8Array[] {
   const header = Buffer.from(
     JSON.stringify({ source: table.source, v4: table.v4Asn.length, v6: table.v6Asn.length, orgs: table.orgs.size }),
   );
@@ -229,52 +257,127 @@ export function serializeAsnTable(table: AsnTable): Buffer {
     table.orgs.asns,
     table.orgs.offsets,
   ].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-  return Buffer.concat([Buffer.from(MAGIC), lengthField, headerPadded, ...arrays, Buffer.from(table.orgs.text)]);
+  return [Buffer.from(MAGIC), lengthField, headerPadded, ...arrays, Buffer.from(table.orgs.text)];
 }
 
-/** Parses a cache file; returns null when it is not a complete table file (the caller then rebuilds it). */
-export function deserializeAsnTable(file: Buffer): AsnTable | null {
+/** A cache file's header and where each part lies (byte offsets from the start of the file). */
+interface Layout {
+  source: string;
+  v4: number;
+  v6: number;
+  orgs: number;
+  v4At: number;
+  v6At: number;
+  orgsAt: number;
+  textAt: number;
+  end: number;
+}
+
+/** The layout from the file's first bytes, or null when they are not the start of a table file of `size` bytes. */
+function layoutOf(head: Buffer, size: number): Layout | null {
+  if (head.length < 12 || head.subarray(0, 8).toString() !== MAGIC) return null;
+  const headerLength = head.readUInt32LE(8);
+  if (head.length < 12 + headerLength) return null;
+  let header: { source: string; v4: number; v6: number; orgs: number };
   try {
-    if (file.length < 12 || file.subarray(0, 8).toString() !== MAGIC) return null;
-    const headerLength = file.readUInt32LE(8);
-    const header = JSON.parse(file.subarray(12, 12 + headerLength).toString()) as {
-      source: string;
-      v4: number;
-      v6: number;
-      orgs: number;
-    };
-    let offset = file.byteOffset + 12 + headerLength;
-    // Typed-array views need 4-byte alignment; a pooled Buffer may not have it, then (only then) copy.
-    const buffer = offset % 4 === 0 ? file.buffer : new Uint8Array(file).buffer;
-    if (buffer !== file.buffer) offset = 12 + headerLength;
-    const end = buffer === file.buffer ? file.byteOffset + file.length : file.length;
-    const take = (n: number) => {
-      if (offset + n * 4 > end) throw new Error('truncated');
-      const a = new Uint32Array(buffer, offset, n);
-      offset += n * 4;
-      return a;
-    };
-    const v4Start = take(header.v4);
-    const v4End = take(header.v4);
-    const v4Asn = take(header.v4);
-    const v6Start = take(header.v6 * 4);
-    const v6End = take(header.v6 * 4);
-    const v6Asn = take(header.v6);
-    const orgAsns = take(header.orgs);
-    const orgOffsets = take(header.orgs + 1);
-    const text = Buffer.from(buffer, offset, end - offset).toString('utf8');
-    if (text.length !== orgOffsets[header.orgs]) return null;
-    return {
-      source: header.source,
-      v4Start,
-      v4End,
-      v4Asn,
-      v6Start,
-      v6End,
-      v6Asn,
-      orgs: createOrgNames(orgAsns, orgOffsets, text),
-    };
+    header = JSON.parse(head.subarray(12, 12 + headerLength).toString());
   } catch {
     return null;
   }
+  const v4At = 12 + headerLength;
+  const v6At = v4At + header.v4 * 12;
+  const orgsAt = v6At + header.v6 * 36;
+  const textAt = orgsAt + (header.orgs * 2 + 1) * 4;
+  if (!(textAt <= size)) return null;
+  return { ...header, v4At, v6At, orgsAt, textAt, end: size };
+}
+
+/** Reads `length` bytes at `offset` into a fresh (so 4-byte aligned) buffer. */
+type ReadPart = (offset: number, length: number) => ArrayBuffer;
+
+/**
+ * The table over a file's parts, each read when first used: the IPv4 ranges and the org names by the first
+ * lookup, the IPv6 ranges (a third of the file) only if an IPv6 address is looked up.
+ */
+function tableOver(layout: Layout, read: ReadPart): AsnTable {
+  const words = (offset: number, count: number) => new Uint32Array(read(offset, count * 4));
+  const v4 = words(layout.v4At, layout.v4 * 3);
+  let v6: Uint32Array | null = null;
+  const v6Part = () => {
+    v6 ??= words(layout.v6At, layout.v6 * 9);
+    return v6;
+  };
+  let orgs: OrgNames | null = null;
+  const orgNames = () => {
+    if (orgs) return orgs;
+    const part = words(layout.orgsAt, layout.orgs * 2 + 1);
+    const offsets = part.subarray(layout.orgs);
+    const text = Buffer.from(read(layout.textAt, layout.end - layout.textAt)).toString('utf8');
+    if (text.length !== offsets[layout.orgs]) throw new Error('the ASN table cache is damaged: delete it');
+    orgs = createOrgNames(part.subarray(0, layout.orgs), offsets, text);
+    return orgs;
+  };
+  const n4 = layout.v4;
+  const n6 = layout.v6;
+  return {
+    source: layout.source,
+    v4Start: v4.subarray(0, n4),
+    v4End: v4.subarray(n4, 2 * n4),
+    v4Asn: v4.subarray(2 * n4, 3 * n4),
+    get v6Start() {
+      return v6Part().subarray(0, 4 * n6);
+    },
+    get v6End() {
+      return v6Part().subarray(4 * n6, 8 * n6);
+    },
+    get v6Asn() {
+      return v6Part().subarray(8 * n6, 9 * n6);
+    },
+    get orgs() {
+      return orgNames();
+    },
+  };
+}
+
+/** Parses a cache file's bytes; returns null when it is not a complete table file (the caller then rebuilds it). */
+export function deserializeAsnTable(file: Buffer): AsnTable | null {
+  const layout = layoutOf(file, file.length);
+  if (!layout) return null;
+  return withCheckedText(
+    tableOver(layout, (offset, length) => new Uint8Array(file.subarray(offset, offset + length)).buffer),
+  );
+}
+
+/** The table, once its org names have been read and found whole; null for a damaged file. */
+function withCheckedText(table: AsnTable): AsnTable | null {
+  try {
+    return table.orgs.size >= 0 ? table : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Opens a cache file and reads only what lookups need, when they need it (see `tableOver`); null when the file
+ * is missing or not a complete table file. The descriptor stays open for the later parts.
+ */
+export function openAsnTableFile(path: string): AsnTable | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  const read: ReadPart = (offset, length) => {
+    const bytes = new Uint8Array(length);
+    if (readSync(fd, bytes, 0, length, offset) !== length) throw new Error('the ASN table cache is truncated');
+    return bytes.buffer;
+  };
+  const size = fstatSync(fd).size;
+  const head = Buffer.alloc(Math.min(size, 4096));
+  readSync(fd, head, 0, head.length, 0);
+  const layout = layoutOf(head, size);
+  const table = layout ? withCheckedText(tableOver(layout, read)) : null;
+  if (!table) closeSync(fd);
+  return table;
 }

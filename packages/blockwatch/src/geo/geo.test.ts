@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { BlockwatchError } from '../errors.ts';
-import { buildAsnTable, deserializeAsnTable, lookupAsn, serializeAsnTable } from './asn-table.ts';
+import { buildAsnTable, deserializeAsnTable, lookupAsn, openAsnTableFile, serializeAsnTable } from './asn-table.ts';
 import {
   createAsnLookup,
   createCountryLookup,
@@ -58,6 +58,18 @@ test('the binary cache round-trips and a truncated cache is rejected', () => {
   assert.equal(back.orgs.get(38803), 'Quote "Co"');
   assert.equal(deserializeAsnTable(file.subarray(0, 20)), null);
   assert.equal(deserializeAsnTable(Buffer.from('garbage')), null);
+
+  // the same file read part by part, as the probe reads its cache
+  const path = join(dir, 'round-trip.table');
+  writeFileSync(path, file);
+  const opened = openAsnTableFile(path);
+  assert.ok(opened);
+  assert.equal(lookupAsn(opened, parseIp('1.0.0.1')!), 13335);
+  assert.equal(lookupAsn(opened, parseIp('2001:0:1::5')!), 6939);
+  assert.equal(opened.orgs.get(6939), 'Hurricane Electric LLC');
+  writeFileSync(path, file.subarray(0, file.length - 3)); // the org text cut short
+  assert.equal(openAsnTableFile(path), null);
+  assert.equal(openAsnTableFile(join(dir, 'missing.table')), null);
 });
 
 test('a malformed CSV row is reported with file and line', () => {

@@ -49,18 +49,24 @@ test('the demo finds the story blocked on 3 of 3 networks by DNS, HTTP block pag
     ]);
     assert.equal(code, 0, `demo exited with ${code}\n${stdout}\n${stderr}`);
     assert.match(stderr, /round {2}9\/9 2014-11-28 00:00 {2}isp1 /, 'progress shows every round with its lab date');
+    // one citable sentence leads the summary
+    const lead = stdout.split('\n').find(Boolean);
     assert.match(
-      stdout,
-      /^blocked in KZ since a time between 2014-11-24 00:00 and 2014-11-25 00:00 UTC on 3 of 3 networks: DNS \/ HTTP block page \/ TLS$/m,
+      lead ?? '',
+      /^The story https:\/\/www\.dailymail\.lab\/\S+ \(over https and http\) is blocked in KZ since a time between 2014-11-24 00:00 and 2014-11-25 00:00 UTC on 3 of 3 networks: DNS \/ HTTP block page \/ TLS\.$/,
     );
+    assert.match(stdout, /^ {2}https: Blocked in KZ .* on 2 of 3 networks/m, 'each event is labelled with its scheme');
+    assert.match(stdout, /^ {2}http: {2}Blocked in KZ .* on 2 of 3 networks/m);
     for (const isp of ['isp1 AS9198', 'isp2 AS206026', 'isp3 AS21299'])
       assert.match(stdout, new RegExp(`^ {2}ok {3}${isp} `, 'm'));
     assert.doesNotMatch(stdout, /UNEXPECTED/);
     assert.match(
       stdout,
-      /^evidence: .*\/m\/20141125000000\.000000_KZ_webconnectivity_/m,
-      'evidence links carry the lab time',
+      /^evidence \(https\): +\d+ blocked measurements of https:\S+, e\.g\. 20141125000000\.000000_KZ_webconnectivity_/m,
+      'evidence ids carry the lab time',
     );
+    // --no-serve: the server is gone, so no links to it
+    assert.doesNotMatch(stdout, /https?:\/\/127\.0\.0\.1:\d+/);
     // Another lab run may take the lab as soon as the demo releases it: read the demo's own account of its down.
     assert.match(stderr, /demo: lab: removed \d+ namespaces/, 'the demo takes the lab down');
   } finally {

@@ -92,19 +92,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       onWait: (pid) => log(`the lab is in use by another run (pid ${pid}): waiting for it…`),
     });
 
-    const events = await waitForStoryEvents(origin, plan.isps.length, log);
+    const events = await waitForStoryEvents(server, plan.isps.length, log);
     for (const e of events) {
       if ((STORY_URLS as readonly string[]).includes(e.input)) {
         e.evidence = (
-          await getJson<Pick<ApiEvent, 'evidence'>>(origin, `/api/v1/events/${encodeURIComponent(e.id)}`)
+          await getJson<Pick<ApiEvent, 'evidence'>>(server, `/api/v1/events/${encodeURIComponent(e.id)}`, log)
         ).evidence;
       }
     }
     const finding = judgeStory(events, plan.isps);
-    printSummary(options.print, origin, events, finding);
+    printSummary(options.print, options.serve ? origin : null, events, finding);
     if (!options.serve) {
       options.print(
-        `(--no-serve: the server stops now; 'npx blockwatch serve --data ${storeDir}' shows the same store)`,
+        `(--no-serve: the server stops now, so no links; 'npx blockwatch serve --data ${storeDir}' serves the same store)`,
       );
     }
     if (!options.serve) {
@@ -206,11 +206,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 }
 
 /** Polls the events API until every network shows in the story's events, or the bounded wait ends. */
-async function waitForStoryEvents(origin: string, networks: number, log: (l: string) => void): Promise<ApiEvent[]> {
+async function waitForStoryEvents(server: DemoServer, networks: number, log: (l: string) => void): Promise<ApiEvent[]> {
   const deadline = Date.now() + EVENT_WAIT_MS;
   log('waiting for the event detector…');
   for (;;) {
-    const { results } = await getJson<{ results: ApiEvent[] }>(origin, '/api/v1/events?probe_cc=KZ&limit=100');
+    const { results } = await getJson<{ results: ApiEvent[] }>(server, '/api/v1/events?probe_cc=KZ&limit=100', log);
     const asns = new Set(
       results
         .filter((e) => (STORY_URLS as readonly string[]).includes(e.input))
@@ -221,12 +221,22 @@ async function waitForStoryEvents(origin: string, networks: number, log: (l: str
   }
 }
 
-function printSummary(print: (l: string) => void, origin: string, events: ApiEvent[], finding: StoryFinding): void {
+/** The scheme a story URL is measured over, as the summary labels it. */
+const schemeOf = (input: string) => new URL(input).protocol.slice(0, -1);
+
+/**
+ * The summary: one citable sentence first (the story, either scheme, on all networks), then the detector's event
+ * per URL labelled with its scheme, each ISP's check, and the links. Links only while the server runs: with
+ * --no-serve the evidence is named by measurement id, which stays valid in the store.
+ */
+function printSummary(
+  print: (l: string) => void,
+  origin: string | null,
+  events: ApiEvent[],
+  finding: StoryFinding,
+): void {
   const story = STORY_URLS.flatMap((url) => events.filter((e) => e.input === url));
   print('');
-  print(`The story: ${STORY_URLS[0]} (and its http:// variant)`);
-  for (const e of story) print(`  ${e.input.startsWith('https:') ? 'https' : 'http '}: ${e.summary}`);
-  if (story.length === 0) print('  no event was detected for the story');
   const blocking = finding.networks.filter((n) => n.found.length > 0);
   const earliest = story.map((e) => e.onset).sort((a, b) => a.after.timeMs - b.after.timeMs)[0];
   if (earliest) {
@@ -235,13 +245,13 @@ function printSummary(print: (l: string) => void, origin: string, events: ApiEve
       .filter((m): m is BlockingMethod => m !== undefined)
       .map((m) => METHOD_LABELS[m] ?? m);
     print(
-      `blocked in KZ since ${describeBracket(earliest)} on ${blocking.length} of ${finding.networks.length} networks: ${methods.join(' / ')}`,
+      `The story ${STORY_URLS[0]} (over https and http) is blocked in KZ since ${describeBracket(earliest)} on ${blocking.length} of ${finding.networks.length} networks: ${methods.join(' / ')}.`,
     );
-  }
+  } else print(`No event was detected for the story ${STORY_URLS[0]}.`);
+  if (story.length) print('  the event detector, one event per URL:');
+  for (const e of story) print(`  ${`${schemeOf(e.input)}:`.padEnd(6)} ${e.summary}`);
   for (const n of finding.networks) {
-    const seen = n.found.map(
-      (f) => `${f.methods.map((m) => METHOD_LABELS[m] ?? m).join('+')} on ${new URL(f.input).protocol.slice(0, -1)}`,
-    );
+    const seen = n.found.map((f) => `${f.methods.map((m) => METHOD_LABELS[m] ?? m).join('+')} on ${schemeOf(f.input)}`);
     print(
       `  ${n.ok ? 'ok  ' : 'MISS'} ${n.ispId} AS${n.asn} ${n.org}: expected ${METHOD_LABELS[n.expected]}, found ${seen.length ? seen.join(', ') : 'no blocking'}`,
     );
@@ -254,13 +264,22 @@ function printSummary(print: (l: string) => void, origin: string, events: ApiEve
         .join(' ')}`,
     );
   print('');
-  print(`dashboard:   ${origin}/`);
-  for (const e of story) print(`event:       ${origin}/events/${encodeURIComponent(e.id)}   (API ${e.url})`);
-  print(`timeline:    ${origin}/url?input=${encodeURIComponent(STORY_URLS[0])}&probe_cc=KZ`);
+  if (origin) {
+    print(`dashboard:        ${origin}/`);
+    for (const e of story)
+      print(
+        `${`event (${schemeOf(e.input)}):`.padEnd(17)} ${origin}/events/${encodeURIComponent(e.id)}   (API ${e.url})`,
+      );
+    print(`timeline:         ${origin}/url?input=${encodeURIComponent(STORY_URLS[0])}&probe_cc=KZ`);
+  }
   for (const e of story) {
     const blocked = e.evidence?.filter((x) => x.role === 'blocked') ?? [];
+    const first = blocked[0];
+    const example = first
+      ? `${origin ? `${origin}/m/${encodeURIComponent(first.measurement_uid)}` : first.measurement_uid} (${first.probe_asn}, ${first.measurement_start_time})`
+      : '—';
     print(
-      `evidence:    ${blocked.length} blocked measurements of ${e.input}, e.g. ${blocked.length ? `${origin}/m/${encodeURIComponent(blocked[0].measurement_uid)} (${blocked[0].probe_asn}, ${blocked[0].measurement_start_time})` : '—'}`,
+      `${`evidence (${schemeOf(e.input)}):`.padEnd(17)} ${blocked.length} blocked measurements of ${e.input}, e.g. ${example}`,
     );
   }
 }

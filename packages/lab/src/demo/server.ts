@@ -11,9 +11,17 @@ export interface DemoServer {
   origin: string;
   child: ChildProcess;
   stop(): Promise<void>;
+  /** the server's last output lines (with --quiet: its errors), to explain a failed request */
+  recentOutput(): string;
 }
 
 const START_TIMEOUT_MS = 60_000;
+/**
+ * How long a read may keep failing with 503 or a timeout before the demo gives up. The embedded store answers
+ * reads while its loader and the event detector write; on a loaded machine a read can fail or wait behind them
+ * for a while, which is no reason to lose the run.
+ */
+const STORE_PATIENCE_MS = 180_000;
 
 /** Starts `blockwatch serve` and resolves once it listens (it prints "blockwatch serving on ORIGIN"). */
 export function startServer(
@@ -28,9 +36,16 @@ export function startServer(
     env,
   });
   let stderr = '';
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
+    keep(chunk);
   });
+  child.stdout?.on('data', keep);
+  const recentOutput = () => output.trim().split('\n').slice(-5).join('\n');
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
@@ -50,7 +65,7 @@ export function startServer(
       const m = /blockwatch serving on (http:\/\/\S+)/.exec(stdout);
       if (m) {
         clearTimeout(timer);
-        resolve({ origin: m[1], child, stop });
+        resolve({ origin: m[1], child, stop, recentOutput });
       }
     });
     child.once('exit', (code) => {
@@ -74,8 +89,31 @@ export async function submitBatch(origin: string, measurements: unknown[]): Prom
   return body.accepted ?? 0;
 }
 
-export async function getJson<T>(origin: string, path: string): Promise<T> {
-  const response = await fetch(`${origin}${path}`, { signal: AbortSignal.timeout(30_000) });
-  if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
+/** GETs JSON from the server, retrying a busy store (503, a timeout) for up to STORE_PATIENCE_MS. */
+export async function getJson<T>(server: DemoServer, path: string, log: (line: string) => void): Promise<T> {
+  const giveUpAt = Date.now() + STORE_PATIENCE_MS;
+  let waitMs = 1_000;
+  let said = false;
+  for (;;) {
+    let problem: string;
+    try {
+      const response = await fetch(`${server.origin}${path}`, { signal: AbortSignal.timeout(30_000) });
+      if (response.ok) return (await response.json()) as T;
+      problem = `${response.status} ${await response.text()}`;
+      if (response.status !== 503) throw new Error(`GET ${path}: ${problem}`);
+    } catch (err) {
+      if ((err as Error).name !== 'TimeoutError') throw err;
+      problem = 'no answer within 30 s';
+    }
+    if (Date.now() + waitMs > giveUpAt) {
+      const output = server.recentOutput();
+      throw new Error(
+        `GET ${path}: ${problem}, still after ${STORE_PATIENCE_MS / 1000} s${output ? `; the server said:\n${output}` : ''}`,
+      );
+    }
+    if (!said) log(`the store is busy (GET ${path}: ${problem}): retrying for up to ${STORE_PATIENCE_MS / 1000} s…`);
+    said = true;
+    await new Promise((r) => setTimeout(r, waitMs));
+    waitMs = Math.min(waitMs * 2, 10_000);
+  }
 }

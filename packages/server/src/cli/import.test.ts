@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -22,6 +23,26 @@ test('blockwatch import: JSON summary, bad lines reported as file:line, exit 1 w
   const again = await runCommand(['import', file, '--data', data], { env });
   assert.match(again.stdout, /imported 0 measurements .*\(2 already stored, 1 skipped/);
   assert.match(again.stderr, /few\.jsonl:2: not valid JSON/);
+});
+
+test('serve --data with an unusable directory fails at once naming it (no hang, no store opened)', () => {
+  const bin = new URL('../../../blockwatch/bin/blockwatch.js', import.meta.url).pathname;
+  const file = join(dir.path, 'a-file');
+  writeFileSync(file, '');
+  for (const [data, reason] of [
+    ['/proc/forbidden', 'ENOENT'],
+    [join(file, 'sub'), 'ENOTDIR'],
+    [file, 'not a directory'],
+  ]) {
+    const r = spawnSync(process.execPath, [bin, 'serve', '--data', data, '--listen', '127.0.0.1:0'], {
+      encoding: 'utf8',
+      env,
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
+    });
+    assert.equal(r.status, 2, `${data}: ${r.signal ?? ''} ${r.stderr}`);
+    assert.equal(r.stderr.split('\n')[0], `blockwatch: --data ${data} is not a usable directory (${reason})`);
+  }
 });
 
 test('usage errors name the problem', async () => {

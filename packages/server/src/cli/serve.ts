@@ -60,7 +60,8 @@ The admin token can also come from BLOCKWATCH_ADMIN_TOKEN (keeps it out of the p
       adminToken,
       rateLimit: rate === 0 ? false : { perSecond: rate, burst: Math.max(10, rate * 10) },
       webDir: values.web ? resolve(ctx.cwd, values.web) : DEFAULT_WEB_DIR,
-      logger: values.quiet ? false : { level: 'info' },
+      // --quiet drops the request log, not the errors: a failing store must say why
+      logger: { level: values.quiet ? 'error' : 'info' },
     });
     let address: string;
     try {

@@ -1,5 +1,6 @@
 /** The store options `serve` and `import` share: `--data DIR` (embedded) or `--clickhouse URL [--cluster NAME]`. */
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from 'blockwatch/errors.ts';
 import type { StoreLocation } from '../store/client.ts';
 
@@ -39,5 +40,24 @@ export function storeLocation(
   if (values.clickhouse) {
     return values.cluster ? { url: values.clickhouse, cluster: values.cluster } : { url: values.clickhouse };
   }
-  return { dataDir: resolve(cwd, values.data ?? 'blockwatch-data') };
+  const dataDir = resolve(cwd, values.data ?? 'blockwatch-data');
+  prepareDataDir(dataDir);
+  return { dataDir };
+}
+
+/**
+ * Creates the data directory (and missing parents) or fails at once naming it. Not mkdirSync's `recursive`:
+ * under /proc it retries forever (ENOENT for a parent that exists), a server that hangs without a word.
+ */
+function prepareDataDir(dir: string): void {
+  const missing: string[] = [];
+  for (let p = dir; !existsSync(p) && dirname(p) !== p; p = dirname(p)) missing.unshift(p);
+  try {
+    for (const m of missing) mkdirSync(m);
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UsageError(`--data ${dir} is not a usable directory (${reason})`);
+  }
 }

@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { BlockwatchError } from 'blockwatch/errors.ts';
 
-export const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url).pathname;
+// The SQL stays in src/ (the build emits only JavaScript): this path is the same from src/store and dist/store.
+export const MIGRATIONS_DIR = new URL('../../src/store/migrations/', import.meta.url).pathname;
 
 export interface Migration {
   version: number;
