@@ -49,7 +49,7 @@ export interface RemoteHttpInput {
 /** Body lengths within this ratio count as the same page when the titles agree (dynamic parts vary a little). */
 const LENGTH_RATIO = 0.7;
 
-function matchesTemplate(a: QuackAttempt, template: QuackAttempt, protocol: QuackProtocol): boolean {
+export function matchesTemplate(a: QuackAttempt, template: QuackAttempt, protocol: QuackProtocol): boolean {
   if (a.failure !== null) return false;
   if (protocol === 'https') return a.certSha256 === template.certSha256 && a.tlsVersion === template.tlsVersion;
   if (a.status !== template.status || (a.location ?? '') !== (template.location ?? '')) return false;

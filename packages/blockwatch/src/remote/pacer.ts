@@ -1,0 +1,34 @@
+/**
+ * Rate limits per resolver, per server and per network. Every packet a remote run sends takes a turn for each key it
+ * concerns ("resolver:IP", "network:AS9198"); a turn is the earliest time at which every key's interval has passed
+ * since its last turn. Slots are reserved synchronously, so concurrent tasks never share one.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface PaceKey {
+  key: string;
+  intervalMs: number;
+}
+
+export interface Pacer {
+  /** waits for a turn; resolves with the time (ms) of the turn */
+  turn(keys: PaceKey[], signal?: AbortSignal): Promise<number>;
+}
+
+export function createPacer(
+  clock: { now: () => number; sleep: (ms: number, signal?: AbortSignal) => Promise<unknown> } = {
+    now: Date.now,
+    sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+  },
+): Pacer {
+  const next = new Map<string, number>();
+  return {
+    async turn(keys, signal) {
+      const now = clock.now();
+      const at = Math.max(now, ...keys.map((k) => next.get(k.key) ?? 0));
+      for (const k of keys) next.set(k.key, at + k.intervalMs);
+      if (at > now) await clock.sleep(at - now, signal);
+      return at;
+    },
+  };
+}
