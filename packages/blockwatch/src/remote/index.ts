@@ -10,11 +10,12 @@
  * `pacer.ts` the rate limits per resolver, server and network.
  *
  * Operations: `planRemote` + `renderPlan` (the dry run), `runRemote`, `summarizeRemote`, `analyzeRemoteDns`,
- * `analyzeRemoteHttp`.
+ * `analyzeRemoteHttp`, and `analyzeRemoteRecord` (a stored record's verdict, as the server computes it).
  */
 export { type AddressCheck, analyzeRemoteDns, type RemoteDnsInput, type RemoteVerdict } from './analyze-dns.ts';
 export { analyzeRemoteHttp, type QuackAttempt, type RemoteHttpInput } from './analyze-http.ts';
 export { checkExcludes, checkInfrastructure, type InfraHost, parseInfraCsv, readInfraCsv } from './infra.ts';
+export { analyzeRemoteRecord } from './reanalyze.ts';
 export { DNS_REMOTE, HTTP_REMOTE, isRemoteMeasurement, REMOTE_TEST_NAMES } from './records.ts';
 export { DEFAULT_RATES, planRemote, type RemoteOptions, type RemotePlan, renderPlan, runRemote } from './run.ts';
 export { type RemoteRow, renderRemoteTable, summarizeRemote } from './summary.ts';

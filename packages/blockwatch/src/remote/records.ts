@@ -109,6 +109,7 @@ export function dnsRemoteRecord(
 export const remoteUrl = (protocol: QuackProtocol, domain: string) => `${protocol}://${domain}/`;
 
 export function httpRemoteRecord(server: InfraHost, domain: string, result: HttpRemoteResult, ctx: EnvelopeContext) {
+  // bodies are in `requests`; the tries keep theirs, so the record can be re-analysed with fingerprints
   const strip = ({ body: _body, ...rest }: { body?: string }) => rest;
   return envelope(HTTP_REMOTE, remoteUrl(result.protocol, domain), server, ctx, {
     vantage: 'remote',
@@ -117,7 +118,7 @@ export function httpRemoteRecord(server: InfraHost, domain: string, result: Http
     server: { address: server.address, port: result.port, asn: `AS${server.asn}`, cc: server.cc },
     // the reduced views the verdict compared (bodies are in `requests`)
     controls: result.controls.map(strip),
-    attempts: result.attempts.map(strip),
+    attempts: result.attempts,
     post_controls: result.postControls.map(strip),
     tcp_connect: result.records.tcp_connect,
     tls_handshakes: result.records.tls_handshakes,

@@ -15,6 +15,7 @@ import { runCommand } from '../../test/helpers/cli.ts';
 import { startZoneServer, type ZoneServer } from '../../test/helpers/helper-dns.ts';
 import { closedPort, startHttpSite, startHttpsSite, type TestSite } from '../../test/helpers/helper-sites.ts';
 import { getTestPki } from '../../test/helpers/pki.ts';
+import { analyzeRemoteRecord } from './reanalyze.ts';
 import { HTTP_REMOTE } from './records.ts';
 import { type RemoteOptions, runRemote } from './run.ts';
 import { summarizeRemote } from './summary.ts';
@@ -140,6 +141,7 @@ test('dns_remote: a lying resolver is caught, a CDN edge and an honest resolver 
     ['control_before', 'test'],
   );
   assert.equal(tk.tls_handshakes[0]?.failure, 'ssl_unknown_authority');
+  assertReanalysisAgrees(records);
   const rows = summarizeRemote(records);
   assert.deepEqual(
     rows.filter((r) => r.outcome === 'blocked').map((r) => [r.network, r.target, r.method]),
@@ -196,7 +198,22 @@ test('http_remote: a server answering one Host or SNI differently shows interfer
   assert.equal(verdict('http://cdn.example.test/').outcome, 'accessible');
   assert.equal(verdict('https://news.example.test/').method, 'tls');
   assert.equal(verdict('https://cdn.example.test/').outcome, 'accessible');
+  assertReanalysisAgrees(records);
 });
+
+/** The server re-analyses stored records: it must reach the verdict the run wrote. */
+function assertReanalysisAgrees(records: Record<string, unknown>[]) {
+  for (const r of records) {
+    const written = (r.test_keys as { x_blockwatch_verdict: Record<string, unknown> }).x_blockwatch_verdict;
+    const again = analyzeRemoteRecord(r, { isPublicOverride: (ip) => ip.startsWith('127.') });
+    assert.equal(again?.engine, 'remote-0.1');
+    assert.deepEqual(
+      [again?.outcome, again?.method, again?.explanation],
+      [written.outcome, written.method, written.explanation],
+      String(r.input),
+    );
+  }
+}
 
 test('the command: --dry-run prints the plan and sends nothing; end-user and private addresses are refused', async () => {
   writeFileSync(

@@ -3,12 +3,15 @@
  * SNI to an address (the certificate is recorded whatever the verification says), and an HTTP GET pinned to an
  * address with a chosen Host. Each returns the OONI-format records and the reduced view the analysis compares.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Trace } from '../measure/trace.ts';
 import type { HttpTransaction, MaybeBinary, TcpConnect, TlsHandshake } from '../model/index.ts';
 import { httpGet } from '../netx/http.ts';
 import { tcpConnect } from '../netx/tcp.ts';
 import { tlsHandshake } from '../netx/tls.ts';
+// leafIssuer reads only `certificates` of the handshake view
+import type { TlsView } from '../verdict/input.ts';
+import { leafIssuer } from '../verdict/interception.ts';
 import type { QuackAttempt } from './analyze-http.ts';
 
 /** Bodies kept per response: enough for titles and block-page fingerprints (Censored Planet keeps 64 KB). */
@@ -35,17 +38,15 @@ export interface HandshakeView {
   issuer?: string | null;
 }
 
+/** The leaf's hash and issuer; the issuer as the pure analysis reads it back from a stored record. */
 function leafOf(record: TlsHandshake): { sha256: string; issuer: string | null } | null {
   const leaf = record.peer_certificates?.[0] as MaybeBinary | undefined;
   if (!leaf || typeof leaf === 'string') return null;
   const der = Buffer.from(leaf.data, 'base64');
-  let issuer: string | null = null;
-  try {
-    issuer = new X509Certificate(der).issuer.replaceAll('\n', ', ');
-  } catch {
-    issuer = null;
-  }
-  return { sha256: createHash('sha256').update(der).digest('hex'), issuer };
+  return {
+    sha256: createHash('sha256').update(der).digest('hex'),
+    issuer: leafIssuer({ certificates: [leaf.data] } as TlsView),
+  };
 }
 
 export async function handshakeAt(
