@@ -243,3 +243,49 @@ test('the command: --dry-run prints the plan and sends nothing; end-user and pri
   const bad = await runCommand(['remote', '--resolvers', 'bad.csv', '--list', 'list.csv'], { cwd: dir });
   assert.match(bad.stderr, /bad\.csv:2: asn must look like AS9198/);
 });
+
+test('the command on a schedule: --every with --rounds measures again and submits each round to the collector', async () => {
+  const received: { test_name: string }[][] = [];
+  const collector = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      const batch = JSON.parse(body) as { test_name: string }[] | { measurements: { test_name: string }[] };
+      const list = Array.isArray(batch) ? batch : batch.measurements;
+      received.push(list);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: list.length }));
+    });
+  });
+  await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+  closers.push({ close: () => new Promise((r) => collector.close(() => r())) });
+  const { port } = collector.address() as net.AddressInfo;
+  const [ip, dnsPort] = liar.address.split(':');
+  writeFileSync(join(dir, 'loopback.csv'), `address,asn,country,port\n${ip},9198,KZ,${dnsPort}\n`);
+  writeFileSync(join(dir, 'news.csv'), 'url\nhttps://news.example.test/\n');
+  // loopback stands in for public infrastructure here, as the lab's registry does for its addresses
+  writeFileSync(join(dir, 'registry.json'), JSON.stringify({ '127.0.0.0/8': 9198 }));
+  const result = await runCommand(
+    // biome-ignore format: flag and value pairs
+    ['remote', '--resolvers', 'loopback.csv', '--list', 'news.csv', '--control-resolver', control.address,
+      '--control-domain', 'example.test', '--asn-registry', 'registry.json', '--resolver-rate', '100',
+      '--every', '0.00001', '--rounds', '2', '--submit', `http://127.0.0.1:${port}`],
+    {
+      cwd: dir,
+      env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'config'), BLOCKWATCH_CONFIG_DIR: join(dir, 'config') },
+    },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(received.length, 2, 'one batch per round');
+  assert.deepEqual(
+    received.map((b) => b.map((m) => m.test_name)),
+    [['dns_remote'], ['dns_remote']],
+  );
+  assert.equal((result.stdout.match(/dns_remote {2}AS9198/g) ?? []).length, 2, 'a table per round');
+  const rounds = await runCommand(['remote', '--resolvers', 'resolvers.csv', '--list', 'news.csv', '--rounds', '2'], {
+    cwd: dir,
+  });
+  assert.equal(rounds.code, 2);
+  assert.match(rounds.stderr, /--rounds needs --every/);
+});

@@ -31,26 +31,8 @@ import { runPool } from '../../probe/run-pool.ts';
 import { createSubmitQueue } from '../../probe/submit-queue.ts';
 import { readTestList, urlProblem } from '../../probe/test-list.ts';
 import { CONTROL_USER_AGENT, measureUrl } from '../../probe/web-connectivity.ts';
-import { defineCommand, intOption, secondsOption } from '../command.ts';
+import { defineCommand, httpUrlOption, intOption, labTimeOption, secondsOption } from '../command.ts';
 import { openOut, readCa } from '../files.ts';
-
-function httpUrlOption(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const problem = urlProblem(value);
-  if (problem) throw new UsageError(`--${name}: ${problem}`);
-  return value;
-}
-
-/** --lab-time: an ISO 8601 instant with its zone (a replay must not depend on the machine's time zone). */
-function labTimeOption(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
-    ? Date.parse(value)
-    : Number.NaN;
-  if (Number.isNaN(ms))
-    throw new UsageError(`--lab-time must be an ISO 8601 time with a zone, e.g. 2014-11-24T10:00Z, got '${value}'`);
-  return ms;
-}
 
 /** Splits "IP", "IP:PORT" or "[IPv6]:PORT" (a bare IPv6 address too); null when it is none of these. */
 function splitResolver(value: string): { ip: string; port: number } | null {

@@ -2,11 +2,14 @@
  * `blockwatch remote`: measures networks from outside, with nobody inside at risk (docs/remote.md). Validates
  * every input and applies the ethics checks before the first packet; `--dry-run` prints the plan and sends nothing.
  */
-import { resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dataDir, hasFingerprints, loadFingerprints } from '../../data/index.ts';
 import { UsageError } from '../../errors.ts';
 import { type GeoRegistry, loadGeoRegistry, parseAsnOption } from '../../geo/index.ts';
 import { parseResolver } from '../../netx/dns-udp.ts';
+import { configDir } from '../../probe/config-dir.ts';
+import { createSubmitQueue } from '../../probe/submit-queue.ts';
 import { readTestList } from '../../probe/test-list.ts';
 import type { QuackProtocol } from '../../remote/analyze-http.ts';
 import {
@@ -22,7 +25,7 @@ import {
   runRemote,
   summarizeRemote,
 } from '../../remote/index.ts';
-import { defineCommand, intOption, secondsOption } from '../command.ts';
+import { defineCommand, httpUrlOption, intOption, labTimeOption, secondsOption } from '../command.ts';
 import { openOut, readCa } from '../files.ts';
 
 const DEFAULT_CONTROL_RESOLVERS = ['1.1.1.1', '8.8.8.8', '9.9.9.9'];
@@ -127,6 +130,14 @@ Examples:
     ca: { type: 'string', arg: 'FILE', description: 'extra trusted root certificates for verification (PEM)' },
     'asn-registry': { type: 'string', arg: 'FILE', description: 'JSON file of address → ASN overrides (lab)' },
     'vantage-asn': { type: 'string', arg: 'ASN', description: 'the network this run is measured from (recorded)' },
+    'lab-time': {
+      type: 'string',
+      arg: 'ISO',
+      description: 'measurement time taken from a lab clock; for replays in the lab',
+    },
+    every: { type: 'string', arg: 'HOURS', description: 'run again every HOURS (a schedule next to the server)' },
+    rounds: { type: 'string', arg: 'N', description: 'with --every: stop after N rounds (default: until interrupted)' },
+    submit: { type: 'string', arg: 'URL', description: 'send the measurements to this collector after each round' },
     'dry-run': { type: 'boolean', description: 'print the plan (hosts, packets, time) and send nothing' },
     json: { type: 'boolean', description: 'write the measurements to stdout (JSONL) instead of a table' },
     out: { type: 'string', arg: 'FILE.jsonl', description: 'write the measurements to this file (JSONL)' },
@@ -185,38 +196,48 @@ Examples:
       ...(values['vantage-asn'] ? { vantageAsn: `AS${parseAsnOption(values['vantage-asn'])}` } : {}),
       signal: ctx.signal,
     };
+    const labStartMs = labTimeOption(values['lab-time']);
+    if (labStartMs !== undefined) {
+      // A lab clock stamps the records only; rate limits and timeouts keep the real clock.
+      const realStartMs = Date.now();
+      options.nowMs = () => labStartMs + (Date.now() - realStartMs);
+    }
+    const everyMs = values.every === undefined ? undefined : secondsOption('every', values.every, 1) * 3_600_000;
+    const rounds = everyMs === undefined ? 1 : intOption('rounds', values.rounds, Number.MAX_SAFE_INTEGER);
+    if (values.rounds !== undefined && everyMs === undefined) throw new UsageError('--rounds needs --every HOURS');
+    const submitUrl = httpUrlOption('submit', values.submit);
     const plan = planRemote(options);
     if (values['dry-run']) {
       ctx.stdout.write(renderPlan(plan, options));
       return 0;
     }
     const out = values.out ? openOut(resolvePath(cwd, values.out)) : undefined;
+    const queue = submitUrl
+      ? createSubmitQueue({ dir: join(configDir(ctx.env), 'remote-queue'), collectorUrl: submitUrl })
+      : undefined;
 
-    // 2. Measure, writing each record as soon as it is done.
+    // 2. Measure, writing each record as soon as it is done; on a schedule, round after round.
     ctx.stderr.write(renderPlan(plan, options));
-    const records: Record<string, unknown>[] = [];
-    const tty = !!ctx.stderr.isTTY;
-    await runRemote(options, ({ done, total, skipped, record }) => {
-      if (record) {
-        records.push(record);
-        const line = `${JSON.stringify(record)}\n`;
-        if (values.json) ctx.stdout.write(line);
-        out?.write(line);
+    for (let round = 1; round <= rounds && !ctx.signal.aborted; round++) {
+      if (round > 1) {
+        await sleep(everyMs ?? 0, undefined, { signal: ctx.signal }).catch(() => undefined);
+        if (ctx.signal.aborted) break;
       }
-      if (tty) {
-        const v = (record?.test_keys as { x_blockwatch_verdict?: { outcome: string; method: string | null } })
-          ?.x_blockwatch_verdict;
-        const what = record
-          ? `${record.test_name} ${record.input} @ ${record.probe_asn}: ${v?.outcome}${v?.method ? `/${v.method}` : ''}`
-          : 'skipped (retired)';
-        ctx.stderr.write(`\r\x1b[K[${done}/${total}${skipped ? `, ${skipped} skipped` : ''}] ${what}`);
+      const records = await measureRound(options, values.json ? ctx.stdout : undefined, out, ctx.stderr);
+      if (!values.json) ctx.stdout.write(renderRemoteTable(summarizeRemote(records)));
+      if (queue) {
+        queue.enqueue(records);
+        const r = await queue.flush({ budgetMs: 60_000, signal: ctx.signal });
+        ctx.stderr.write(
+          r.pending
+            ? `${r.accepted} measurements submitted; ${r.pending} queued in ${queue.dir} for the next round (${r.lastError})\n`
+            : `${r.accepted} measurements submitted to ${submitUrl}\n`,
+        );
       }
-    });
-    if (tty) ctx.stderr.write('\r\x1b[K');
+      if (values.out) ctx.stderr.write(`${records.length} measurements written to ${values.out}\n`);
+    }
     if (out)
       await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    if (!values.json) ctx.stdout.write(renderRemoteTable(summarizeRemote(records)));
-    if (values.out) ctx.stderr.write(`${records.length} measurements written to ${values.out}\n`);
     if (ctx.signal.aborted) {
       ctx.stderr.write('interrupted\n');
       return 130;
@@ -224,3 +245,32 @@ Examples:
     return 0;
   },
 });
+
+/** One round: runs the plan, writes each record as soon as it is done, shows progress on a terminal. */
+async function measureRound(
+  options: RemoteOptions,
+  json: NodeJS.WritableStream | undefined,
+  out: NodeJS.WritableStream | undefined,
+  stderr: NodeJS.WritableStream & { isTTY?: boolean },
+): Promise<Record<string, unknown>[]> {
+  const records: Record<string, unknown>[] = [];
+  const tty = !!stderr.isTTY;
+  await runRemote(options, ({ done, total, skipped, record }) => {
+    if (record) {
+      records.push(record);
+      const line = `${JSON.stringify(record)}\n`;
+      json?.write(line);
+      out?.write(line);
+    }
+    if (tty) {
+      const v = (record?.test_keys as { x_blockwatch_verdict?: { outcome: string; method: string | null } })
+        ?.x_blockwatch_verdict;
+      const what = record
+        ? `${record.test_name} ${record.input} @ ${record.probe_asn}: ${v?.outcome}${v?.method ? `/${v.method}` : ''}`
+        : 'skipped (retired)';
+      stderr.write(`\r\x1b[K[${done}/${total}${skipped ? `, ${skipped} skipped` : ''}] ${what}`);
+    }
+  });
+  if (tty) stderr.write('\r\x1b[K');
+  return records;
+}
