@@ -88,7 +88,7 @@ export function MeasurementTable({ name, rows, apiHref }: { name: string; rows: 
     },
     {
       // remote measurements (dns_remote, http_remote) sit beside the in-network ones: say which is which
-      key: 'test_name',
+      key: 'vantage',
       label: t('col.vantage'),
       value: (r) => (isRemoteTest(r.testName) ? 'remote' : 'network'),
       render: (r) => (
