@@ -62,6 +62,7 @@ type ApiEvent = EventView & {
   onset: Bracket;
   url: string;
   evidence?: { measurement_uid: string; probe_asn: string; measurement_start_time: string; role: string }[];
+  corroborated_by_remote?: string[];
 };
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
@@ -105,14 +106,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const events = await waitForStoryEvents(origin, plan.isps.length, log);
     for (const e of events) {
       if ((STORY_URLS as readonly string[]).includes(e.input)) {
-        e.evidence = (
-          await getJson<Pick<ApiEvent, 'evidence'>>(origin, `/api/v1/events/${encodeURIComponent(e.id)}`)
-        ).evidence;
+        const detail = await getJson<Pick<ApiEvent, 'evidence' | 'corroborated_by_remote'>>(
+          origin,
+          `/api/v1/events/${encodeURIComponent(e.id)}`,
+        );
+        e.evidence = detail.evidence;
+        e.corroborated_by_remote = detail.corroborated_by_remote;
       }
     }
     const finding = judgeStory(events, plan.isps);
     printSummary(options.print, origin, events, finding);
-    printRemote(options.print, remoteRows, plan.isps);
+    printRemote(options.print, remoteRows, plan.isps, events);
     if (!options.serve) {
       options.print(
         `(--no-serve: the server stops now; 'npx blockwatch serve --data ${storeDir}' shows the same store)`,
@@ -255,8 +259,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 }
 
 /** Where the story's blocking was seen from outside, and whether that corroborates each network's event. */
-function printRemote(print: (l: string) => void, rows: RemoteRowView[], isps: IspPlan[]): void {
+function printRemote(print: (l: string) => void, rows: RemoteRowView[], isps: IspPlan[], events: ApiEvent[]): void {
   print('remote evidence (blockwatch remote from the internet, nobody inside the ISPs):');
+  for (const e of events.filter((x) => (STORY_URLS as readonly string[]).includes(x.input))) {
+    print(
+      `  event ${e.input}: corroborated by remote evidence on ${e.corroborated_by_remote?.join(', ') || 'no network'}`,
+    );
+  }
   for (const c of corroborateRemotely(rows, isps)) {
     const seen = c.blocked.map((r) => `${r.test_name} ${r.target} ${r.method ?? ''}`.trim());
     print(
