@@ -84,6 +84,7 @@ export async function applyPolicy(stateDir: string, ispKey: string, policy: Poli
     foreignResolvers: FOREIGN_RESOLVERS,
     helper: INFRA.helper,
     sites,
+    ...(isp.hostingServer ? { inIspServers: [isp.hostingServer] } : {}),
   });
   await callControl(statePaths(stateDir).control(isp.id), 'PUT', '/policy', compiled.daemon);
   await runIn(isp.routerNs, 'iptables-restore', [], { input: compiled.iptables });

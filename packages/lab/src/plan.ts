@@ -64,6 +64,13 @@ export interface IspPlan extends IspInfo {
   blockpage: string;
   /** the ISP's whole block, routed from the internet to the router */
   prefix: string;
+  /**
+   * Open resolvers of businesses inside the ISP (on the router's loopback, forwarding like the ISP's own): the
+   * censor's DNS rules rewrite their answers too. Remote measurement (`blockwatch remote`) asks them from outside.
+   */
+  openResolvers: string[];
+  /** A web server inside the ISP serving an unrelated site (Hyperquack's vantage point), behind the ISP's filter. */
+  hostingServer: string;
 }
 
 export interface LabPlan {
@@ -91,6 +98,8 @@ export function createPlan(ispCount: number): LabPlan {
       resolver: `198.19.${index}.53`,
       blockpage: `198.19.${index}.80`,
       prefix: `198.19.${index}.0/24`,
+      openResolvers: [`198.19.${index}.54`, `198.19.${index}.55`],
+      hostingServer: `198.19.${index}.100`,
     });
   }
   return { isps };

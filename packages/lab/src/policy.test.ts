@@ -119,3 +119,15 @@ test('the example policies are valid', () => {
   assert.ok(files.length >= 3);
   for (const f of files) assert.ok(loadPolicyFile(join(dir, f)).rules.length > 0, f);
 });
+
+test('servers inside the ISP are filtered whichever side the flow comes from (remote measurement)', () => {
+  const c = compilePolicy(parsePolicy({ rules: [{ match: { sni: 'meduza.lab' }, action: 'tls.drop' }] }, 'p'), {
+    ...ctx,
+    inIspServers: ['198.19.1.100'],
+  });
+  const redirects = c.iptables.split('\n').filter((l) => l.includes('REDIRECT'));
+  // subscribers' flows to sites come in on sub0; the hosting server's flows may come from the internet too
+  assert.ok(redirects.some((l) => l.startsWith('-A PREROUTING -i sub0 -p tcp -d 198.18.2.11 --dport 443')));
+  assert.ok(redirects.some((l) => l.startsWith('-A PREROUTING -p tcp -d 198.19.1.100 --dport 443')));
+  assert.ok(c.daemon.intercepts.some((i) => i.address === '198.19.1.100' && i.port === 443));
+});

@@ -157,6 +157,11 @@ export interface CompileContext {
   helper: string;
   /** serving sites (not down): address → ports with a listener; tls/http interception is limited to these */
   sites: { address: string; names: string[]; ports: number[] }[];
+  /**
+   * Servers inside the ISP (:80 and :443): the filter sits on their path whichever side the flow comes from, so
+   * requests from the internet naming a blocked site are treated as the subscribers' are (remote measurement).
+   */
+  inIspServers?: string[];
 }
 
 export interface CompiledPolicy {
@@ -262,7 +267,8 @@ export function compilePolicy(policy: Policy, ctx: CompileContext): CompiledPoli
     });
     // A censor that matches SNI/Host sees every flow, whatever the address: steer all serving sites (a probe may
     // reach a blocked name through another site's address), unless the rule names addresses.
-    for (const site of ctx.sites) {
+    const inIsp = (ctx.inIspServers ?? []).map((address) => ({ address, ports: [80, 443] }));
+    for (const site of [...ctx.sites, ...inIsp]) {
       if (addresses.length && !addressMatches(addresses, site.address)) continue;
       for (const p of ports.length ? ports : [port]) {
         if (site.ports.includes(p)) wanted.set(`${site.address}:${p}`, { address: site.address, port: p });
@@ -272,10 +278,10 @@ export function compilePolicy(policy: Policy, ctx: CompileContext): CompiledPoli
   const intercepts: Intercept[] = [...wanted.values()]
     .sort((a, b) => a.address.localeCompare(b.address, 'en', { numeric: true }) || a.port - b.port)
     .map((w, i) => ({ ...w, localPort: PROXY_PORT_BASE + i }));
+  const inIspServers = new Set(ctx.inIspServers ?? []);
   for (const it of intercepts) {
-    nat.push(
-      `-A PREROUTING -i ${sub} -p tcp -d ${it.address} --dport ${it.port} -j REDIRECT --to-ports ${it.localPort}`,
-    );
+    const from = inIspServers.has(it.address) ? '' : `-i ${sub} `;
+    nat.push(`-A PREROUTING ${from}-p tcp -d ${it.address} --dport ${it.port} -j REDIRECT --to-ports ${it.localPort}`);
   }
 
   // 4. Throttling: mark the connection when its first packets match, shape the marked flows towards the subscriber.

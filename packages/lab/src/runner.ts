@@ -4,16 +4,26 @@
  * subscriber namespace, and compares both with the scenario's expectations. Scenarios run concurrently, one per ISP.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataDir, hasFingerprints } from 'blockwatch/data/data-dir.ts';
 import { BlockwatchError } from 'blockwatch/errors.ts';
+import { summarizeRemote } from 'blockwatch/remote/summary.ts';
 import { applyPolicy, declareSites } from './apply.ts';
 import { labEntryCommand } from './node-entry.ts';
 import type { Observation } from './observe.ts';
-import { createPlan, INFRA, type IspPlan } from './plan.ts';
+import { createPlan, INFRA, INFRA_ASN, INTERNET_NS, type IspPlan } from './plan.ts';
 import { describeIssue } from './policy.ts';
-import { compareObservation, compareVerdict, type Mismatch, type Scenario, scenarioSchema } from './scenario.ts';
+import {
+  compareObservation,
+  compareRemote,
+  compareVerdict,
+  type Mismatch,
+  type RemoteRowLike,
+  type Scenario,
+  scenarioSchema,
+} from './scenario.ts';
 import { readState, statePaths } from './state.ts';
 import { BLOCKWATCH_BIN, type Log, labUp } from './topology.ts';
 
@@ -35,6 +45,8 @@ export interface UrlResult {
   knownIssue?: string;
   /** a knownIssue that no longer shows: the expectation holds now */
   fixed?: boolean;
+  /** what the remote measurement concluded about this URL, per test and network */
+  remote?: RemoteRowLike[];
 }
 
 export interface ScenarioResult {
@@ -205,9 +217,19 @@ async function runScenario(
       verdicts = await runProbe(opts, scenario, isp, probe.flags, toProbe, resolver, helperUrl);
     }
 
+    const remoteRows = scenario.urls.some((u) => u.remote) ? await runRemoteCommand(opts, scenario, isp) : [];
+
     for (const u of scenario.urls) {
       const observation = observations.get(u.url);
       const mismatches: Mismatch[] = [];
+      const host = new URL(u.url).hostname;
+      const network = `AS${isp.asn}`;
+      if (u.remote?.dns) mismatches.push(...compareRemote(u.remote.dns, remoteRows, 'dns_remote', host, network));
+      if (u.remote?.http) {
+        const target = `${new URL(u.url).protocol}//${host}/`;
+        mismatches.push(...compareRemote(u.remote.http, remoteRows, 'http_remote', target, network));
+      }
+      const remote = remoteRows.filter((r) => r.target === host || r.target === `${new URL(u.url).protocol}//${host}/`);
       if (u.observe) {
         if (observation)
           mismatches.push(
@@ -230,6 +252,7 @@ async function runScenario(
         ...(u.knownIssue && !skipped && verdictMismatches.length === 0 ? { fixed: true } : {}),
         ...(observation ? { observation } : {}),
         ...(verdict !== undefined ? { verdict } : {}),
+        ...(u.remote ? { remote } : {}),
         ...(u.expect && skipped ? { skipped } : {}),
       });
     }
@@ -286,6 +309,62 @@ async function runProbe(
     verdicts.set(input, (tk.x_blockwatch_verdict as Record<string, unknown>) ?? null);
   }
   return verdicts;
+}
+
+/**
+ * Measures the scenario's URLs remotely: `blockwatch remote` in the internet namespace (nothing runs inside the
+ * ISP) against the ISP's resolvers and hosting server, and the public resolver as a network that does not censor.
+ */
+async function runRemoteCommand(opts: RunOptions, scenario: Scenario, isp: IspPlan): Promise<RemoteRowLike[]> {
+  const paths = statePaths(opts.stateDir);
+  const chosen = scenario.remote?.resolvers ?? ['isp', 'open', 'public'];
+  const rows = [
+    ...(chosen.includes('isp') ? [`${isp.resolver},AS${isp.asn},${isp.cc}`] : []),
+    ...(chosen.includes('open') ? isp.openResolvers.map((r) => `${r},AS${isp.asn},${isp.cc}`) : []),
+    ...(chosen.includes('public') ? [`${INFRA.publicResolver},AS${INFRA_ASN.asn},${INFRA_ASN.cc}`] : []),
+  ];
+  const withHttp = scenario.urls.some((u) => u.remote?.http);
+  const dir = mkdtempSync(join(tmpdir(), `bw-remote-${scenario.name}-`));
+  try {
+    writeFileSync(join(dir, 'resolvers.csv'), `address,asn,country\n${rows.join('\n')}\n`);
+    writeFileSync(join(dir, 'servers.csv'), `address,asn,country\n${isp.hostingServer},AS${isp.asn},${isp.cc}\n`);
+    writeFileSync(
+      join(dir, 'list.csv'),
+      `url\n${[...new Set(scenario.urls.filter((u) => u.remote).map((u) => u.url))].join('\n')}\n`,
+    );
+    const servers = withHttp && (scenario.remote?.servers ?? ['hosting']).includes('hosting');
+    const args = [
+      BLOCKWATCH_BIN,
+      'remote',
+      '--list',
+      join(dir, 'list.csv'),
+      ...(rows.length ? ['--resolvers', join(dir, 'resolvers.csv')] : []),
+      ...(servers ? ['--servers', join(dir, 'servers.csv')] : []),
+      '--control-resolver',
+      INFRA.publicResolver,
+      '--control-domain',
+      scenario.remote?.controlDomain ?? 'wikipedia.lab',
+      '--asn-registry',
+      paths.registry,
+      '--ca',
+      paths.labCa,
+      '--vantage-asn',
+      String(INFRA_ASN.asn),
+      // the lab's own hosts: faster than the defaults meant for other people's infrastructure
+      ...['--resolver-rate', '50', '--server-rate', '50', '--network-rate', '500', '--timeout', '3'],
+      ...['--stateful-wait', '1', '--json'],
+    ];
+    const out = await collect('ip', ['netns', 'exec', INTERNET_NS, process.execPath, ...args], {}, PROBE_RUN_LIMIT_MS);
+    const records = parseMeasurements(out.stdout);
+    if (out.code !== 0 || records.length === 0) {
+      throw new Error(
+        `'blockwatch remote' failed (exit ${out.code}): ${out.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+      );
+    }
+    return summarizeRemote(records);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Accepts one JSON document (object or array) or JSON lines. */
@@ -360,7 +439,10 @@ export function formatResults(results: ScenarioResult[]): string {
           ? 'verdict not checked'
           : '';
       const mark = !u.pass ? '✗ ' : u.knownIssue ? '~ ' : 'ok';
-      lines.push(`   ${mark} ${u.url}  ${[seen, verdict].filter(Boolean).join('; ')}`);
+      const remote = (u.remote ?? [])
+        .map((r) => `${r.test_name} ${r.network} ${r.outcome}${r.method ? `/${r.method}` : ''}`)
+        .join(', ');
+      lines.push(`   ${mark} ${u.url}  ${[seen, verdict, remote && `remote: ${remote}`].filter(Boolean).join('; ')}`);
       if (u.knownIssue) lines.push(`        known issue: ${u.knownIssue}`);
       if (u.fixed) lines.push('        the known issue is fixed: remove "knownIssue" from the scenario');
       for (const m of u.mismatches) {

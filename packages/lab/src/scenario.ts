@@ -46,6 +46,16 @@ export const expectedObservationSchema = z.strictObject({
 });
 export type ExpectedObservation = z.infer<typeof expectedObservationSchema>;
 
+/** What a remote measurement (`blockwatch remote`, from the internet) must conclude about a URL. */
+export const expectedRemoteSchema = z.strictObject({
+  /** the outcome in the scenario's ISP */
+  outcome: z.enum(['accessible', 'blocked', 'down', 'unknown']),
+  method: z.union([z.string(), z.null()]).optional(),
+  /** exactly the networks ("AS9198") whose vantage points found the URL blocked */
+  blockedIn: z.array(z.string().regex(/^AS\d+$/, 'expected AS followed by digits')).optional(),
+});
+export type ExpectedRemote = z.infer<typeof expectedRemoteSchema>;
+
 export const scenarioSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
   description: z.string(),
@@ -69,10 +79,26 @@ export const scenarioSchema = z.strictObject({
       args: z.array(z.string()).optional(),
     })
     .optional(),
+  /**
+   * Remote measurement from the internet namespace, with nobody inside the ISP: which vantage points to use (the
+   * ISP's resolver, its open resolvers, the public resolver as a network that does not censor, the in-ISP hosting
+   * server) and the control domain every resolver must resolve.
+   */
+  remote: z
+    .strictObject({
+      resolvers: z.array(z.enum(['isp', 'open', 'public'])).optional(),
+      servers: z.array(z.enum(['hosting'])).optional(),
+      controlDomain: z.string().optional(),
+    })
+    .optional(),
   urls: z
     .array(
       z.strictObject({
         url: z.string().url(),
+        /** remote expectations: `dns` for dns_remote of the URL's host, `http` for http_remote of the URL */
+        remote: z
+          .strictObject({ dns: expectedRemoteSchema.optional(), http: expectedRemoteSchema.optional() })
+          .optional(),
         expect: expectedVerdictSchema.optional(),
         observe: expectedObservationSchema.optional(),
         /** why these expectations are right (kept next to them) */
@@ -136,6 +162,43 @@ export function compareObservation(
     const want = String(raw).replace(/\{(\w+)\}/g, (m, name: string) => vars[name] ?? m);
     if (String(actual[key] ?? '') !== want)
       out.push({ key: `observe.${key}`, expected: want, actual: actual[key] ?? null });
+  }
+  return out;
+}
+
+/** One row of `blockwatch remote`'s per-network summary (blockwatch/remote/summary.ts). */
+export interface RemoteRowLike {
+  test_name: string;
+  network: string;
+  target: string;
+  outcome: string;
+  method: string | null;
+}
+
+/** Compares a remote expectation with the summary rows for `target` (`test` = dns_remote | http_remote). */
+export function compareRemote(
+  expected: ExpectedRemote,
+  rows: RemoteRowLike[],
+  test: string,
+  target: string,
+  ispNetwork: string,
+): Mismatch[] {
+  const mine = rows.filter((r) => r.test_name === test && r.target === target);
+  const here = mine.find((r) => r.network === ispNetwork);
+  const key = `remote.${test}`;
+  if (!here) return [{ key, expected: `a ${test} row for ${target} in ${ispNetwork}`, actual: null }];
+  const out: Mismatch[] = [];
+  if (here.outcome !== expected.outcome)
+    out.push({ key: `${key}.outcome`, expected: expected.outcome, actual: here.outcome });
+  if (expected.method !== undefined && here.method !== expected.method)
+    out.push({ key: `${key}.method`, expected: expected.method, actual: here.method });
+  if (expected.blockedIn) {
+    const blocked = mine
+      .filter((r) => r.outcome === 'blocked')
+      .map((r) => r.network)
+      .sort();
+    const want = [...expected.blockedIn].sort();
+    if (blocked.join() !== want.join()) out.push({ key: `${key}.blockedIn`, expected: want, actual: blocked });
   }
   return out;
 }

@@ -54,6 +54,11 @@ export const siteSchema = z.strictObject({
   pages: z.record(z.string().regex(/^\//, 'page paths start with /'), pageSchema).optional(),
   /** pages served instead to clients from some network: "isp" (any lab ISP), "isp2", or a CIDR */
   byNetwork: z.array(z.strictObject({ from: z.string().min(1), pages: z.record(z.string(), pageSchema) })).optional(),
+  /**
+   * Geo-DNS (a CDN): resolvers in `from` ("isp", "isp2" or a CIDR) get `address` instead, where the same site is
+   * served with the same certificate. Not censorship: answers differ by location.
+   */
+  geoDns: z.array(z.strictObject({ from: z.string().min(1), address: ipv4 })).optional(),
 });
 export type SiteSpec = z.infer<typeof siteSchema>;
 

@@ -15,7 +15,7 @@ import type { InternetConfig } from './daemons/internet.ts';
 import type { IspConfig } from './daemons/isp.ts';
 import { run, runIn } from './exec.ts';
 import { labEntryCommand } from './node-entry.ts';
-import { createLabAuthorities, toCertifiedKey } from './pki.ts';
+import { createLabAuthorities, issueSiteCert, toCertifiedKey } from './pki.ts';
 import {
   createPlan,
   DOH_NAME,
@@ -127,6 +127,7 @@ async function up(opts: UpOptions): Promise<LabState> {
       nationalIntermediate: toCertifiedKey(authorities.nationalIntermediate),
       ispRoot: toCertifiedKey(authorities.ispRoot),
       labRootCert: authorities.labRoot.cert,
+      hostingCert: await issueSiteCert(authorities, [`www.hosting-${isp.id}.lab`], 'valid'),
     };
     daemons.push(startDaemon(stateDir, state, isp.id, isp.routerNs, 'isp', config));
   }

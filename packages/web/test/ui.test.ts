@@ -236,7 +236,10 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
 
     const csv = await download(page, '[data-table="measurements"] [data-export="csv"]');
     const lines = csv.text.trim().split('\r\n');
-    assert.equal(lines[0], 'measurement_start_time,verdict,blocking_type,input,probe_cc,probe_asn,measurement_uid');
+    assert.equal(
+      lines[0],
+      'measurement_start_time,verdict,blocking_type,input,probe_cc,probe_asn,vantage,measurement_uid',
+    );
     assert.equal(lines.length - 1, cells.length, 'one CSV line per row');
     const json = JSON.parse((await download(page, '[data-table="measurements"] [data-export="json"]')).text) as {
       probe_cc: string;

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
+import { urlProblem } from '../probe/test-list.ts';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -119,4 +120,23 @@ export function secondsOption(name: string, value: string | undefined, fallback:
   if (!Number.isFinite(n) || n <= 0)
     throw new UsageError(`--${name} must be a positive number of seconds, got '${value}'`);
   return n;
+}
+
+/** --lab-time: an ISO 8601 instant with its zone (a replay must not depend on the machine's time zone). */
+export function labTimeOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
+    ? Date.parse(value)
+    : Number.NaN;
+  if (Number.isNaN(ms))
+    throw new UsageError(`--lab-time must be an ISO 8601 time with a zone, e.g. 2014-11-24T10:00Z, got '${value}'`);
+  return ms;
+}
+
+/** An http(s) URL option, checked like a test-list URL. */
+export function httpUrlOption(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const problem = urlProblem(value);
+  if (problem) throw new UsageError(`--${name}: ${problem}`);
+  return value;
 }

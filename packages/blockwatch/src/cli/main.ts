@@ -20,6 +20,7 @@ interface CommandEntry {
 export const COMMANDS: CommandEntry[] = [
   { name: 'probe', summary: 'measure URLs from this network (Web Connectivity, OONI format)', load: () => import('./commands/probe.ts') },
   { name: 'analyze', summary: 'print the verdict of OONI-format measurements (JSON or JSONL)', load: () => import('./commands/analyze.ts') },
+  { name: 'remote', summary: 'measure networks from outside through their resolvers and servers (nobody inside at risk)', load: () => import('./commands/remote.ts') },
   { name: 'helper', summary: 'run a control helper (OONI test-helper protocol)', load: () => import('./commands/helper.ts') },
   { name: 'update', summary: 'download current test lists and blocking fingerprints', load: () => import('./commands/update.ts') },
   { name: 'serve', summary: 'run the collector, API and web UI', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/serve.ts') },

@@ -63,8 +63,11 @@ export interface ClassicKeys {
 }
 
 export interface Verdict {
-  /** Which algorithm produced `blocking`/`accessible`: OONI's v0.4 classic, or v0.5's mapping. */
-  engine: 'classic-0.4' | 'lte-0.5';
+  /**
+   * Which algorithm produced `blocking`/`accessible`: OONI's v0.4 classic, or v0.5's mapping; `remote-0.1` for
+   * remote measurements (dns_remote, http_remote: docs/remote.md), whose classic keys are derived from the method.
+   */
+  engine: 'classic-0.4' | 'lte-0.5' | 'remote-0.1';
   // --- OONI's classic meaning ---
   blocking: ClassicBlocking;
   accessible: boolean | null;

@@ -84,16 +84,19 @@ export function parseTestList(text: string, name: string): TestListEntry[] {
   return entries;
 }
 
-export function readTestList(path: string): TestListEntry[] {
-  let text: string;
+/** Reads a text input file; a missing or unreadable file is one error naming what it is and its path. */
+export function readInputFile(path: string, what: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new BlockwatchError(
       code === 'ENOENT' ? 'BW_ERR_NOT_FOUND' : 'BW_ERR_INVALID_INPUT',
-      `cannot read test list ${path}: ${code ?? (err as Error).message}`,
+      `cannot read ${what} ${path}: ${code ?? (err as Error).message}`,
     );
   }
-  return parseTestList(text, path);
+}
+
+export function readTestList(path: string): TestListEntry[] {
+  return parseTestList(readInputFile(path, 'test list'), path);
 }

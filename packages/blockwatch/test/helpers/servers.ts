@@ -179,7 +179,7 @@ export interface RunningDnsServer extends RunningServer {
   queries: DnsQuestion[];
 }
 
-export async function startUdpDnsServer(responder: DnsResponder): Promise<RunningDnsServer> {
+export async function startUdpDnsServer(responder: DnsResponder, host = LOOPBACK): Promise<RunningDnsServer> {
   const socket = dgram.createSocket('udp4');
   const timers = new Set<NodeJS.Timeout>();
   const queries: DnsQuestion[] = [];
@@ -204,12 +204,12 @@ export async function startUdpDnsServer(responder: DnsResponder): Promise<Runnin
       }
     }
   });
-  await new Promise<void>((resolve) => socket.bind(0, LOOPBACK, () => resolve()));
+  await new Promise<void>((resolve) => socket.bind(0, host, () => resolve()));
   const { port } = socket.address();
   return {
-    host: LOOPBACK,
+    host,
     port,
-    address: `${LOOPBACK}:${port}`,
+    address: `${host}:${port}`,
     queries,
     close: () =>
       new Promise<void>((resolve) => {

@@ -20,7 +20,7 @@ import {
   type Site,
   type SiteSpec,
 } from '../sites.ts';
-import { addToZone, answerFromZone, decodeQuery, type Zone } from '../zone.ts';
+import { addToZone, answerFromZone, buildResponse, decodeQuery, type Zone } from '../zone.ts';
 
 export interface InternetConfig {
   controlSocket: string;
@@ -87,7 +87,9 @@ export async function runInternet(config: InternetConfig): Promise<void> {
 
   async function setSites(sites: Site[]): Promise<void> {
     const groups = new Map<string, Site[]>();
-    for (const s of sites) groups.set(s.address, [...(groups.get(s.address) ?? []), s]);
+    // A geo-DNS edge serves its site like the origin does.
+    const edges = sites.flatMap((s) => (s.geoDns ?? []).map((g) => ({ ...s, address: g.address })));
+    for (const s of [...sites, ...edges]) groups.set(s.address, [...(groups.get(s.address) ?? []), s]);
     for (const [address, group] of groups) {
       const old = byAddress.get(address);
       if (old) await closeAll(old.servers);
@@ -95,6 +97,12 @@ export async function runInternet(config: InternetConfig): Promise<void> {
       byAddress.set(address, await startAddress(address, group));
     }
   }
+
+  /** The geo-DNS answer for a name asked from `client`, if its site has one for that network. */
+  const geoAnswer = (name: string, client: string) =>
+    [...base, ...extra]
+      .find((site) => site.names.includes(name) && site.geoDns)
+      ?.geoDns?.find((g) => networkMatches(g.from, client))?.address;
 
   rebuildZone();
   await setSites(base);
@@ -108,7 +116,12 @@ export async function runInternet(config: InternetConfig): Promise<void> {
     const sock = dgram.createSocket('udp4');
     sock.on('message', (msg, rinfo) => {
       const q = decodeQuery(msg);
-      if (q) sock.send(answerFromZone(zone, q, authoritative), rinfo.port, rinfo.address);
+      if (!q) return;
+      const edge = q.type === 'A' ? geoAnswer(q.name, rinfo.address) : undefined;
+      const reply = edge
+        ? buildResponse(q, { addresses: [edge], authoritative })
+        : answerFromZone(zone, q, authoritative);
+      sock.send(reply, rinfo.port, rinfo.address);
     });
     await new Promise<void>((resolve) => sock.bind(53, address, resolve));
   }

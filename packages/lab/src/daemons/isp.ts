@@ -28,6 +28,8 @@ export interface IspConfig {
   ispRoot: CertifiedKey;
   /** the lab root: the interception proxy verifies the real sites with it, as a real middlebox would */
   labRootCert: string;
+  /** the in-ISP hosting server's certificate (lab root), for remote HTTPS measurement */
+  hostingCert?: CertifiedKey;
 }
 
 const UPSTREAM_TIMEOUT_MS = 2_000;
@@ -44,21 +46,25 @@ export async function runIsp(config: IspConfig): Promise<void> {
   const intermediate = await loadAuthority(config.nationalIntermediate);
   const ispRoot = await loadAuthority(config.ispRoot);
 
-  for (const address of [isp.resolver, isp.blockpage]) {
+  const openResolvers = isp.openResolvers ?? [];
+  const hosting = isp.hostingServer;
+  for (const address of [isp.resolver, isp.blockpage, ...openResolvers, ...(hosting ? [hosting] : [])]) {
     await run('ip', ['addr', 'replace', `${address}/32`, 'dev', 'lo']);
   }
 
   // --- DNS -----------------------------------------------------------------------------------------------------
-  const bindUdp = async (port: number, upstream: string, intercepted: boolean) => {
+  const bindUdp = async (port: number, upstream: string, intercepted: boolean, address = isp.resolver) => {
     const sock = dgram.createSocket('udp4');
     sock.on('message', (msg, rinfo) => {
       const q = decodeQuery(msg);
       if (q) void answerDns(sock, q, msg, rinfo, upstream, intercepted);
     });
     sock.on('error', () => {});
-    await new Promise<void>((resolve) => sock.bind(port, isp.resolver, resolve));
+    await new Promise<void>((resolve) => sock.bind(port, address, resolve));
   };
   await bindUdp(53, config.upstream, false);
+  // Open resolvers inside the ISP forward like the ISP's own, and the censor's DNS rules rewrite them the same way.
+  for (const address of openResolvers) await bindUdp(53, config.upstream, false, address);
   for (const { resolver, localPort } of config.dnsIntercepts) await bindUdp(localPort, resolver, true);
 
   async function answerDns(
@@ -74,7 +80,7 @@ export async function runIsp(config: IspConfig): Promise<void> {
       (r) => (!intercepted || r.resolvers === 'all') && r.domains.some((d) => domainMatches(d, q.name)),
     );
     if (!rule) {
-      send((await forwardDns(raw, upstream)) ?? buildResponse(q, { rcode: 'SERVFAIL' }));
+      send((await forwardDns(raw, upstream, isp.resolver)) ?? buildResponse(q, { rcode: 'SERVFAIL' }));
       return;
     }
     switch (rule.action) {
@@ -90,7 +96,7 @@ export async function runIsp(config: IspConfig): Promise<void> {
         // The forged answer leaves at once; the genuine one is let through late, as behind an on-path injector.
         send(buildResponse(q, { addresses: [rule.answer ?? isp.blockpage], ttl: 60 }));
         const [genuine] = await Promise.all([
-          forwardDns(raw, upstream),
+          forwardDns(raw, upstream, isp.resolver),
           new Promise((r) => setTimeout(r, rule.delayMs ?? DEFAULT_INJECT_DELAY_MS)),
         ]);
         if (genuine) send(genuine);
@@ -113,6 +119,23 @@ export async function runIsp(config: IspConfig): Promise<void> {
     isp.blockpage,
     443,
   );
+
+  // --- an unrelated site hosted inside the ISP (Hyperquack's vantage point) --------------------------------------
+  if (hosting) {
+    const hostingHandler = (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      // Every Host gets the same page, like a default virtual host: differences only come from the path.
+      const body = hostingPage(isp);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    };
+    await listenOn(http.createServer(hostingHandler), hosting, 80);
+    const cert = config.hostingCert ?? (await issueLeaf({ names: [`www.hosting-${isp.id}.lab`], issuer: ispRoot }));
+    await listenOn(
+      https.createServer({ cert: [cert.cert, ...cert.chain].join(''), key: cert.key }, hostingHandler),
+      hosting,
+      443,
+    );
+  }
 
   // --- TLS interception: a local TLS server presenting forged certificates, relaying to the real site ----------
   const forged = new Map<string, Promise<tls.SecureContext>>();
@@ -302,7 +325,8 @@ function splice(a: net.Socket, b: net.Socket): void {
   b.on('error', kill(a));
 }
 
-async function forwardDns(raw: Buffer, upstream: string): Promise<Buffer | null> {
+/** Asks the upstream from the ISP resolver's own address (geo-DNS answers by the asking resolver's network). */
+async function forwardDns(raw: Buffer, upstream: string, source: string): Promise<Buffer | null> {
   const sock = dgram.createSocket('udp4');
   try {
     return await new Promise<Buffer | null>((resolve) => {
@@ -317,7 +341,7 @@ async function forwardDns(raw: Buffer, upstream: string): Promise<Buffer | null>
         clearTimeout(timer);
         resolve(null);
       });
-      sock.send(raw, 53, upstream);
+      sock.bind(0, source, () => sock.send(raw, 53, upstream));
     });
   } finally {
     sock.close();
@@ -332,6 +356,14 @@ function listenOn<S extends net.Server>(server: S, host: string, port: number): 
       resolve(server);
     });
   });
+}
+
+/** The page of the hosting server inside the ISP: a small business site nobody would block. */
+export function hostingPage(isp: Pick<IspPlan, 'id' | 'org'>): string {
+  return `<!DOCTYPE html>
+<html lang="kk"><head><meta charset="utf-8"><title>Hosting ${isp.id}</title></head>
+<body><h1>Ақпарат / Информация</h1><p>Small business site hosted at ${isp.org}.</p></body></html>
+`;
 }
 
 /** The ISP's block page, in the style of Kazakh filtering pages (Kazakh and Russian text). */

@@ -60,6 +60,18 @@ test('the demo finds the story blocked on 3 of 3 networks by DNS, HTTP block pag
     for (const isp of ['isp1 AS9198', 'isp2 AS206026', 'isp3 AS21299'])
       assert.match(stdout, new RegExp(`^ {2}ok {3}${isp} `, 'm'));
     assert.doesNotMatch(stdout, /UNEXPECTED/);
+    // the same story seen from outside, nobody inside: each network's own method corroborates its event, and the
+    // events API cites it (every network that blocked the story's host was seen blocking it from outside)
+    assert.match(stdout, /^ {2}event https:\/\/www\.dailymail\.lab\/\S+: corroborated by remote evidence on AS\d+/m);
+    for (const [isp, seen] of [
+      ['isp1 AS9198', 'dns_remote www.dailymail.lab dns'],
+      ['isp2 AS206026', 'http_remote http://www.dailymail.lab/ http_blockpage'],
+      ['isp3 AS21299', 'http_remote https://www.dailymail.lab/ tls'],
+    ])
+      assert.match(
+        stdout,
+        new RegExp(`^ {2}ok {3}${isp}: ${seen.replaceAll('.', '\\.')}.* → corroborates the event$`, 'm'),
+      );
     assert.match(
       stdout,
       /^evidence \(https\): +\d+ blocked measurements of https:\S+, e\.g\. 20141125000000\.000000_KZ_webconnectivity_/m,

@@ -9,16 +9,20 @@ import { join } from 'node:path';
 import { describeBracket, METHOD_LABELS } from '@blockwatch/server/events/summarize.ts';
 import type { Bracket } from '@blockwatch/server/events/types.ts';
 import type { BlockingMethod } from 'blockwatch/model';
+import { summarizeRemote } from 'blockwatch/remote/summary.ts';
 import { applyPolicy, loadPolicyFile } from '../apply.ts';
-import { createPlan, HELPER_PORT, INFRA, type IspPlan } from '../plan.ts';
+import { createPlan, HELPER_PORT, INFRA, INFRA_ASN, INTERNET_NS, type IspPlan } from '../plan.ts';
 import { withLabSession } from '../session.ts';
 import { DEFAULT_SITES } from '../sites.ts';
 import { stateDirOf, statePaths } from '../state.ts';
 import { BLOCKWATCH_BIN, labDown, labUp, registryEntries } from '../topology.ts';
 import { type DemoServer, getJson, startServer, submitBatch } from './server.ts';
 import {
+  corroborateRemotely,
   type EventView,
   judgeStory,
+  REMOTE_LIST,
+  type RemoteRowView,
   roundTimes,
   STORY_URLS,
   type StoryFinding,
@@ -58,6 +62,7 @@ type ApiEvent = EventView & {
   onset: Bracket;
   url: string;
   evidence?: { measurement_uid: string; probe_asn: string; measurement_start_time: string; role: string }[];
+  corroborated_by_remote?: string[];
 };
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
@@ -88,20 +93,31 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     log(`collector and dashboard: ${server.origin} (store ${storeDir})`);
     const origin = server.origin;
     const plan = createPlan(3);
-    await withLabSession(() => replay(origin, plan.isps), {
-      onWait: (pid) => log(`the lab is in use by another run (pid ${pid}): waiting for it…`),
-    });
+    let remoteRows: RemoteRowView[] = [];
+    await withLabSession(
+      async () => {
+        remoteRows = await replay(origin, plan.isps);
+      },
+      {
+        onWait: (pid) => log(`the lab is in use by another run (pid ${pid}): waiting for it…`),
+      },
+    );
 
     const events = await waitForStoryEvents(server, plan.isps.length, log);
     for (const e of events) {
       if ((STORY_URLS as readonly string[]).includes(e.input)) {
-        e.evidence = (
-          await getJson<Pick<ApiEvent, 'evidence'>>(server, `/api/v1/events/${encodeURIComponent(e.id)}`, log)
-        ).evidence;
+        const detail = await getJson<Pick<ApiEvent, 'evidence' | 'corroborated_by_remote'>>(
+          server,
+          `/api/v1/events/${encodeURIComponent(e.id)}`,
+          log,
+        );
+        e.evidence = detail.evidence;
+        e.corroborated_by_remote = detail.corroborated_by_remote;
       }
     }
     const finding = judgeStory(events, plan.isps);
     printSummary(options.print, options.serve ? origin : null, events, finding);
+    printRemote(options.print, remoteRows, plan.isps, events);
     if (!options.serve) {
       options.print(
         `(--no-serve: the server stops now, so no links; 'npx blockwatch serve --data ${storeDir}' serves the same store)`,
@@ -118,7 +134,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
 
   /** The lab part: up, the rounds with the switch, down (also on failure or interruption, unless --keep-lab). */
-  async function replay(origin: string, isps: IspPlan[]): Promise<void> {
+  async function replay(origin: string, isps: IspPlan[]): Promise<RemoteRowView[]> {
     const state = await labUp({ stateDir, ispCount: 3, log: (l) => log(`lab: ${l}`) });
     try {
       if (!('url' in state.helper))
@@ -155,11 +171,49 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           `round ${String(index + 1).padStart(2)}/${times.length} ${fmt(timeMs)}  ${counts}  (${accepted} submitted, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
         );
       }
+      // The same story seen from outside, with nobody inside the ISPs: their resolvers and a server in each.
+      const rows = await remoteRound(origin, isps, times[times.length - 1] as number);
       for (const isp of isps) await applyPolicy(stateDir, isp.id, { rules: [] }, 'none');
+      return rows;
     } finally {
       if (options.keepLab) log(`the lab stays up (--keep-lab): 'blockwatch lab down' removes it`);
       else await labDown({ stateDir, log: (l) => log(`lab: ${l}`) });
     }
+  }
+
+  /** `blockwatch remote` in the internet namespace at the lab time; submits the records, answers the summary. */
+  async function remoteRound(origin: string, isps: IspPlan[], timeMs: number): Promise<RemoteRowView[]> {
+    const file = (name: string, text: string) => {
+      writeFileSync(join(options.dir, name), text);
+      return join(options.dir, name);
+    };
+    const header = 'address,asn,country\n';
+    const resolvers = isps.flatMap((isp) =>
+      [isp.resolver, ...isp.openResolvers].map((a) => `${a},AS${isp.asn},${isp.cc}`),
+    );
+    const servers = isps.map((isp) => `${isp.hostingServer},AS${isp.asn},${isp.cc}`);
+    const outPath = join(measurementsDir, `${isoName(timeMs)}-remote.jsonl`);
+    // biome-ignore format: flag and value pairs
+    await exec('ip', [
+      'netns', 'exec', INTERNET_NS, process.execPath, BLOCKWATCH_BIN, 'remote',
+      '--resolvers', file('remote-resolvers.csv', `${header}${resolvers.join('\n')}\n`),
+      '--servers', file('remote-servers.csv', `${header}${servers.join('\n')}\n`),
+      '--list', file('remote-list.csv', `url\n${REMOTE_LIST.join('\n')}\n`),
+      '--control-resolver', INFRA.publicResolver, '--control-domain', 'eurasianet.lab',
+      '--asn-registry', paths.registry, '--ca', paths.labCa, '--vantage-asn', String(INFRA_ASN.asn),
+      '--resolver-rate', '50', '--server-rate', '50', '--network-rate', '500', '--timeout', '3', '--stateful-wait', '1',
+      '--lab-time', new Date(timeMs).toISOString(), '--out', outPath,
+    ], { env: { ...process.env, NODE_EXTRA_CA_CERTS: paths.labCa }, quiet: true });
+    const records = readFileSync(outPath, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const accepted = await submitBatch(origin, records);
+    const rows = summarizeRemote(records);
+    log(
+      `remote round ${fmt(timeMs)}: ${records.length} measurements from outside (${accepted} submitted), ${rows.filter((r) => r.outcome === 'blocked').length} blocked (network, target) pairs`,
+    );
+    return rows;
   }
 
   /** One ISP's subscriber measures the test list at the lab time; answers the measurements it wrote. */
@@ -203,6 +257,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       return { raw, outcome: raw.test_keys?.x_blockwatch_verdict?.outcome ?? 'unknown' };
     });
   }
+}
+
+/** Where the story's blocking was seen from outside, and whether that corroborates each network's event. */
+function printRemote(print: (l: string) => void, rows: RemoteRowView[], isps: IspPlan[], events: ApiEvent[]): void {
+  print('remote evidence (blockwatch remote from the internet, nobody inside the ISPs):');
+  for (const e of events.filter((x) => (STORY_URLS as readonly string[]).includes(x.input))) {
+    print(
+      `  event ${e.input}: corroborated by remote evidence on ${e.corroborated_by_remote?.join(', ') || 'no network'}`,
+    );
+  }
+  for (const c of corroborateRemotely(rows, isps)) {
+    const seen = c.blocked.map((r) => `${r.test_name} ${r.target} ${r.method ?? ''}`.trim());
+    print(
+      `  ${c.corroborates ? 'ok  ' : 'MISS'} ${c.ispId} AS${c.asn}: ${seen.length ? `${seen.join(', ')} → corroborates the event` : 'no blocking seen from outside'}`,
+    );
+  }
+  print('');
 }
 
 /** Polls the events API until every network shows in the story's events, or the bounded wait ends. */

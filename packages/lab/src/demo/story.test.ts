@@ -4,9 +4,11 @@ import { parseTestList } from 'blockwatch/probe/test-list.ts';
 import { createPlan } from '../plan.ts';
 import { DEFAULT_SITES } from '../sites.ts';
 import {
+  corroborateRemotely,
   type EventView,
   judgeStory,
   roundTimes,
+  STORY_HOST,
   STORY_PATH,
   STORY_URLS,
   SWITCH_MS,
@@ -90,4 +92,37 @@ test('the story counts as found only when every network shows its own method on 
   assert.equal(overBlocking.ok, false);
   assert.equal(overBlocking.unexpected.length, 1);
   assert.equal(judgeStory([], isps).ok, false);
+});
+
+test('remote evidence corroborates a network only with its own method on the story host', () => {
+  const isps = [
+    { id: 'isp1', asn: 9198 },
+    { id: 'isp2', asn: 206026 },
+    { id: 'isp3', asn: 21299 },
+  ];
+  const rows = [
+    { test_name: 'dns_remote', network: 'AS9198', target: STORY_HOST, outcome: 'blocked', method: 'dns' },
+    {
+      test_name: 'http_remote',
+      network: 'AS206026',
+      target: `http://${STORY_HOST}/`,
+      outcome: 'blocked',
+      method: 'http_blockpage',
+    },
+    {
+      test_name: 'http_remote',
+      network: 'AS21299',
+      target: 'https://dailymail.lab/',
+      outcome: 'blocked',
+      method: 'tls',
+    },
+  ];
+  assert.deepEqual(
+    corroborateRemotely(rows, isps).map((c) => [c.ispId, c.corroborates]),
+    [
+      ['isp1', true],
+      ['isp2', true],
+      ['isp3', false], // the front page, not the story's host
+    ],
+  );
 });

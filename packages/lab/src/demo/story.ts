@@ -100,3 +100,40 @@ export function judgeStory(
   const unexpected = events.filter((e) => !(STORY_URLS as readonly string[]).includes(e.input));
   return { networks, ok: networks.every((n) => n.ok) && unexpected.length === 0, unexpected };
 }
+
+/** The story's host, as remote measurement tests it (domains, not paths). */
+export const STORY_HOST = new URL(STORY_URLS[0]).hostname;
+/** Remote measurement's list: the story's host, and the publication's front page that must stay reachable. */
+export const REMOTE_LIST = [`https://${STORY_HOST}/`, 'https://dailymail.lab/'] as const;
+
+/** One row of the remote summary (blockwatch/remote/summary.ts), as far as the judgement reads it. */
+export interface RemoteRowView {
+  test_name: string;
+  network: string;
+  target: string;
+  outcome: string;
+  method: string | null;
+}
+
+export interface RemoteCorroboration {
+  ispId: string;
+  asn: number;
+  /** the remote rows of the story's host that found it blocked in this network */
+  blocked: RemoteRowView[];
+  /** remote evidence shows the network's own method: the event is corroborated from outside */
+  corroborates: boolean;
+}
+
+/** Whether measurements from outside (nobody inside the ISPs) saw each network block the story's host its way. */
+export function corroborateRemotely(
+  rows: readonly RemoteRowView[],
+  isps: readonly { id: string; asn: number }[],
+): RemoteCorroboration[] {
+  const story = (r: RemoteRowView) =>
+    r.target === STORY_HOST || new URL(`${r.target}`, 'http://x').hostname === STORY_HOST;
+  return isps.map((isp) => {
+    const blocked = rows.filter((r) => r.network === `AS${isp.asn}` && r.outcome === 'blocked' && story(r));
+    const expected = SWITCH_ON[isp.id]?.method;
+    return { ispId: isp.id, asn: isp.asn, blocked, corroborates: blocked.some((r) => r.method === expected) };
+  });
+}

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { dataDir, hasFingerprints, loadFingerprints } from 'blockwatch/data/index.ts';
 import { createAsnLookup, loadGeoRegistry } from 'blockwatch/geo/index.ts';
 import type { Measurement, Verdict } from 'blockwatch/model';
+import { analyzeRemoteRecord } from 'blockwatch/remote/reanalyze.ts';
 import { analyzeMeasurement } from 'blockwatch/verdict';
 import { parseCsv } from 'blockwatch/verdict/csv.ts';
 import type { OoniVerdict } from '../store/rows.ts';
@@ -93,8 +94,15 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   const asnOf = (ip: string) => asnLookup(ip)?.asn ?? null;
   const describeAsn = (asn: number) => asnLookup.orgOf(asn);
   const isPublicOverride = registry ? (ip: string) => registry.find(ip) !== null : undefined;
+  const remoteOptions = {
+    asnOf,
+    ...(fingerprints ? { fingerprints } : {}),
+    ...(isPublicOverride ? { isPublicOverride } : {}),
+  };
   return {
     analyze: (measurement) =>
+      // remote records (dns_remote, http_remote) have their own pure analysis; everything else is web_connectivity's
+      analyzeRemoteRecord(measurement, remoteOptions) ??
       analyzeMeasurement(measurement, {
         fingerprints,
         asnOf,

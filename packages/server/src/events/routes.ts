@@ -20,6 +20,7 @@ import { compareWithObservations, importRegistry } from '../registry/registry-st
 import { type EventFilter, getEvent, listEvents, readTargetObservations } from './event-store.ts';
 import { buildHistory } from './history.ts';
 import { timeMsOf } from './observation.ts';
+import { remoteEvidence } from './remote-evidence.ts';
 import { createEventService, type EventService } from './service.ts';
 import { summarizeEvent } from './summarize.ts';
 import type { BlockingEvent, DetectorParams } from './types.ts';
@@ -130,8 +131,16 @@ export function createEventsPlugin(options: EventsPluginOptions = {}) {
         const found = await getEvent(store, id);
         if (!found) throw new HttpError(404, 'BW_HTTP_NOT_FOUND', `no event '${id}'`);
         const base = origin(request);
+        const remote = await remoteEvidence(store, found.event);
         return {
           ...eventJson(found.event, base),
+          // measurements from outside the networks (docs/remote.md), beside the in-network evidence
+          remote_evidence: remote.rows.map((r) => ({
+            ...r,
+            probe_asn: `AS${r.probe_asn}`,
+            measurement_url: `${base}/api/v1/measurements/${encodeURIComponent(r.measurement_uid)}`,
+          })),
+          corroborated_by_remote: remote.corroborated.map((asn) => `AS${asn}`),
           evidence: found.evidence.map((e) => ({
             measurement_uid: e.measurementId,
             probe_asn: `AS${e.asn}`,

@@ -23,6 +23,9 @@ export function targetHref(row: { input: string | null; domain: string | null },
   return `/url?input=${encodeURIComponent(row.input ?? '')}${q ? `&${q}` : ''}`;
 }
 
+/** Measured from outside the network (docs/remote.md): the test names are the contract, as in the store. */
+export const isRemoteTest = (testName: string) => testName === 'dns_remote' || testName === 'http_remote';
+
 export function MeasurementTable({ name, rows, apiHref }: { name: string; rows: MeasurementRow[]; apiHref?: string }) {
   const { t, countryName } = useI18n();
   const columns: Column<MeasurementRow>[] = [
@@ -82,6 +85,15 @@ export function MeasurementTable({ name, rows, apiHref }: { name: string; rows: 
             {r.networkName ? <span className="muted"> {r.networkName}</span> : null}
           </Link>
         ),
+    },
+    {
+      // remote measurements (dns_remote, http_remote) sit beside the in-network ones: say which is which
+      key: 'vantage',
+      label: t('col.vantage'),
+      value: (r) => (isRemoteTest(r.testName) ? 'remote' : 'network'),
+      render: (r) => (
+        <span title={r.testName}>{t(isRemoteTest(r.testName) ? 'vantage.remote' : 'vantage.network')}</span>
+      ),
     },
     {
       key: 'measurement_uid',

@@ -93,6 +93,9 @@ export const en = {
   'col.networks': 'Networks',
   'col.target': 'Target',
   'col.test': 'Test',
+  'col.vantage': 'Vantage point',
+  'vantage.remote': 'remote (from outside)',
+  'vantage.network': 'in the network',
   'col.confidence': 'Confidence',
 
   'overview.title': 'Overview',

@@ -93,6 +93,9 @@ export const kk: Messages = {
   'col.networks': 'Желілер',
   'col.target': 'Нысана',
   'col.test': 'Тест',
+  'col.vantage': 'Өлшеу нүктесі',
+  'vantage.remote': 'қашықтан (сырттан)',
+  'vantage.network': 'желінің ішінде',
   'col.confidence': 'Сенімділік',
 
   'overview.title': 'Шолу',

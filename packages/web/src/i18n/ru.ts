@@ -92,6 +92,9 @@ export const ru: Messages = {
   'col.networks': 'Сети',
   'col.target': 'Ресурс',
   'col.test': 'Тест',
+  'col.vantage': 'Точка измерения',
+  'vantage.remote': 'удалённо (снаружи)',
+  'vantage.network': 'внутри сети',
   'col.confidence': 'Уверенность',
 
   'overview.title': 'Обзор',

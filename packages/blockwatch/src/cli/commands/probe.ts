@@ -5,7 +5,6 @@
  */
 
 import { getServers } from 'node:dns';
-import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve as resolvePath } from 'node:path';
 import { dataDir, hasFingerprints, loadFingerprints } from '../../data/index.ts';
@@ -32,25 +31,8 @@ import { runPool } from '../../probe/run-pool.ts';
 import { createSubmitQueue } from '../../probe/submit-queue.ts';
 import { readTestList, urlProblem } from '../../probe/test-list.ts';
 import { CONTROL_USER_AGENT, measureUrl } from '../../probe/web-connectivity.ts';
-import { defineCommand, intOption, secondsOption } from '../command.ts';
-
-function httpUrlOption(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const problem = urlProblem(value);
-  if (problem) throw new UsageError(`--${name}: ${problem}`);
-  return value;
-}
-
-/** --lab-time: an ISO 8601 instant with its zone (a replay must not depend on the machine's time zone). */
-function labTimeOption(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
-    ? Date.parse(value)
-    : Number.NaN;
-  if (Number.isNaN(ms))
-    throw new UsageError(`--lab-time must be an ISO 8601 time with a zone, e.g. 2014-11-24T10:00Z, got '${value}'`);
-  return ms;
-}
+import { defineCommand, httpUrlOption, intOption, labTimeOption, secondsOption } from '../command.ts';
+import { openOut, readCa } from '../files.ts';
 
 /** Splits "IP", "IP:PORT" or "[IPv6]:PORT" (a bare IPv6 address too); null when it is none of these. */
 function splitResolver(value: string): { ip: string; port: number } | null {
@@ -65,33 +47,6 @@ function resolverOption(value: string | undefined): string | undefined {
     throw new UsageError(`--resolver must be IP, IP:PORT or [IPv6]:PORT, got '${value}'`);
   }
   return value;
-}
-
-/** Opens --out now, so a bad path is one clear error before anything is measured (not a stream error later). */
-function openOut(path: string): WriteStream {
-  let fd: number;
-  try {
-    fd = openSync(path, 'w');
-  } catch (err) {
-    throw new BlockwatchError(
-      'BW_ERR_INVALID_ARG',
-      `--out: cannot write ${path}: ${(err as NodeJS.ErrnoException).code}`,
-    );
-  }
-  return createWriteStream('', { fd });
-}
-
-function readCa(path: string | undefined, cwd: string): string[] | undefined {
-  if (path === undefined) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(resolvePath(cwd, path), 'utf8');
-  } catch (err) {
-    throw new BlockwatchError('BW_ERR_NOT_FOUND', `--ca: cannot read ${path}: ${(err as NodeJS.ErrnoException).code}`);
-  }
-  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-  if (!pems) throw new BlockwatchError('BW_ERR_INVALID_INPUT', `--ca: ${path} holds no PEM certificate`);
-  return pems;
 }
 
 export default defineCommand({
