@@ -8,11 +8,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Measurement } from 'blockwatch/model';
-import { validateMeasurement } from 'blockwatch/model';
 import { request } from 'undici';
 import type { Analyzer } from '../analysis/analyzer.ts';
 import { MEASUREMENT_UID, measurementUid } from '../collector/ids.ts';
-import { startTimeProblem, tooDeep } from '../collector/submission.ts';
+import { measurementProblem } from '../collector/submission.ts';
 import type { AnalyzedMeasurement } from '../store/rows.ts';
 import type { Store } from '../store/store.ts';
 import { isApiMetadata, normalize } from './normalize.ts';
@@ -175,19 +174,9 @@ export async function importFiles(files: string[], options: ImportOptions): Prom
           problem({ ...where, message: normalized.error });
           continue;
         }
-        const deep = tooDeep(normalized.measurement);
-        if (deep) {
-          problem({ ...where, message: `${deep}: nested too deeply` });
-          continue;
-        }
-        const valid = validateMeasurement(normalized.measurement);
-        if (!valid.ok) {
-          problem({ ...where, message: `${valid.path}: ${valid.message}` });
-          continue;
-        }
-        const badTime = startTimeProblem(normalized.measurement);
-        if (badTime) {
-          problem({ ...where, message: `measurement_start_time: ${badTime}` });
+        const bad = measurementProblem(normalized.measurement);
+        if (bad) {
+          problem({ ...where, message: `${bad.path}: ${bad.message}` });
           continue;
         }
         const uid =

@@ -6,6 +6,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { BlockwatchError } from 'blockwatch/errors.ts';
 import { type AggregationQuery, type AggregationRow, aggregationSql, ROLLUPS } from './aggregation.ts';
+import { UnstorableField } from './columns.ts';
 
 const COUNT_COLUMNS = ['measurement_count', 'anomaly_count', 'confirmed_count', 'failure_count', 'ok_count'];
 /** OONI's exclusive counts, as the rollup views compute them. */
@@ -78,6 +79,17 @@ export interface StoredBatch {
   rows: MeasurementRow[];
 }
 export type StoredListener = (batch: StoredBatch) => unknown;
+
+/** A batch with measurements no column can take (records that bypassed the door): nothing of it was written. */
+export class UnstorableMeasurements extends BlockwatchError {
+  readonly items: { uid: string; problem: string }[];
+  constructor(items: { uid: string; problem: string }[]) {
+    const first = items[0]!;
+    const more = items.length > 1 ? ` (and ${items.length - 1} more)` : '';
+    super('BW_ERR_INVALID_INPUT', `measurement ${first.uid} cannot be stored: ${first.problem}${more}`);
+    this.items = items;
+  }
+}
 
 export interface InsertResult {
   inserted: number;
@@ -184,7 +196,17 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       const complete = await existing('measurement_raw', [...unique.keys()]);
       const fresh = [...unique.values()].filter((item) => !complete.has(item.uid));
       const now = Date.now();
-      const rows = fresh.map((item) => toRows(item, now));
+      const rows: ReturnType<typeof toRows>[] = [];
+      const unstorable: { uid: string; problem: string }[] = [];
+      for (const item of fresh) {
+        try {
+          rows.push(toRows(item, now));
+        } catch (err) {
+          if (!(err instanceof UnstorableField)) throw err;
+          unstorable.push({ uid: item.uid, problem: err.message });
+        }
+      }
+      if (unstorable.length) throw new UnstorableMeasurements(unstorable);
       let analyticsDone = new Set<string>();
       if (mayHavePartialBatch && rows.length) {
         const ccs = [...new Set(rows.map((r) => r.row.probe_cc))];
