@@ -17,6 +17,7 @@ import { collectorRoutes } from './collector-routes.ts';
 import { formatSchemaErrors, HttpError, installErrorHandlers, sendError } from './http-errors.ts';
 import { measurementRoutes } from './measurement-routes.ts';
 import { createOpenApi } from './openapi.ts';
+import { quarantineRoutes } from './quarantine-routes.ts';
 import { createAdminCheck, installRateLimit, installSecurityHeaders } from './security.ts';
 
 export const DEFAULT_WEB_DIR = new URL('../../../web/dist/', import.meta.url).pathname;
@@ -126,6 +127,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(collectorRoutes, { collector });
   await app.register(measurementRoutes, { store: options.store, requireAdmin });
   await app.register(aggregationRoutes, { store: options.store });
+  await app.register(quarantineRoutes, { store: options.store, requireAdmin });
 
   // ---- Route plugins of other modules register here (event detection, registry): ----
   for (const plugin of options.plugins ?? []) await app.register(async (scope) => plugin(scope, context));

@@ -120,6 +120,11 @@ export interface Store {
   /** Inserts rows into a table (JSONEachRow). */
   insertRows(table: string, rows: Record<string, unknown>[]): Promise<void>;
   onStored(listener: StoredListener): () => void;
+  /**
+   * Removes what a failed insert may have left of these measurements (an analytics row without its raw row,
+   * and its rollup counts), before they go to quarantine: a measurement is then stored or quarantined, not both.
+   */
+  discardPartial(uids: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -350,6 +355,23 @@ export async function openStore(options: StoreOptions): Promise<Store> {
           cause: err,
         });
       }
+    },
+
+    async discardPartial(uids) {
+      if (uids.length === 0) return;
+      const complete = await existing('measurement_raw', uids);
+      const partial = uids.filter((uid) => !complete.has(uid));
+      if (partial.length === 0) return;
+      const rows = await query<MeasurementRow>(
+        `SELECT probe_cc, toString(measurement_start_time) AS measurement_start_time FROM measurements
+         WHERE measurement_uid IN {uids:Array(String)}`,
+        { uids: partial },
+      );
+      if (rows.length === 0) return;
+      await store.command(`DELETE FROM measurements${local}${on} WHERE measurement_uid IN {uids:Array(String)}`, {
+        uids: partial,
+      });
+      await recountRollups(rows);
     },
 
     onStored(listener) {
