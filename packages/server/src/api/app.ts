@@ -14,6 +14,7 @@ import { eventsPlugin } from '../events/routes.ts';
 import type { Logger, Store } from '../store/store.ts';
 import { aggregationRoutes } from './aggregation-routes.ts';
 import { collectorRoutes } from './collector-routes.ts';
+import { installContentEncoding } from './content-encoding.ts';
 import { formatSchemaErrors, HttpError, installErrorHandlers, sendError } from './http-errors.ts';
 import { measurementRoutes } from './measurement-routes.ts';
 import { createOpenApi } from './openapi.ts';
@@ -68,14 +69,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     options.logger === undefined || options.logger === false
       ? false
       : { ...(typeof options.logger === 'object' ? options.logger : {}), serializers: privateSerializers };
+  const bodyLimit = options.bodyLimitBytes ?? 32 * 1024 * 1024;
   const app = Fastify({
     logger,
     trustProxy: false,
-    bodyLimit: options.bodyLimitBytes ?? 32 * 1024 * 1024,
+    bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } },
     schemaErrorFormatter: formatSchemaErrors,
     requestTimeout: 120_000,
   });
+  // A client that sends its headers a byte at a time is cut off; it holds only its own socket meanwhile.
+  app.server.headersTimeout = 20_000;
 
   const openApi = createOpenApi({
     title: 'blockwatch API',
@@ -87,6 +91,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   installErrorHandlers(app);
   installSecurityHeaders(app);
+  installContentEncoding(app, bodyLimit);
   if (options.rateLimit !== false) installRateLimit(app, options.rateLimit ?? { perSecond: 20, burst: 200 });
 
   // JSON bodies must be valid UTF-8 (fastify would silently replace bad bytes) and free of __proto__ keys.

@@ -102,3 +102,35 @@ test('hostile records that bypassed the door are stored or quarantined once; val
     await spool.close();
   }
 });
+
+test('rows the engine itself refuses are found by splitting the batch; every other row is stored', async () => {
+  // A constraint makes the real engine refuse rows the door and the mapping accept: the loader's last line.
+  await store.command("ALTER TABLE measurements ADD CONSTRAINT refuse_poison CHECK input NOT LIKE '%poison%'");
+  const spool = await Spool.open(join(dir.path, 'spool-engine'));
+  const loader = startLoader({ spool, store, analyzer: createAnalyzer(), log: silent });
+  try {
+    const records = Array.from({ length: 300 }, (_, i) =>
+      record(makeMeasurement({ input: `https://${i % 97 === 5 ? 'poison' : 'fine'}-${i}.example/` })),
+    );
+    await spool.append(records);
+    await loader.idle();
+    const places = await placeOf(records.map((r) => r.uid));
+    for (const r of records) {
+      const poisoned = (r.m.input as string).includes('poison');
+      assert.deepEqual(places.get(r.uid), poisoned ? ['quarantine'] : ['store', 'raw'], String(r.m.input));
+    }
+    const entries = await listQuarantine(store, { limit: 500, offset: 0 });
+    const poisonEntry = entries.find((e) => e.raw.includes('poison-5.example'));
+    assert.match(poisonEntry?.error ?? '', /refuse_poison/);
+    // The rollups count every stored row once and no quarantined one.
+    const [rollup] = await store.query<{ n: number }>(
+      "SELECT sum(measurement_count) AS n FROM rollup_cc_daily WHERE probe_cc = 'IR'",
+    );
+    const [table] = await store.query<{ n: number }>("SELECT count() AS n FROM measurements WHERE probe_cc = 'IR'");
+    assert.equal(Number(rollup!.n), Number(table!.n));
+  } finally {
+    await loader.stop();
+    await spool.close();
+    await store.command('ALTER TABLE measurements DROP CONSTRAINT refuse_poison');
+  }
+});
