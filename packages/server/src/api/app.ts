@@ -98,6 +98,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // JSON is UTF-8 (RFC 8259); a body declared in another charset would be misread, so it is refused.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      return done(
+        new HttpError(
+          415,
+          'BW_HTTP_UNSUPPORTED_CHARSET',
+          `charset '${charset.slice(0, 40)}': JSON bodies must be UTF-8`,
+        ),
+        undefined,
+      );
+    }
     let text: string;
     try {
       text = utf8.decode(body as Buffer);

@@ -1,7 +1,7 @@
 /**
  * Slow and bad clients, over real sockets on loopback: 200 connections trickling their headers do not keep
  * other clients waiting, and a compressed submission is inflated within the body limit (413 past it) or,
- * for an encoding other than gzip, refused with 415.
+ * for an encoding other than gzip, refused with 415, as is a body declared in a charset other than UTF-8.
  */
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
@@ -50,6 +50,24 @@ test('other encodings are refused with 415, a corrupt gzip body with 400', async
     assert.deepEqual(await post(json, encoding), { status: 415, code: 'BW_HTTP_UNSUPPORTED_ENCODING' }, encoding);
   }
   assert.equal((await post(Buffer.from('not gzip at all'), 'gzip')).status, 400);
+});
+
+test('a JSON body declared in a charset other than UTF-8 is refused with 415', async () => {
+  const body = JSON.stringify({ measurements: [] });
+  for (const [type, status] of [
+    ['application/json; charset=iso-8859-1', 415],
+    ['application/json; charset="utf-16"', 415],
+    ['application/json; charset=UTF-8', 200],
+    ['application/json', 200],
+  ] as const) {
+    const response = await request(`${server.base}/api/v1/submit`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body,
+    });
+    await response.body.text();
+    assert.equal(response.statusCode, status, type);
+  }
 });
 
 test('200 slowloris connections do not starve other clients', async () => {

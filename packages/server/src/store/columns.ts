@@ -173,9 +173,11 @@ export const MEASUREMENT_FIELDS = {
 export type MeasurementField = keyof typeof MEASUREMENT_FIELDS;
 type ValueOf<F extends MeasurementField> = (typeof MEASUREMENT_FIELDS)[F]['empty'];
 
+const FIELD_RULES = Object.entries(MEASUREMENT_FIELDS) as [MeasurementField, FieldRule][];
+
 /** The first field of `m` that cannot be stored, or null. */
 export function fieldProblem(m: Record<string, unknown>): { field: MeasurementField; problem: string } | null {
-  for (const [field, rule] of Object.entries(MEASUREMENT_FIELDS) as [MeasurementField, FieldRule][]) {
+  for (const [field, rule] of FIELD_RULES) {
     const value = m[field];
     if (value === undefined || value === null) {
       if (rule.required) return { field, problem: 'required' };
