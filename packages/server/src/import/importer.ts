@@ -112,6 +112,7 @@ export async function importFiles(files: string[], options: ImportOptions): Prom
   };
 
   let batch: Prepared[] = [];
+  let inserting: Promise<void> = Promise.resolve();
   const flush = async () => {
     if (batch.length === 0) return;
     const items = batch;
@@ -132,9 +133,14 @@ export async function importFiles(files: string[], options: ImportOptions): Prom
           source: 'import',
         };
       });
-      const r = await store.insert(analyzed);
-      summary.imported += r.inserted;
-      summary.duplicates += r.duplicates;
+      // Pipelined: the engine inserts this batch (its own threads) while the next is read and analysed (JS).
+      // One insert at a time, in order; a failure surfaces at the next flush or at the end.
+      await inserting;
+      inserting = store.insert(analyzed).then((r) => {
+        summary.imported += r.inserted;
+        summary.duplicates += r.duplicates;
+      });
+      inserting.catch(() => {});
     } else {
       const r = await postBatch(
         options.sink.url,
@@ -195,6 +201,7 @@ export async function importFiles(files: string[], options: ImportOptions): Prom
     options.onProgress?.({ bytes, totalBytes, records: summary.records, file });
   }
   await flush();
+  await inserting;
   summary.elapsedS = Math.round(performance.now() - started) / 1000;
   return summary;
 }
