@@ -27,6 +27,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'import', summary: 'import OONI measurements (JSON, JSONL, .gz) into the store', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/import.ts') },
   { name: 'events', summary: 'list or rebuild detected blocking events', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/events.ts') },
   { name: 'history', summary: 'show since when a URL is blocked in a country', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/history.ts') },
+  { name: 'quarantine', summary: 'list acknowledged measurements that could not be stored', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/quarantine.ts') },
   { name: 'registry', summary: 'import official blocklists and compare them with observations', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/registry.ts') },
   { name: 'lab', summary: 'run the simulated censored network (root)', fromPackage: '@blockwatch/lab', load: () => importOptional('@blockwatch/lab/cli/lab.ts') },
 ];

@@ -14,9 +14,11 @@ import { eventsPlugin } from '../events/routes.ts';
 import type { Logger, Store } from '../store/store.ts';
 import { aggregationRoutes } from './aggregation-routes.ts';
 import { collectorRoutes } from './collector-routes.ts';
+import { installContentEncoding } from './content-encoding.ts';
 import { formatSchemaErrors, HttpError, installErrorHandlers, sendError } from './http-errors.ts';
 import { measurementRoutes } from './measurement-routes.ts';
 import { createOpenApi } from './openapi.ts';
+import { quarantineRoutes } from './quarantine-routes.ts';
 import { createAdminCheck, installRateLimit, installSecurityHeaders } from './security.ts';
 
 export const DEFAULT_WEB_DIR = new URL('../../../web/dist/', import.meta.url).pathname;
@@ -67,14 +69,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     options.logger === undefined || options.logger === false
       ? false
       : { ...(typeof options.logger === 'object' ? options.logger : {}), serializers: privateSerializers };
+  const bodyLimit = options.bodyLimitBytes ?? 32 * 1024 * 1024;
   const app = Fastify({
     logger,
     trustProxy: false,
-    bodyLimit: options.bodyLimitBytes ?? 32 * 1024 * 1024,
+    bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } },
     schemaErrorFormatter: formatSchemaErrors,
     requestTimeout: 120_000,
   });
+  // A client that sends its headers a byte at a time is cut off; it holds only its own socket meanwhile.
+  app.server.headersTimeout = 20_000;
 
   const openApi = createOpenApi({
     title: 'blockwatch API',
@@ -86,12 +91,25 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   installErrorHandlers(app);
   installSecurityHeaders(app);
+  installContentEncoding(app, bodyLimit);
   if (options.rateLimit !== false) installRateLimit(app, options.rateLimit ?? { perSecond: 20, burst: 200 });
 
   // JSON bodies must be valid UTF-8 (fastify would silently replace bad bytes) and free of __proto__ keys.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // JSON is UTF-8 (RFC 8259); a body declared in another charset would be misread, so it is refused.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      return done(
+        new HttpError(
+          415,
+          'BW_HTTP_UNSUPPORTED_CHARSET',
+          `charset '${charset.slice(0, 40)}': JSON bodies must be UTF-8`,
+        ),
+        undefined,
+      );
+    }
     let text: string;
     try {
       text = utf8.decode(body as Buffer);
@@ -126,6 +144,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(collectorRoutes, { collector });
   await app.register(measurementRoutes, { store: options.store, requireAdmin });
   await app.register(aggregationRoutes, { store: options.store });
+  await app.register(quarantineRoutes, { store: options.store, requireAdmin });
 
   // ---- Route plugins of other modules register here (event detection, registry): ----
   for (const plugin of options.plugins ?? []) await app.register(async (scope) => plugin(scope, context));

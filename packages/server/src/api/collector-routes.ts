@@ -103,7 +103,7 @@ export async function collectorRoutes(app: FastifyInstance, { collector }: { col
       config: {
         doc: {
           summary: 'Submit a batch of measurements (blockwatch probe)',
-          description: `Body \`{"measurements":[…]}\` (at most ${collector.maxBatch}); answers 200 \`{accepted, duplicates}\` only once durable. One invalid measurement rejects the whole batch (400 naming \`measurements.N.field\`) and nothing is stored.`,
+          description: `Body \`{"measurements":[…]}\` (at most ${collector.maxBatch}); answers 200 \`{accepted, duplicates}\` only once durable. One invalid measurement rejects the whole batch (400 naming \`measurements.N.field\`) and nothing is stored. An acknowledged measurement is then in the store or, if the store refuses it, in the quarantine. The body may be \`Content-Encoding: gzip\` (its inflated size is bounded by the body limit: 413); other encodings and charsets other than UTF-8: 415.`,
           tags: ['collector'],
           response: { type: 'object', properties: { accepted: { type: 'integer' }, duplicates: { type: 'integer' } } },
         },

@@ -14,6 +14,9 @@ export const HTTP_ERROR_CODES = {
   BW_HTTP_UNAUTHORIZED: 'an administrative endpoint needs the admin token (Authorization: Bearer …)',
   BW_HTTP_FORBIDDEN: 'administrative endpoints are disabled (the server was started without --admin-token)',
   BW_HTTP_UNAVAILABLE: 'the store is unavailable or a query took too long',
+  BW_HTTP_UNSUPPORTED_ENCODING: 'the request body has a Content-Encoding other than gzip',
+  BW_HTTP_UNSUPPORTED_CHARSET: 'the request body is declared in a charset other than UTF-8',
+  BW_HTTP_TOO_LARGE: 'the request body, once inflated, is larger than the body limit',
 } as const;
 export type HttpErrorCode = keyof typeof HTTP_ERROR_CODES;
 

@@ -4,6 +4,7 @@
  */
 import { BlockwatchError } from 'blockwatch/errors.ts';
 import type { Analyzer } from '../analysis/analyzer.ts';
+import { quarantineCount } from '../store/quarantine.ts';
 import type { Logger, Store } from '../store/store.ts';
 import { type Loader, startLoader } from './loader.ts';
 import { Spool, type SpoolRecord } from './spool.ts';
@@ -49,6 +50,16 @@ const RECENT_LIMIT = 500_000;
 export async function createCollector(options: CollectorOptions): Promise<Collector> {
   const spool = await Spool.open(options.spoolDir);
   const loader = startLoader({ spool, store: options.store, analyzer: options.analyzer, log: options.log });
+  // Said once at start-up; each new entry is logged by the loader when it is quarantined.
+  quarantineCount(options.store)
+    .then((n) => {
+      if (n)
+        options.log.warn(
+          { quarantined: n },
+          `${n} acknowledged measurements are in quarantine (blockwatch quarantine list)`,
+        );
+    })
+    .catch(() => {});
   const maxBatch = options.maxBatch ?? 1000;
   const recent = new Set<string>();
   const remember = (uid: string) => {

@@ -3,35 +3,23 @@
  * the server stays up, and nothing reaches the spool or the store.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { makeMeasurement, tempDir } from '../../test/fixtures.ts';
-import { createAnalyzer } from '../analysis/analyzer.ts';
-import { buildServer } from '../api/app.ts';
-import { openStore, type Store } from '../store/store.ts';
+import { startTestServer, type TestServer } from '../../test/server.ts';
+import type { Store } from '../store/store.ts';
 
 const dir = tempDir();
+let server: TestServer;
 let store: Store;
-let app: FastifyInstance;
 let base: string;
 
 before(async () => {
-  store = await openStore({ location: { dataDir: join(dir.path, 'data') } });
-  app = await buildServer({
-    store,
-    analyzer: createAnalyzer(),
-    spoolDir: join(dir.path, 'spool'),
-    rateLimit: false,
-    webDir: null,
-    bodyLimitBytes: 4 * 1024 * 1024,
-  });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  server = await startTestServer(dir.path, { bodyLimitBytes: 4 * 1024 * 1024 });
+  ({ store, base } = server);
 });
 after(async () => {
-  await app?.close();
-  await store?.close();
+  await server?.close();
   dir.remove();
 });
 
@@ -185,7 +173,7 @@ test('1,000 hostile submissions: all 4xx with a JSON error, server alive, nothin
     body: JSON.stringify({ measurements: [] }),
   });
   assert.deepEqual(await alive.body.json(), { accepted: 0, duplicates: 0 });
-  assert.deepEqual(app.collector.spool.durableEnd(), { segment: 1, offset: 0 });
-  await app.collector.loader.idle();
+  assert.deepEqual(server.app.collector.spool.durableEnd(), { segment: 1, offset: 0 });
+  await server.app.collector.loader.idle();
   assert.equal(await store.count({}), 0);
 });

@@ -39,7 +39,10 @@ function appendCanonical(out: string, value: unknown): string {
 }
 
 function compactTestName(testName: unknown): string {
-  return typeof testName === 'string' ? testName.replaceAll('_', '') : 'unknown';
+  // Only a test name the door accepts makes the uid; anything else (a record that bypassed it) is "unknown".
+  const compact =
+    typeof testName === 'string' && /^[a-z0-9_]{1,64}$/.test(testName) ? testName.replaceAll('_', '') : '';
+  return compact || 'unknown';
 }
 
 /** "2022-11-10 10:09:16[.123]" → "20221110100916.123000" */

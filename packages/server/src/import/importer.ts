@@ -8,11 +8,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Measurement } from 'blockwatch/model';
-import { validateMeasurement } from 'blockwatch/model';
 import { request } from 'undici';
 import type { Analyzer } from '../analysis/analyzer.ts';
 import { MEASUREMENT_UID, measurementUid } from '../collector/ids.ts';
-import { startTimeProblem, tooDeep } from '../collector/submission.ts';
+import { measurementProblem } from '../collector/submission.ts';
 import type { AnalyzedMeasurement } from '../store/rows.ts';
 import type { Store } from '../store/store.ts';
 import { isApiMetadata, normalize } from './normalize.ts';
@@ -113,6 +112,7 @@ export async function importFiles(files: string[], options: ImportOptions): Prom
   };
 
   let batch: Prepared[] = [];
+  let inserting: Promise<void> = Promise.resolve();
   const flush = async () => {
     if (batch.length === 0) return;
     const items = batch;
@@ -133,9 +133,14 @@ export async function importFiles(files: string[], options: ImportOptions): Prom
           source: 'import',
         };
       });
-      const r = await store.insert(analyzed);
-      summary.imported += r.inserted;
-      summary.duplicates += r.duplicates;
+      // Pipelined: the engine inserts this batch (its own threads) while the next is read and analysed (JS).
+      // One insert at a time, in order; a failure surfaces at the next flush or at the end.
+      await inserting;
+      inserting = store.insert(analyzed).then((r) => {
+        summary.imported += r.inserted;
+        summary.duplicates += r.duplicates;
+      });
+      inserting.catch(() => {});
     } else {
       const r = await postBatch(
         options.sink.url,
@@ -175,19 +180,9 @@ export async function importFiles(files: string[], options: ImportOptions): Prom
           problem({ ...where, message: normalized.error });
           continue;
         }
-        const deep = tooDeep(normalized.measurement);
-        if (deep) {
-          problem({ ...where, message: `${deep}: nested too deeply` });
-          continue;
-        }
-        const valid = validateMeasurement(normalized.measurement);
-        if (!valid.ok) {
-          problem({ ...where, message: `${valid.path}: ${valid.message}` });
-          continue;
-        }
-        const badTime = startTimeProblem(normalized.measurement);
-        if (badTime) {
-          problem({ ...where, message: `measurement_start_time: ${badTime}` });
+        const bad = measurementProblem(normalized.measurement);
+        if (bad) {
+          problem({ ...where, message: `${bad.path}: ${bad.message}` });
           continue;
         }
         const uid =
@@ -206,6 +201,7 @@ export async function importFiles(files: string[], options: ImportOptions): Prom
     options.onProgress?.({ bytes, totalBytes, records: summary.records, file });
   }
   await flush();
+  await inserting;
   summary.elapsedS = Math.round(performance.now() - started) / 1000;
   return summary;
 }

@@ -15,5 +15,6 @@ export type { StoreLocation } from './client.ts';
 export * from './explore.ts';
 export * from './filters.ts';
 export { clusterize, loadMigrations, MIGRATIONS_DIR, migrate } from './migrate.ts';
+export * from './quarantine.ts';
 export * from './rows.ts';
 export * from './store.ts';

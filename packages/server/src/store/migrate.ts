@@ -8,7 +8,8 @@
  *     + CREATE TABLE t ON CLUSTER c AS t_local ENGINE = Distributed(c, currentDatabase(), t_local, shardingKey)
  *   CREATE MATERIALIZED VIEW v {{ON_CLUSTER}} TO t AS SELECT … FROM s …
  *     → … v ON CLUSTER c TO t_local AS SELECT … FROM s_local … (views run on each shard, on local inserts)
- *   ALTER TABLE t {{ON_CLUSTER}} …  → the same ALTER on t_local and on t
+ *   ALTER TABLE t {{ON_CLUSTER}} …  → the same ALTER on t_local and on t (indexes, projections and settings:
+ *                                    on t_local only)
  * Reads and inserts keep using the plain name (the Distributed table); statements must stay in these forms.
  */
 import { createHash } from 'node:crypto';
@@ -100,7 +101,10 @@ export function clusterize(statement: string, cluster?: string): string[] {
   const alter = /^ALTER TABLE (\w+) \{\{ON_CLUSTER\}\}/.exec(statement);
   if (alter) {
     const rest = statement.slice(alter[0].length);
-    return [`ALTER TABLE ${alter[1]}_local ${on}${rest}`, `ALTER TABLE ${alter[1]} ${on}${rest}`];
+    const local = `ALTER TABLE ${alter[1]}_local ${on}${rest}`;
+    // Indexes, projections and MergeTree settings belong to the local tables; a Distributed table has none.
+    if (/^\s+(ADD (INDEX|PROJECTION)|MATERIALIZE (INDEX|PROJECTION)|MODIFY SETTING)\b/.test(rest)) return [local];
+    return [local, `ALTER TABLE ${alter[1]} ${on}${rest}`];
   }
   if (statement.includes('{{ON_CLUSTER}}')) {
     throw new BlockwatchError('BW_ERR_STORE', `cannot rewrite for a cluster: ${statement.slice(0, 80)}…`);

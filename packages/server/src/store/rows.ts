@@ -1,7 +1,11 @@
 /**
- * Pure mapping from an analysed measurement to the rows the store writes (no I/O).
+ * Pure mapping from an analysed measurement to the rows the store writes (no I/O). Envelope fields are
+ * converted by the rules of `columns.ts`, the same the collector's door applies: a value that would break its
+ * column throws `UnstorableField` here (only a record that bypassed the door can have one) instead of
+ * becoming a silently wrong row or a failed insert.
  */
 import type { Measurement, Verdict } from 'blockwatch/model';
+import { columnValue, MAX_UINT32 } from './columns.ts';
 
 /** OONI's own verdict for a measurement, when known: the probe's test_keys and, if imported, fastpath flags. */
 export interface OoniVerdict {
@@ -111,10 +115,10 @@ export const SUMMARY_FIELDS = [
 
 /** "AS1234" → 1234; anything else → 0 (unknown). */
 export function asnNumber(value: unknown): number {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 && value <= MAX_UINT32 ? value : 0;
   const match = typeof value === 'string' ? /^AS(\d{1,10})$/.exec(value) : null;
   const n = match ? Number(match[1]) : 0;
-  return n <= 0xffffffff ? n : 0;
+  return n <= MAX_UINT32 ? n : 0;
 }
 
 /** The host an input URL names, lower case; a bare host name or address is its own domain. */
@@ -146,10 +150,6 @@ export function inputString(input: unknown): string {
   return '';
 }
 
-function str(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
 function classic(value: unknown): string {
   if (value === undefined) return '';
   if (value === null) return 'null';
@@ -160,25 +160,25 @@ function classic(value: unknown): string {
 export function toRows(item: AnalyzedMeasurement, insertedAtMs: number): { row: MeasurementRow; raw: RawRow } {
   const insertedAt = new Date(insertedAtMs).toISOString().replace('T', ' ').replace('Z', '');
   const { measurement: m, verdict: v, ooni } = item;
-  const input = inputString(m.input);
-  const startTime = sqlTime(m.measurement_start_time ?? m.test_start_time);
+  const input = columnValue(m, 'input');
+  const startTime = columnValue(m, 'measurement_start_time');
   const row: MeasurementRow = {
     measurement_uid: item.uid,
-    report_id: str(m.report_id),
+    report_id: columnValue(m, 'report_id'),
     input,
     domain: domainOf(input),
     category_code: item.categoryCode ?? '',
-    probe_cc: str(m.probe_cc),
-    probe_asn: asnNumber(m.probe_asn),
-    probe_network_name: str(m.probe_network_name),
-    resolver_asn: asnNumber(m.resolver_asn),
-    test_name: str(m.test_name),
-    test_version: str(m.test_version),
-    software_name: str(m.software_name),
-    software_version: str(m.software_version),
+    probe_cc: columnValue(m, 'probe_cc'),
+    probe_asn: columnValue(m, 'probe_asn'),
+    probe_network_name: columnValue(m, 'probe_network_name'),
+    resolver_asn: columnValue(m, 'resolver_asn'),
+    test_name: columnValue(m, 'test_name'),
+    test_version: columnValue(m, 'test_version'),
+    software_name: columnValue(m, 'software_name'),
+    software_version: columnValue(m, 'software_version'),
     measurement_start_time: startTime,
-    test_start_time: m.test_start_time ? sqlTime(m.test_start_time) : startTime,
-    test_runtime: typeof m.test_runtime === 'number' && Number.isFinite(m.test_runtime) ? m.test_runtime : 0,
+    test_start_time: columnValue(m, 'test_start_time') || startTime,
+    test_runtime: columnValue(m, 'test_runtime'),
     outcome: v.outcome,
     anomaly: v.anomaly,
     confirmed: v.confirmed,

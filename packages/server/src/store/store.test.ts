@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BLOCKED_VERDICT, makeMeasurement, makeVerdict, REPO_ROOT, tempDir } from '../../test/fixtures.ts';
 import { pickRollup, ROLLUPS } from './aggregation.ts';
+import { type FieldRule, MEASUREMENT_FIELDS } from './columns.ts';
 import { countries, coverage, networks, overview } from './explore.ts';
 import { clusterize, loadMigrations } from './migrate.ts';
 import type { AnalyzedMeasurement } from './rows.ts';
@@ -37,6 +38,26 @@ describe('store (embedded engine)', () => {
       rows.map((r) => r.version),
       loadMigrations().map((m) => m.version),
     );
+  });
+
+  test('every column a field rule fills has the type the rule was written for', async () => {
+    const columns = await store.query<{ name: string; type: string }>(
+      "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'measurements'",
+    );
+    const actual = new Map(columns.map((c) => [c.name, c.type]));
+    for (const [field, rule] of Object.entries(MEASUREMENT_FIELDS) as [string, FieldRule][]) {
+      if (rule.column) assert.equal(actual.get(rule.column), rule.type, `${field} → ${rule.column}`);
+    }
+  });
+
+  test('a field that breaks its column rule is refused by name, before anything is written', async () => {
+    const bad = item('20261120100000.000000_IR_webconnectivity_00000000000000aa', { resolver_asn: 1e308 });
+    await assert.rejects(store.insert([bad]), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'BW_ERR_INVALID_INPUT');
+      assert.match(err.message, /resolver_asn/);
+      return true;
+    });
+    assert.equal(await store.count({}), 0);
   });
 
   test('insert deduplicates by uid, within a batch and across batches', async () => {

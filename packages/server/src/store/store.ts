@@ -6,6 +6,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { BlockwatchError } from 'blockwatch/errors.ts';
 import { type AggregationQuery, type AggregationRow, aggregationSql, ROLLUPS } from './aggregation.ts';
+import { UnstorableField } from './columns.ts';
 
 const COUNT_COLUMNS = ['measurement_count', 'anomaly_count', 'confirmed_count', 'failure_count', 'ok_count'];
 /** OONI's exclusive counts, as the rollup views compute them. */
@@ -79,6 +80,17 @@ export interface StoredBatch {
 }
 export type StoredListener = (batch: StoredBatch) => unknown;
 
+/** A batch with measurements no column can take (records that bypassed the door): nothing of it was written. */
+export class UnstorableMeasurements extends BlockwatchError {
+  readonly items: { uid: string; problem: string }[];
+  constructor(items: { uid: string; problem: string }[]) {
+    const first = items[0]!;
+    const more = items.length > 1 ? ` (and ${items.length - 1} more)` : '';
+    super('BW_ERR_INVALID_INPUT', `measurement ${first.uid} cannot be stored: ${first.problem}${more}`);
+    this.items = items;
+  }
+}
+
 export interface InsertResult {
   inserted: number;
   duplicates: number;
@@ -108,6 +120,11 @@ export interface Store {
   /** Inserts rows into a table (JSONEachRow). */
   insertRows(table: string, rows: Record<string, unknown>[]): Promise<void>;
   onStored(listener: StoredListener): () => void;
+  /**
+   * Removes what a failed insert may have left of these measurements (an analytics row without its raw row,
+   * and its rollup counts), before they go to quarantine: a measurement is then stored or quarantined, not both.
+   */
+  discardPartial(uids: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -133,11 +150,26 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const on = cluster ? ` ON CLUSTER ${cluster}` : '';
   const local = cluster ? '_local' : '';
 
-  async function recountRollups(rows: MeasurementRow[]): Promise<void> {
+  /**
+   * Recounts the rollups of the (country, day) groups of `rows` from the measurements table, for each rollup
+   * whose counts there differ from the table's (reads first: the rewrite is a delete and an insert per table).
+   */
+  async function recountRollups(rows: Pick<MeasurementRow, 'probe_cc' | 'measurement_start_time'>[]): Promise<void> {
     const ccs = [...new Set(rows.map((r) => r.probe_cc))];
     const days = [...new Set(rows.map((r) => r.measurement_start_time.slice(0, 10)))];
     const where = 'probe_cc IN {ccs:Array(String)} AND test_day IN {days:Array(Date)}';
+    const countsOf = async (sql: string) =>
+      new Map(
+        (await query<{ g: string; n: string | number }>(sql, { ccs, days })).map((r) => [r.g, Number(r.n)] as const),
+      );
+    const group = "concat(probe_cc, ' ', toString(test_day)) AS g";
+    const truth = await countsOf(`SELECT ${group}, count() AS n FROM measurements WHERE ${where} GROUP BY g`);
     for (const { table, dimensions } of ROLLUPS) {
+      const counted = await countsOf(
+        `SELECT ${group}, sum(measurement_count) AS n FROM ${table} WHERE ${where} GROUP BY g HAVING n != 0`,
+      );
+      const inStep = counted.size === truth.size && [...truth].every(([g, n]) => counted.get(g) === n);
+      if (inStep) continue;
       const keys = ['probe_cc', 'test_day', ...dimensions.filter((d) => d !== 'probe_cc')];
       const named = table === 'rollup_daily' || table === 'rollup_network_daily';
       const columns = [...keys, ...(named ? ['probe_network_name'] : []), ...COUNT_COLUMNS];
@@ -184,7 +216,17 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       const complete = await existing('measurement_raw', [...unique.keys()]);
       const fresh = [...unique.values()].filter((item) => !complete.has(item.uid));
       const now = Date.now();
-      const rows = fresh.map((item) => toRows(item, now));
+      const rows: ReturnType<typeof toRows>[] = [];
+      const unstorable: { uid: string; problem: string }[] = [];
+      for (const item of fresh) {
+        try {
+          rows.push(toRows(item, now));
+        } catch (err) {
+          if (!(err instanceof UnstorableField)) throw err;
+          unstorable.push({ uid: item.uid, problem: err.message });
+        }
+      }
+      if (unstorable.length) throw new UnstorableMeasurements(unstorable);
       let analyticsDone = new Set<string>();
       if (mayHavePartialBatch && rows.length) {
         const ccs = [...new Set(rows.map((r) => r.row.probe_cc))];
@@ -328,6 +370,23 @@ export async function openStore(options: StoreOptions): Promise<Store> {
           cause: err,
         });
       }
+    },
+
+    async discardPartial(uids) {
+      if (uids.length === 0) return;
+      const complete = await existing('measurement_raw', uids);
+      const partial = uids.filter((uid) => !complete.has(uid));
+      if (partial.length === 0) return;
+      const rows = await query<MeasurementRow>(
+        `SELECT probe_cc, toString(measurement_start_time) AS measurement_start_time FROM measurements
+         WHERE measurement_uid IN {uids:Array(String)}`,
+        { uids: partial },
+      );
+      if (rows.length === 0) return;
+      await store.command(`DELETE FROM measurements${local}${on} WHERE measurement_uid IN {uids:Array(String)}`, {
+        uids: partial,
+      });
+      await recountRollups(rows);
     },
 
     onStored(listener) {
