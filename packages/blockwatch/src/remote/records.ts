@@ -63,7 +63,7 @@ function envelope<TK>(
     probe_ip: '127.0.0.1',
     probe_network_name: '',
     report_id: ctx.reportId,
-    resolver_asn: resolverIp ? `AS${host.asn}` : '',
+    resolver_asn: resolverIp ? `AS${host.asn}` : 'AS0', // OONI's spelling of "no resolver"; the store refuses ''
     resolver_ip: resolverIp,
     resolver_network_name: '',
     software_name: SOFTWARE_NAME,
