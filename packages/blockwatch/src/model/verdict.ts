@@ -23,6 +23,23 @@ export const BLOCKING_METHODS = [
 ] as const;
 export type BlockingMethod = (typeof BLOCKING_METHODS)[number];
 
+/**
+ * Why a site failed by its own doing: the outcome is `down` (not censorship) and `site_fault` says which.
+ * `site_restriction`: the site (a CDN's challenge, a geo or legal restriction, HTTP 451) refused this client;
+ * `broken_redirect`: a redirect whose Location cannot be followed; `redirect_limit`: more redirects than any client
+ * follows; `tls_misconfiguration`: a certificate the control rejects the same way.
+ */
+export const SITE_FAULTS = ['site_restriction', 'broken_redirect', 'redirect_limit', 'tls_misconfiguration'] as const;
+export type SiteFaultKind = (typeof SITE_FAULTS)[number];
+
+export interface SiteFault {
+  kind: SiteFaultKind;
+  /** A short, machine-stable reason, e.g. "status 503 with cf-ray: a Cloudflare challenge". */
+  evidence: string;
+  /** Who restricts: the CDN or service recognised, or the entity a 451's `Link: rel="blocked-by"` names. */
+  by?: string;
+}
+
 /** Per-layer result, as in OONI's v0.5 analysis: ok / blocked / down / unknown; absent layer = not measured. */
 export type LayerStatus = 'ok' | 'blocked' | 'down' | 'unknown';
 
@@ -81,6 +98,8 @@ export interface Verdict {
   methods: BlockingMethod[];
   fingerprints: FingerprintMatch[];
   layers: { dns?: LayerResult; tcp?: LayerResult; tls?: LayerResult; http?: LayerResult };
+  /** Set when the outcome is `down` because of the site itself (see SITE_FAULTS). */
+  site_fault?: SiteFault;
   interception?: { probe_issuer: string | null; control_issuer: string | null; validated_by_extra_ca: boolean };
   classic: ClassicKeys;
   /** One human sentence (or a few) explaining the verdict, citing addresses, ASNs, fingerprints. */
