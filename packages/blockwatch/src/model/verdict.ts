@@ -63,6 +63,15 @@ export interface FingerprintMatch {
   confirms: boolean;
 }
 
+/**
+ * How much a `blocked` verdict proves by the kind of its evidence, for event detection:
+ * `certain`: a fingerprint confirms it; `strong`: positive evidence of an interferer (a forged DNS answer, a block
+ * page, a certificate that is not the site's, a reset injected right after the ClientHello); `weak`: an absence
+ * that one-off faults also produce (a timeout, a failed lookup, a refused connection, an EOF).
+ */
+export const EVIDENCE_STRENGTHS = ['certain', 'strong', 'weak'] as const;
+export type EvidenceStrength = (typeof EVIDENCE_STRENGTHS)[number];
+
 /** The outcome a timeline shows: what event detection consumes. */
 export type Outcome = 'accessible' | 'blocked' | 'down' | 'unknown';
 
@@ -93,6 +102,8 @@ export interface Verdict {
   confirmed: boolean;
   /** The measurement failed to produce evidence either way (OONI "failure"). */
   failure: boolean;
+  /** For `blocked` verdicts: how much the evidence proves (see EVIDENCE_STRENGTHS); absent otherwise. */
+  strength?: EvidenceStrength;
   /** The main method (first of `methods`), or null. */
   method: BlockingMethod | null;
   methods: BlockingMethod[];

@@ -23,6 +23,7 @@ import type { FingerprintSet } from './fingerprints.ts';
 import { type MeasurementView, readMeasurement } from './input.ts';
 import { findInterception } from './interception.ts';
 import { deriveLayers } from './layers.ts';
+import { strengthOf } from './strength.ts';
 
 export { isBogon, isIpLiteral, isLoopback } from './bogons.ts';
 export { X_STATUS } from './classic-v04.ts';
@@ -187,6 +188,7 @@ function analyze(measurement: unknown, options: AnalyzeOptions): Verdict {
     }),
   };
   if (siteFault && outcome === 'down') verdict.site_fault = siteFault;
+  if (outcome === 'blocked') verdict.strength = strengthOf({ methods, confirmed, layers });
   if (interception) {
     verdict.interception = {
       probe_issuer: interception.probe_issuer,

@@ -471,3 +471,33 @@ test('a TLS stall on a redirect hop is TLS blocking, from the recorded step or i
   (m.test_keys.requests[0] as Record<string, unknown>).x_failed_operation = 'http_round_trip';
   assert.equal(analyzeMeasurement(m, { asnOf }).method, 'http_failure');
 });
+
+test('a blocked verdict says how much its evidence proves: a forged answer is certain, a timeout weak', () => {
+  const bogon = analyzeMeasurement(measurement({ answers: ['127.0.0.1'], tcp: [], hops: [] }), { asnOf });
+  assert.equal(bogon.strength, 'certain');
+  const forgedPage = analyzeMeasurement(
+    measurement({
+      answers: [ISP_BLOCKPAGE_IP],
+      hops: [{ url: `http://${HOST}/`, address: `${ISP_BLOCKPAGE_IP}:80`, code: 200, body: BLOCK_PAGE }],
+    }),
+    { asnOf },
+  );
+  assert.equal(forgedPage.strength, 'strong');
+  const reset = analyzeMeasurement(
+    measurement({ hops: [{ url: `http://${HOST}/`, address: `${SITE_IP}:80`, failure: 'connection_reset' }] }),
+    { asnOf },
+  );
+  assert.deepEqual(reset.methods, ['http_failure']);
+  assert.equal(reset.strength, 'strong');
+  const timeout = analyzeMeasurement(
+    measurement({ hops: [{ url: `http://${HOST}/`, address: `${SITE_IP}:80`, failure: 'generic_timeout_error' }] }),
+    { asnOf },
+  );
+  assert.deepEqual(timeout.methods, ['http_failure']);
+  assert.equal(timeout.strength, 'weak');
+  const accessible = analyzeMeasurement(
+    measurement({ hops: [{ url: `http://${HOST}/`, address: `${SITE_IP}:80`, code: 200, body: SITE_PAGE }] }),
+    { asnOf },
+  );
+  assert.equal(accessible.strength, undefined);
+});
