@@ -158,9 +158,15 @@ export function explain(x: ExplainInputs): string {
           `Fetching the page failed with ${x.finalFailure ?? view.recordedHttpFailure ?? 'an unrecorded failure'} while the control fetched it`,
         );
         break;
-      case 'throttling':
-        sentences.push('The transfer was far slower than the network baseline');
+      case 'throttling': {
+        const stall = x.layers.http?.evidence.find((e) => e.startsWith('the body stalled after '));
+        sentences.push(
+          stall
+            ? `The page began to arrive, then ${stall.replace(/ while the control read it all$/, '')}, while the control read the whole page: throttling`
+            : 'The transfer was far slower than the network baseline',
+        );
         break;
+      }
     }
   }
   if (sentences.length === 0) {

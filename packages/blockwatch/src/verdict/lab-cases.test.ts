@@ -32,6 +32,9 @@ interface Hop {
   body?: string;
   headers?: Record<string, string>;
   x_failed_operation?: string;
+  x_body_length?: number;
+  t0?: number;
+  t?: number;
 }
 
 interface Parts {
@@ -112,8 +115,15 @@ function measurement(p: Parts) {
         response:
           h.code === undefined
             ? null
-            : { code: h.code, body: h.body ?? '', body_is_truncated: false, headers: h.headers ?? COMMON_HEADERS },
+            : {
+                code: h.code,
+                body: h.body ?? '',
+                body_is_truncated: false,
+                headers: h.headers ?? COMMON_HEADERS,
+                ...(h.x_body_length !== undefined ? { x_body_length: h.x_body_length } : {}),
+              },
         ...(h.x_failed_operation ? { x_failed_operation: h.x_failed_operation } : {}),
+        ...(h.t0 !== undefined ? { t0: h.t0, t: h.t } : {}),
       })),
       control: p.control ?? controlFor(url),
       control_failure: null,
@@ -500,4 +510,35 @@ test('a blocked verdict says how much its evidence proves: a forged answer is ce
     { asnOf },
   );
   assert.equal(accessible.strength, undefined);
+});
+
+test('a body that stalls after it began, where the control read it all, is throttling with the rate reached', () => {
+  const url = `http://${HOST}/`;
+  const stalled = (failure: string, read: number) =>
+    measurement({
+      hops: [
+        {
+          url,
+          address: `${SITE_IP}:80`,
+          code: 200,
+          body: SITE_PAGE.slice(0, 1000),
+          failure,
+          x_failed_operation: 'read',
+          x_body_length: read,
+          t0: 0.5,
+          t: 30.5,
+        },
+      ],
+      control: controlFor(url, {
+        http_request: { failure: null, status_code: 200, body_length: 4_194_304, title: 'Meduza', headers: {} },
+      }),
+    });
+  const v = analyzeMeasurement(stalled('generic_timeout_error', 240_000), { asnOf });
+  assert.equal(v.outcome, 'blocked');
+  assert.deepEqual(v.methods, ['throttling']);
+  assert.equal(v.layers.http?.status, 'blocked');
+  assert.match(v.explanation, /stalled after 240000 of 4194304 bytes \(64 kbit\/s\)/);
+  assert.match(v.explanation, /throttling/);
+  // A reset mid-body is not a slow transfer.
+  assert.deepEqual(analyzeMeasurement(stalled('connection_reset', 240_000), { asnOf }).methods, ['http_failure']);
 });

@@ -11,6 +11,7 @@ import type { HttpComparison } from './http-compare.ts';
 import { endpointKey, type HttpView, type MeasurementView, splitEndpoint } from './input.ts';
 import type { InterceptionFinding } from './interception.ts';
 import { findBrokenSite, findSiteRestriction } from './site-faults.ts';
+import { findStalledTransfer } from './transfer.ts';
 
 export interface LayerInputs {
   view: MeasurementView;
@@ -298,7 +299,11 @@ export function deriveLayers(input: LayerInputs): LayerView {
       } else {
         status = 'blocked';
         const phase = failurePhase(final, view);
-        if (phase === 'tls_handshake') {
+        const stalled = findStalledTransfer(final, finalFailure, control);
+        if (stalled) {
+          ev.push(stalled.evidence);
+          methods.add('throttling');
+        } else if (phase === 'tls_handshake') {
           ev.push(
             final.failedOperation
               ? 'during the TLS handshake'
