@@ -282,6 +282,18 @@ test("a CDN refusing the ISP's addresses (403/503 with its headers) is restricte
     hops: [{ url: `http://${HOST}/`, address: `${SITE_IP}:80`, code: 200, body: SITE_PAGE, headers: cloudflare }],
   });
   assert.equal(analyzeMeasurement(ok, { asnOf }).outcome, 'accessible');
+  // An article that mentions a challenge or a CDN is the page, not a restriction.
+  const article = measurement({
+    hops: [
+      {
+        url: `http://${HOST}/`,
+        address: `${SITE_IP}:80`,
+        code: 200,
+        body: SITE_PAGE.replace('<p>article</p>', '<p>DDoS-Guard says: Checking your browser before accessing</p>'),
+      },
+    ],
+  });
+  assert.equal(analyzeMeasurement(article, { asnOf }).site_fault, undefined);
 });
 
 test('HTTP 451 is the site\'s legal restriction, and Link rel="blocked-by" says who', () => {

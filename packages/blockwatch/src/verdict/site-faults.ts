@@ -19,8 +19,8 @@ interface Signature {
 }
 
 /**
- * Challenge and restriction pages of the big CDNs and WAFs, by header and by body. These headers are set by the
- * service on every response, so they only count together with a refusal status (or a body signature).
+ * Challenge and restriction pages of the big CDNs and WAFs, by header and by body, read on a refusal status only
+ * (the headers are set by the service on every response, the texts can appear in any article).
  */
 const SIGNATURES: Signature[] = [
   { by: 'Cloudflare', header: 'cf-mitigated', value: /challenge/i },
@@ -78,7 +78,9 @@ export function findSiteRestriction(final: HttpView | undefined, fingerprints: F
       ...(by ? { by } : {}),
     };
   }
-  const refusal = REFUSAL_STATUSES.has(final.status);
+  // Only a refusal status is read further: a 200 page that merely mentions a CDN (an article about DDoS-Guard) is
+  // the page, and scanning every page's body would cost every measurement.
+  if (!REFUSAL_STATUSES.has(final.status)) return null;
   let body: string | null = null;
   const bodyText = () => {
     body ??= final.body;
@@ -86,7 +88,6 @@ export function findSiteRestriction(final: HttpView | undefined, fingerprints: F
   };
   for (const sig of SIGNATURES) {
     if (sig.header) {
-      if (!refusal) continue;
       const value = final.headers.get(sig.header);
       if (value === undefined || (sig.value && !sig.value.test(value))) continue;
       return {
@@ -95,7 +96,7 @@ export function findSiteRestriction(final: HttpView | undefined, fingerprints: F
         by: sig.by,
       };
     }
-    if (sig.body && (refusal || final.status === 200) && bodyText().includes(sig.body)) {
+    if (sig.body && bodyText().includes(sig.body)) {
       return {
         kind: 'site_restriction',
         evidence: `status ${final.status}, the page is a ${sig.by} challenge ("${sig.body}")`,
@@ -103,12 +104,10 @@ export function findSiteRestriction(final: HttpView | undefined, fingerprints: F
       };
     }
   }
-  if (refusal || final.status === 200) {
-    const geo = GEO_PHRASES.find((re) => re.test(bodyText()));
-    if (geo)
-      return { kind: 'site_restriction', evidence: `status ${final.status}, a geo-restriction page (${geo.source})` };
-  }
-  const fp = refusal ? fingerprints.find((m) => m.scope === 'fp' && m.location !== 'dns') : undefined;
+  const geo = GEO_PHRASES.find((re) => re.test(bodyText()));
+  if (geo)
+    return { kind: 'site_restriction', evidence: `status ${final.status}, a geo-restriction page (${geo.source})` };
+  const fp = fingerprints.find((m) => m.scope === 'fp' && m.location !== 'dns');
   if (fp) {
     return {
       kind: 'site_restriction',
