@@ -496,12 +496,21 @@ export function readMeasurement(value: unknown): ReadResult {
     });
   }
 
-  const readsByTransaction = networkReads(tk.network_events);
+  // OONI's network_events can hold thousands of entries: summed only if a verdict asks for a hop's byte count.
+  let reads: Map<number, number> | undefined;
+  const readsOf = (tx: number | null) => {
+    reads ??= networkReads(tk.network_events);
+    return reads.get(tx ?? -1) ?? null;
+  };
   const requests: HttpView[] = problems.entries(tk, 'requests', 'test_keys').map((r) => {
     const request = isObj(r.request) ? r.request : null;
     const response = isObj(r.response) ? r.response : null;
     const body = response ? maybeBinary(response.body) : { text: '', bytes: 0, base64: null, title: '' };
+    const bodyLength = response && int(response.x_body_length);
     return {
+      get bodyBytesRead() {
+        return bodyLength ?? readsOf(int(r.transaction_id));
+      },
       get bodyBytes() {
         return body.bytes;
       },
@@ -520,8 +529,6 @@ export function readMeasurement(value: unknown): ReadResult {
       headers: headerMap(response),
       truncated: response?.body_is_truncated === true,
       failedOperation: str(r.x_failed_operation) ?? null,
-      bodyBytesRead:
-        (response && int(response.x_body_length)) ?? readsByTransaction.get(int(r.transaction_id) ?? -1) ?? null,
       seconds: (() => {
         const t0 = int(r.t0);
         const t = int(r.t);
