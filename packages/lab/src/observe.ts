@@ -7,6 +7,9 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import tls from 'node:tls';
+import type { Failure } from 'blockwatch/model/failures.ts';
+import { OPERATIONS, type Operation } from 'blockwatch/model/operations.ts';
+import { classifyError, DeadlineError } from 'blockwatch/netx/classify.ts';
 import dnsPacket from 'dns-packet';
 
 export interface Observation {
@@ -118,24 +121,23 @@ function queryA(resolver: string, name: string, timeoutMs: number): Promise<DnsR
   });
 }
 
-function failureOf(err: NodeJS.ErrnoException | undefined, phase: 'connect' | 'tls' | 'http'): string {
-  const code = err?.code ?? '';
-  if (code === 'ECONNREFUSED') return 'connection_refused';
-  if (code === 'ECONNRESET' && phase === 'tls' && err?.errno === undefined) return 'eof';
-  if (code === 'ECONNRESET') return 'connection_reset';
-  if (code === 'EHOSTUNREACH') return 'host_unreachable';
-  if (code === 'ENETUNREACH') return 'network_unreachable';
-  if (code === 'ETIMEDOUT' || code === 'TIMEOUT') return 'timeout';
-  if (code === 'EOF') return 'eof';
-  return code || String(err?.message ?? 'error');
+/** The probe's failure strings (netx/classify.ts), so that lab observations and measurements use one spelling. */
+function failureOf(err: unknown, operation: Operation): string {
+  return classifyError(err, operation);
 }
+
+/** The peer closed before sending a response head. */
+const EOF_FAILURE: Failure = 'eof_error';
+
+/** A step that did not finish within the lab client's budget: the probe's own deadline string. */
+const timeoutFailure = () => classifyError(new DeadlineError('lab observation step'), OPERATIONS.connect);
 
 function connect(ip: string, port: number, timeoutMs: number): Promise<{ socket?: net.Socket; failure?: string }> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: ip, port });
     const timer = setTimeout(() => {
       socket.destroy();
-      resolve({ failure: 'timeout' });
+      resolve({ failure: timeoutFailure() });
     }, timeoutMs);
     socket.once('connect', () => {
       clearTimeout(timer);
@@ -143,7 +145,7 @@ function connect(ip: string, port: number, timeoutMs: number): Promise<{ socket?
     });
     socket.once('error', (err) => {
       clearTimeout(timer);
-      resolve({ failure: failureOf(err, 'connect') });
+      resolve({ failure: failureOf(err, OPERATIONS.connect) });
     });
   });
 }
@@ -158,7 +160,7 @@ function handshake(
     const s = tls.connect({ socket, servername, ca, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
     const timer = setTimeout(() => {
       s.destroy();
-      resolve({ failure: 'timeout' });
+      resolve({ failure: timeoutFailure() });
     }, timeoutMs);
     s.once('secureConnect', () => {
       clearTimeout(timer);
@@ -174,15 +176,15 @@ function handshake(
     });
     s.once('error', (err) => {
       clearTimeout(timer);
-      resolve({ failure: failureOf(err, 'tls') });
+      resolve({ failure: failureOf(err, OPERATIONS.tlsHandshake) });
     });
   });
 }
 
+/** Node's authorization error code (an OpenSSL verify code) → the probe's certificate failure. */
 function classifyAuthorization(code: string): string {
-  if (code === 'CERT_HAS_EXPIRED') return 'ssl_invalid_certificate';
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'ssl_invalid_hostname';
-  return 'ssl_unknown_authority';
+  const failure = classifyError({ code }, OPERATIONS.tlsHandshake);
+  return failure.startsWith('ssl_') ? failure : 'ssl_unknown_authority';
 }
 
 /** One HTTP/1.1 GET on an open stream; reads the head and up to 8 MiB of body, timing the body for `kbit`. */
@@ -209,7 +211,7 @@ function get(
         .subarray(0, 256 * 1024)
         .toString('utf8');
       const head = /^HTTP\/1\.[01] (\d{3})[^\r\n]*\r\n/.exec(text);
-      if (!head) return finish({ http: size ? 'invalid' : ended ? 'eof' : 'timeout' });
+      if (!head) return finish({ http: size ? 'invalid' : ended ? EOF_FAILURE : timeoutFailure() });
       const location = /\r\nlocation:[ \t]*([^\r\n]*)/i.exec(text)?.[1];
       const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1];
       const ms = Date.now() - firstByteAt;
@@ -231,7 +233,7 @@ function get(
       if (size > 8 * 1024 * 1024) parse(true);
     });
     stream.once('end', () => parse(true));
-    stream.once('error', (err) => (size ? parse(true) : finish({ http: failureOf(err, 'http') })));
+    stream.once('error', (err) => (size ? parse(true) : finish({ http: failureOf(err, OPERATIONS.httpRoundTrip) })));
     stream.write(
       `GET ${path || '/'} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: blockwatch-lab\r\nConnection: close\r\n\r\n`,
     );

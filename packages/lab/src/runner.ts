@@ -30,7 +30,7 @@ import { BLOCKWATCH_BIN, type Log, labUp } from './topology.ts';
 export const CATALOGUE_DIR = new URL('../scenarios/', import.meta.url).pathname;
 const LAB_SRC = new URL('.', import.meta.url).pathname;
 const PROBE_RUN_LIMIT_MS = 180_000;
-/** per step of the lab's own client: censorship that stalls shows as "timeout" after this */
+/** per step of the lab's own client: censorship that stalls shows as the probe's generic_timeout_error after this */
 const OBSERVE_STEP_TIMEOUT_MS = 3_000;
 
 export interface UrlResult {

@@ -3,6 +3,7 @@
  * correct engine must say about each. A new case is a data file, not code. Format: docs/lab.md. Pure (parsing,
  * comparison); the runner does the I/O.
  */
+import { SITE_FAULTS } from 'blockwatch/model/verdict.ts';
 import { z } from 'zod';
 import { policySchema } from './policy.ts';
 import { siteSchema } from './sites.ts';
@@ -20,6 +21,8 @@ export const expectedVerdictSchema = z.strictObject({
   method: z.union([z.string(), z.null()]).optional(),
   /** methods that must all be present (others may be too) */
   methods: z.array(z.string()).optional(),
+  /** the site's own fault behind a `down` outcome (restriction, broken redirect…), or null for none */
+  site_fault: z.union([z.enum(SITE_FAULTS), z.null()]).optional(),
   layers: z
     .strictObject({
       dns: layerStatus.optional(),
@@ -131,6 +134,9 @@ export function compareVerdict(expected: ExpectedVerdict, actual: Record<string,
         const got = layers[layer]?.status ?? null;
         if (got !== status) out.push({ key: `layers.${layer}`, expected: status, actual: got });
       }
+    } else if (key === 'site_fault') {
+      const got = (actual.site_fault as { kind?: string } | undefined)?.kind ?? null;
+      if (got !== want) out.push({ key, expected: want, actual: got });
     } else if (key === 'methods') {
       const got = (actual.methods ?? []) as string[];
       const missing = (want as string[]).filter((m) => !got.includes(m));

@@ -23,6 +23,23 @@ export const BLOCKING_METHODS = [
 ] as const;
 export type BlockingMethod = (typeof BLOCKING_METHODS)[number];
 
+/**
+ * Why a site failed by its own doing: the outcome is `down` (not censorship) and `site_fault` says which.
+ * `site_restriction`: the site (a CDN's challenge, a geo or legal restriction, HTTP 451) refused this client;
+ * `broken_redirect`: a redirect whose Location cannot be followed; `redirect_limit`: more redirects than any client
+ * follows; `tls_misconfiguration`: a certificate the control rejects the same way.
+ */
+export const SITE_FAULTS = ['site_restriction', 'broken_redirect', 'redirect_limit', 'tls_misconfiguration'] as const;
+export type SiteFaultKind = (typeof SITE_FAULTS)[number];
+
+export interface SiteFault {
+  kind: SiteFaultKind;
+  /** A short, machine-stable reason, e.g. "status 503 with cf-ray: a Cloudflare challenge". */
+  evidence: string;
+  /** Who restricts: the CDN or service recognised, or the entity a 451's `Link: rel="blocked-by"` names. */
+  by?: string;
+}
+
 /** Per-layer result, as in OONI's v0.5 analysis: ok / blocked / down / unknown; absent layer = not measured. */
 export type LayerStatus = 'ok' | 'blocked' | 'down' | 'unknown';
 
@@ -45,6 +62,15 @@ export interface FingerprintMatch {
   /** true when this match confirms blocking (OONI rule: scope isp/nat, or cc in expected_countries). */
   confirms: boolean;
 }
+
+/**
+ * How much a `blocked` verdict proves by the kind of its evidence, for event detection:
+ * `certain`: a fingerprint confirms it; `strong`: positive evidence of an interferer (a forged DNS answer, a block
+ * page, a certificate that is not the site's, a reset injected right after the ClientHello); `weak`: an absence
+ * that one-off faults also produce (a timeout, a failed lookup, a refused connection, an EOF).
+ */
+export const EVIDENCE_STRENGTHS = ['certain', 'strong', 'weak'] as const;
+export type EvidenceStrength = (typeof EVIDENCE_STRENGTHS)[number];
 
 /** The outcome a timeline shows: what event detection consumes. */
 export type Outcome = 'accessible' | 'blocked' | 'down' | 'unknown';
@@ -79,11 +105,15 @@ export interface Verdict {
   confirmed: boolean;
   /** The measurement failed to produce evidence either way (OONI "failure"). */
   failure: boolean;
+  /** For `blocked` verdicts: how much the evidence proves (see EVIDENCE_STRENGTHS); absent otherwise. */
+  strength?: EvidenceStrength;
   /** The main method (first of `methods`), or null. */
   method: BlockingMethod | null;
   methods: BlockingMethod[];
   fingerprints: FingerprintMatch[];
   layers: { dns?: LayerResult; tcp?: LayerResult; tls?: LayerResult; http?: LayerResult };
+  /** Set when the outcome is `down` because of the site itself (see SITE_FAULTS). */
+  site_fault?: SiteFault;
   interception?: { probe_issuer: string | null; control_issuer: string | null; validated_by_extra_ca: boolean };
   classic: ClassicKeys;
   /** One human sentence (or a few) explaining the verdict, citing addresses, ASNs, fingerprints. */

@@ -2,12 +2,20 @@
  * One human sentence (or a few) per verdict, citing addresses, ASNs and fingerprints, e.g.
  * "DNS answered 10.10.34.35, a known block page address (ooni.ir_4); the control resolved 93.184.216.34 in AS15133."
  */
-import type { BlockingMethod, ClassicBlocking, FingerprintMatch, LayerResult, Outcome } from '../model/verdict.ts';
+import type {
+  BlockingMethod,
+  ClassicBlocking,
+  FingerprintMatch,
+  LayerResult,
+  Outcome,
+  SiteFault,
+} from '../model/verdict.ts';
 import { parseIp } from './bogons.ts';
 import type { AsnOf, Lookup } from './dns-compare.ts';
 import type { HttpComparison } from './http-compare.ts';
 import { endpointKey, type MeasurementView } from './input.ts';
 import type { InterceptionFinding } from './interception.ts';
+import { hopLookupFailure } from './layers.ts';
 
 export interface ExplainInputs {
   view: MeasurementView;
@@ -23,6 +31,10 @@ export interface ExplainInputs {
   controlFetched: boolean;
   /** OONI's classic verdict, to say where and why ours differs */
   classic?: { blocking: ClassicBlocking; accessible: boolean | null; http?: HttpComparison };
+  /** the site refused this client or is broken for everyone */
+  siteFault?: SiteFault | null;
+  /** the last hop's failure (its own, or the GET's refused redirect) */
+  finalFailure?: string | null;
 }
 
 const list = (items: string[], max = 3) =>
@@ -64,14 +76,30 @@ export function explain(x: ExplainInputs): string {
           );
         } else if (x.lookup.failure !== null) {
           sentences.push(`The DNS lookup of ${view.host} failed with ${x.lookup.failure}${controlResolved()}`);
+        } else if (x.lookup.addrs.length === 0) {
+          sentences.push(`The DNS lookup of ${view.host} returned no address (dns_no_answer)${controlResolved()}`);
         } else if (x.bogons.length > 0) {
           sentences.push(`DNS answered ${list(x.bogons)}, a private or reserved (bogon) address${controlResolved()}`);
         } else {
-          const first = x.lookup.addrs[0];
+          const controlAddrs = new Set(control?.dns?.addrs ?? []);
+          const unconfirmed = x.lookup.addrs.filter((ip) => !controlAddrs.has(ip));
+          const hop = hopLookupFailure(view);
           const page = x.layers.dns?.evidence.find((e) => e.startsWith('the page served from'));
-          sentences.push(
-            `DNS answered ${list(x.lookup.addrs) || 'nothing'}${first ? asnText(first) : ''}, which the control does not confirm${controlResolved()}${page ? `, and ${page}` : ''}`,
-          );
+          if (hop && !page) {
+            // The input's lookup is not the one in question: name the redirect hop whose lookup failed.
+            sentences.push(
+              `The DNS lookup of ${hop.host}, a redirect hop of ${view.host}, failed with ${hop.failure}${x.controlFetched ? ' while the control fetched the page' : ''}; ${view.host} itself resolved to ${list(x.lookup.addrs, 2)}${unconfirmed.length === 0 ? ', as for the control' : ''}`,
+            );
+          } else if (unconfirmed.length === 0) {
+            sentences.push(
+              `OONI's classic algorithm calls this DNS blocking, but the probe's answers for ${view.host} (${list(x.lookup.addrs, 2)}) are the control's`,
+            );
+          } else {
+            const first = unconfirmed[0] as string;
+            sentences.push(
+              `DNS answered ${list(unconfirmed)}${asnText(first)}, which the control does not confirm${controlResolved()}${page ? `, and ${page}` : ''}`,
+            );
+          }
         }
         break;
       }
@@ -127,12 +155,18 @@ export function explain(x: ExplainInputs): string {
       }
       case 'http_failure':
         sentences.push(
-          `Fetching the page failed with ${view.requests[0]?.failure ?? view.recordedHttpFailure ?? 'an unrecorded failure'} while the control fetched it`,
+          `Fetching the page failed with ${x.finalFailure ?? view.recordedHttpFailure ?? 'an unrecorded failure'} while the control fetched it`,
         );
         break;
-      case 'throttling':
-        sentences.push('The transfer was far slower than the network baseline');
+      case 'throttling': {
+        const stall = x.layers.http?.evidence.find((e) => e.startsWith('the body stalled after '));
+        sentences.push(
+          stall
+            ? `The page began to arrive, then ${stall.replace(/ while the control read it all$/, '')}, while the control read the whole page: throttling`
+            : 'The transfer was far slower than the network baseline',
+        );
         break;
+      }
     }
   }
   if (sentences.length === 0) {
@@ -151,19 +185,9 @@ export function explain(x: ExplainInputs): string {
         else if (x.lookup.failure !== null) sentences.push(`The name does not exist for the probe nor for the control`);
         else sentences.push('The site is accessible');
         break;
-      case 'down': {
-        if (x.lookup.failure !== null && control?.dns?.failure)
-          sentences.push(
-            `${view.host} does not resolve for the probe (${x.lookup.failure}) nor for the control (${control.dns.failure}): the site is down, not blocked`,
-          );
-        else {
-          const why = control?.http?.failure ?? control?.dns?.failure ?? null;
-          sentences.push(
-            `The site looks down: the control failed too${why ? ` (${why})` : ''}, so this is not blocking`,
-          );
-        }
+      case 'down':
+        sentences.push(downSentence(x));
         break;
-      }
       case 'blocked':
         sentences.push('A block page fingerprint matched');
         break;
@@ -195,6 +219,41 @@ export function explain(x: ExplainInputs): string {
   return `${sentences.join('. ')}.`;
 }
 
+/**
+ * Why the site is down, from the layer that is down and the control's own result at that layer: a restriction or a
+ * broken site first, then DNS, TCP, TLS and HTTP in that order (the first step that failed on both sides).
+ */
+function downSentence(x: ExplainInputs): string {
+  const { view } = x;
+  const control = view.controlFailure === null ? view.control : null;
+  const fault = x.siteFault;
+  if (fault?.kind === 'site_restriction') {
+    const th = control?.http;
+    const controlGot =
+      th && th.failure === null && th.status > 0 ? `; the control got the page (status ${th.status})` : '';
+    return `Restricted by the site, not blocked by the network: ${fault.evidence}${controlGot}`;
+  }
+  if (fault) return `The site is broken for everyone, not blocked: ${fault.evidence}`;
+  if (x.lookup.failure !== null && control?.dns?.failure)
+    return `${view.host} does not resolve for the probe (${x.lookup.failure}) nor for the control (${control.dns.failure}): the site is down, not blocked`;
+  if (x.layers.tcp?.status === 'down') {
+    const failed = view.tcp.filter((c) => c.depth === 0 && c.failure !== null);
+    const th = failed.map((c) => control?.tcp.get(endpointKey(c.ip, c.port))).find((r) => r && !r.status);
+    return `The site looks down: every connection to ${list([...new Set(failed.map((c) => endpointKey(c.ip, c.port)))], 2)} failed (${x.layers.tcp.failure ?? 'failure'}) and the control could not connect either${th?.failure ? ` (${th.failure})` : ''}, so this is not blocking`;
+  }
+  if (x.layers.tls?.status === 'down') {
+    const failed = view.tls.filter((h) => h.depth === 0 && h.failure !== null);
+    const th = failed.map((h) => control?.tls.get(h.address)).find((r) => r && !r.status);
+    return `The site looks down: the TLS handshake with ${list([...new Set(failed.map((h) => h.address))], 2)} failed (${x.layers.tls.failure ?? 'failure'}) and the control's handshake failed too${th?.failure ? ` (${th.failure})` : ''}, so this is not blocking`;
+  }
+  const th = control?.http;
+  if (th && th.failure !== null)
+    return `The site looks down: ${x.finalFailure ? `the fetch failed (${x.finalFailure}) and ` : ''}the control's fetch failed too (${th.failure}), so this is not blocking`;
+  if (control?.dns?.failure)
+    return `The site looks down: the control's lookup failed too (${control.dns.failure}), so this is not blocking`;
+  return 'The site looks down for the control too, so this is not blocking';
+}
+
 /** Where OONI's classic keys and our outcome disagree, say why the classic algorithm decided as it did. */
 function classicDiffers(x: ExplainInputs): string | null {
   const c = x.classic;
@@ -208,6 +267,9 @@ function classicDiffers(x: ExplainInputs): string | null {
           ? `the status code and ${h.body_length_match ? 'the body length' : h.headers_match ? 'the header names it compares (common ones are ignored)' : 'the title'} match the control's`
           : 'its comparison with the control passed';
     return `OONI's classic algorithm calls this accessible because ${because}; ${x.methods.includes('dns') ? 'the DNS answer and the page show a block page' : "the page itself is not the control's"}`;
+  }
+  if (typeof c.blocking === 'string' && x.outcome === 'down' && x.siteFault?.kind === 'site_restriction') {
+    return `OONI's classic algorithm calls this ${c.blocking} blocking because the page differs from the control's; the difference is the site's own answer to this client`;
   }
   if (typeof c.blocking === 'string' && (x.outcome === 'down' || x.outcome === 'accessible')) {
     return x.outcome === 'down'

@@ -23,6 +23,7 @@ import type { FingerprintSet } from './fingerprints.ts';
 import { type MeasurementView, readMeasurement } from './input.ts';
 import { findInterception } from './interception.ts';
 import { deriveLayers } from './layers.ts';
+import { strengthOf } from './strength.ts';
 
 export { isBogon, isIpLiteral, isLoopback } from './bogons.ts';
 export { X_STATUS } from './classic-v04.ts';
@@ -119,7 +120,7 @@ function analyze(measurement: unknown, options: AnalyzeOptions): Verdict {
   const control = view.controlFailure === null ? view.control : null;
   const controlFetched = !!control?.http && control.http.failure === null && control.http.status > 0;
   const interception = findInterception(view.tls, control, controlFetched && view.url.protocol === 'https:');
-  const { layers, methods, falsePositivePage } = deriveLayers({
+  const { layers, methods, falsePositivePage, siteFault, finalFailure } = deriveLayers({
     view,
     lookup,
     asnOf,
@@ -141,6 +142,8 @@ function analyze(measurement: unknown, options: AnalyzeOptions): Verdict {
   const layerList = Object.values(layers);
   let outcome: Outcome;
   if (methods.length > 0 || confirmed) outcome = 'blocked';
+  // The site itself refused this client or is broken for everyone: down, with the reason in `site_fault`.
+  else if (siteFault) outcome = 'down';
   else if (isNxdomain(lookup.failure) && control?.dns?.failure != null) outcome = 'down';
   else if (classic.accessible === true || falsePositivePage) outcome = 'accessible';
   else if ((classic.blocking === false && classic.accessible === false) || layerList.some((l) => l.status === 'down'))
@@ -180,8 +183,12 @@ function analyze(measurement: unknown, options: AnalyzeOptions): Verdict {
       bogons: v05.bogons,
       controlFetched,
       classic,
+      siteFault,
+      finalFailure,
     }),
   };
+  if (siteFault && outcome === 'down') verdict.site_fault = siteFault;
+  if (outcome === 'blocked') verdict.strength = strengthOf({ methods, confirmed, layers });
   if (interception) {
     verdict.interception = {
       probe_issuer: interception.probe_issuer,

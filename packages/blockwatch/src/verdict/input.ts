@@ -64,6 +64,13 @@ export interface HttpView extends Tagged {
   truncated: boolean;
   /** the step that failed, when the probe recorded it (`x_failed_operation`: connect, tls_handshake, …) */
   failedOperation: string | null;
+  /**
+   * Body bytes the hop received (ours: `x_body_length`, counted even past the recorded snapshot and when the read
+   * failed; else the sum of this transaction's `network_events` reads, where OONI recorded them); null: unknown.
+   */
+  bodyBytesRead: number | null;
+  /** the hop's duration in seconds (`t − t0`), null when not recorded */
+  seconds: number | null;
 }
 
 export interface ControlView {
@@ -489,11 +496,21 @@ export function readMeasurement(value: unknown): ReadResult {
     });
   }
 
+  // OONI's network_events can hold thousands of entries: summed only if a verdict asks for a hop's byte count.
+  let reads: Map<number, number> | undefined;
+  const readsOf = (tx: number | null) => {
+    reads ??= networkReads(tk.network_events);
+    return reads.get(tx ?? -1) ?? null;
+  };
   const requests: HttpView[] = problems.entries(tk, 'requests', 'test_keys').map((r) => {
     const request = isObj(r.request) ? r.request : null;
     const response = isObj(r.response) ? r.response : null;
     const body = response ? maybeBinary(response.body) : { text: '', bytes: 0, base64: null, title: '' };
+    const bodyLength = response && int(response.x_body_length);
     return {
+      get bodyBytesRead() {
+        return bodyLength ?? readsOf(int(r.transaction_id));
+      },
       get bodyBytes() {
         return body.bytes;
       },
@@ -512,6 +529,11 @@ export function readMeasurement(value: unknown): ReadResult {
       headers: headerMap(response),
       truncated: response?.body_is_truncated === true,
       failedOperation: str(r.x_failed_operation) ?? null,
+      seconds: (() => {
+        const t0 = int(r.t0);
+        const t = int(r.t);
+        return t0 !== null && t !== null && t >= t0 ? t - t0 : null;
+      })(),
     };
   });
 
@@ -545,6 +567,19 @@ export function readMeasurement(value: unknown): ReadResult {
       hasLteKeys: 'x_blocking_flags' in tk || 'x_dns_flags' in tk,
     },
   };
+}
+
+/** Bytes read per transaction id, from OONI's `network_events` (`operation: "read"`, `num_bytes`). */
+function networkReads(events: unknown): Map<number, number> {
+  const out = new Map<number, number>();
+  if (!Array.isArray(events)) return out;
+  for (const e of events) {
+    if (!isObj(e) || e.operation !== 'read' || e.failure !== null) continue;
+    const tx = int(e.transaction_id);
+    const n = int(e.num_bytes);
+    if (tx !== null && n !== null && n > 0) out.set(tx, (out.get(tx) ?? 0) + n);
+  }
+  return out;
 }
 
 /** True when the URL's host is an IP literal (no DNS step). */

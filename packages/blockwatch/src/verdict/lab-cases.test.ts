@@ -32,6 +32,9 @@ interface Hop {
   body?: string;
   headers?: Record<string, string>;
   x_failed_operation?: string;
+  x_body_length?: number;
+  t0?: number;
+  t?: number;
 }
 
 interface Parts {
@@ -41,6 +44,11 @@ interface Parts {
   /** newest first, as OONI writes them */
   hops?: Hop[];
   control?: Record<string, unknown>;
+  tls?: { address: string; server_name: string; failure: string | null; depth?: number }[];
+  /** extra lookups (redirect hops) after the input's own */
+  queries?: { hostname: string; failure: string | null; answers?: string[]; depth?: number }[];
+  /** the GET's own failure (our probe records a refused redirect here, not on the last response) */
+  httpFailure?: string;
 }
 
 const controlFor = (url: string, overrides: Record<string, unknown> = {}) => {
@@ -80,13 +88,26 @@ function measurement(p: Parts) {
           failure: null,
           answers: answers.map((ip) => ({ answer_type: 'A', ipv4: ip, asn: ASN_OF[ip] ?? 0 })),
         },
+        ...(p.queries ?? []).map((q) => ({
+          engine: 'system',
+          hostname: q.hostname,
+          query_type: 'ANY',
+          failure: q.failure,
+          answers: (q.answers ?? []).map((ip) => ({ answer_type: 'A', ipv4: ip, asn: ASN_OF[ip] ?? 0 })),
+          tags: [`depth=${q.depth ?? 1}`],
+        })),
       ],
       tcp_connect: (p.tcp ?? answers.map((ip) => ({ ip, port, failure: null }))).map((c) => ({
         ip: c.ip,
         port: c.port,
         status: { success: c.failure === null, failure: c.failure },
       })),
-      tls_handshakes: [],
+      tls_handshakes: (p.tls ?? []).map((h) => ({
+        address: h.address,
+        server_name: h.server_name,
+        failure: h.failure,
+        tags: [`depth=${h.depth ?? 0}`],
+      })),
       requests: (p.hops ?? []).map((h) => ({
         address: h.address,
         failure: h.failure ?? null,
@@ -94,11 +115,19 @@ function measurement(p: Parts) {
         response:
           h.code === undefined
             ? null
-            : { code: h.code, body: h.body ?? '', body_is_truncated: false, headers: h.headers ?? COMMON_HEADERS },
+            : {
+                code: h.code,
+                body: h.body ?? '',
+                body_is_truncated: false,
+                headers: h.headers ?? COMMON_HEADERS,
+                ...(h.x_body_length !== undefined ? { x_body_length: h.x_body_length } : {}),
+              },
         ...(h.x_failed_operation ? { x_failed_operation: h.x_failed_operation } : {}),
+        ...(h.t0 !== undefined ? { t0: h.t0, t: h.t } : {}),
       })),
       control: p.control ?? controlFor(url),
       control_failure: null,
+      http_experiment_failure: p.httpFailure ?? null,
     },
   };
 }
@@ -197,7 +226,7 @@ test('with an ISP-scope fingerprint the block page is confirmed and an anomaly, 
   assert.equal(v.method, 'http_blockpage');
 });
 
-test('a page matching a false-positive fingerprint is not a block page, although OONI says http-diff', () => {
+test('a CDN challenge matching a false-positive fingerprint is restricted by the site, although OONI says http-diff', () => {
   const fingerprints = createFingerprintSet(
     [],
     parseFingerprintCsv(
@@ -212,13 +241,198 @@ test('a page matching a false-positive fingerprint is not a block page, although
   const v = analyzeMeasurement(m, { asnOf, fingerprints });
   assert.equal(v.blocking, 'http-diff', "OONI's classic keys stay");
   assert.equal(v.confirmed, false);
-  assert.equal(v.outcome, 'accessible');
+  assert.equal(v.outcome, 'down');
+  assert.equal(v.site_fault?.kind, 'site_restriction');
   assert.deepEqual(v.methods, []);
-  assert.equal(v.layers.http?.status, 'ok');
-  assert.match(v.explanation, /false-positive fingerprint cp\.fp_x_cloudflare_check/);
+  assert.equal(v.layers.http?.status, 'down');
+  assert.match(v.explanation, /^Restricted by the site, not blocked by the network: /);
+  assert.match(v.explanation, /the control got the page \(status 200\)/);
   assert.doesNotMatch(v.explanation, /matches the control's/);
-  // Without fingerprints nothing clears it: a 403 in place of the page is a different page.
-  assert.equal(analyzeMeasurement(m, { asnOf }).method, 'http_blockpage');
+  // Without fingerprints the challenge page's own marks still say Cloudflare.
+  const bare = analyzeMeasurement(m, { asnOf });
+  assert.equal(bare.site_fault?.by, 'Cloudflare');
+  assert.deepEqual(bare.methods, []);
+  // A censor's 403 with no CDN marks is still a different page.
+  const censor = measurement({
+    hops: [{ url: `http://${HOST}/`, address: `${SITE_IP}:80`, code: 403, body: BLOCK_PAGE }],
+  });
+  const c = analyzeMeasurement(censor, { asnOf });
+  assert.equal(c.method, 'http_blockpage');
+  assert.equal(c.site_fault, undefined);
+});
+
+test("a CDN refusing the ISP's addresses (403/503 with its headers) is restricted by the site, over HTTP and HTTPS", () => {
+  const cloudflare = { ...COMMON_HEADERS, Server: 'cloudflare', 'CF-RAY': '8f1c2a3b4c5d6e7f-ALA' };
+  for (const url of [`http://${HOST}/`, `https://${HOST}/`]) {
+    const port = url.startsWith('https') ? 443 : 80;
+    const m = measurement({
+      url,
+      hops: [{ url, address: `${SITE_IP}:${port}`, code: 503, body: '<html>error</html>', headers: cloudflare }],
+    });
+    const v = analyzeMeasurement(m, { asnOf });
+    assert.equal(v.outcome, 'down', url);
+    assert.deepEqual(v.methods, [], url);
+    assert.equal(v.site_fault?.kind, 'site_restriction');
+    assert.equal(v.site_fault?.by, 'Cloudflare');
+    assert.match(v.explanation, /status 503 with cf-ray: a Cloudflare challenge or refusal/);
+    assert.doesNotMatch(v.explanation, /^The page/);
+  }
+  // The same headers on a 200 page are just the CDN serving the site.
+  const ok = measurement({
+    hops: [{ url: `http://${HOST}/`, address: `${SITE_IP}:80`, code: 200, body: SITE_PAGE, headers: cloudflare }],
+  });
+  assert.equal(analyzeMeasurement(ok, { asnOf }).outcome, 'accessible');
+  // An article that mentions a challenge or a CDN is the page, not a restriction.
+  const article = measurement({
+    hops: [
+      {
+        url: `http://${HOST}/`,
+        address: `${SITE_IP}:80`,
+        code: 200,
+        body: SITE_PAGE.replace('<p>article</p>', '<p>DDoS-Guard says: Checking your browser before accessing</p>'),
+      },
+    ],
+  });
+  assert.equal(analyzeMeasurement(article, { asnOf }).site_fault, undefined);
+});
+
+test('HTTP 451 is the site\'s legal restriction, and Link rel="blocked-by" says who', () => {
+  const m = measurement({
+    url: `https://${HOST}/`,
+    hops: [
+      {
+        url: `https://${HOST}/`,
+        address: `${SITE_IP}:443`,
+        code: 451,
+        body: '<html><title>Unavailable For Legal Reasons</title></html>',
+        headers: { ...COMMON_HEADERS, Link: '<https://rightsholder.example/notice>; rel="blocked-by"' },
+      },
+    ],
+  });
+  const v = analyzeMeasurement(m, { asnOf });
+  assert.equal(v.outcome, 'down');
+  assert.equal(v.site_fault?.kind, 'site_restriction');
+  assert.equal(v.site_fault?.by, 'https://rightsholder.example/notice');
+  assert.match(
+    v.explanation,
+    /status 451 \(unavailable for legal reasons\), blocked by https:\/\/rightsholder\.example\/notice/,
+  );
+});
+
+const CONTROL_FAILED_FETCH = { failure: 'unknown_error', status_code: -1, body_length: -1, title: '', headers: {} };
+
+test('a redirect with an invalid Location, or too many redirects, on both sides is a broken site', () => {
+  const url = `http://${HOST}/`;
+  const cases = [
+    { failure: 'http_invalid_redirect_location_host', kind: 'broken_redirect', location: 'http:///nowhere' },
+    { failure: 'unknown_failure: stopped after too many redirects', kind: 'redirect_limit', location: '/loop' },
+  ];
+  for (const c of cases) {
+    const m = measurement({
+      hops: [{ url, address: `${SITE_IP}:80`, code: 302, headers: { ...COMMON_HEADERS, Location: c.location } }],
+      httpFailure: c.failure,
+      control: controlFor(url, { http_request: CONTROL_FAILED_FETCH }),
+    });
+    const v = analyzeMeasurement(m, { asnOf });
+    assert.equal(v.outcome, 'down', c.kind);
+    assert.deepEqual(v.methods, [], c.kind);
+    assert.equal(v.site_fault?.kind, c.kind);
+    assert.equal(v.layers.http?.status, 'down');
+    assert.equal(v.layers.http?.failure, c.failure);
+    assert.match(v.explanation, /^The site is broken for everyone, not blocked: /);
+    // Where the control fetched the page, the same failure points at the network, and the layer says so.
+    const probeOnly = analyzeMeasurement(
+      measurement({
+        hops: [{ url, address: `${SITE_IP}:80`, code: 302, headers: { ...COMMON_HEADERS, Location: c.location } }],
+        httpFailure: c.failure,
+      }),
+      { asnOf },
+    );
+    assert.equal(probeOnly.outcome, 'blocked', c.kind);
+    assert.deepEqual(probeOnly.methods, ['http_failure']);
+    assert.equal(probeOnly.layers.http?.status, 'blocked');
+    assert.match(
+      probeOnly.explanation,
+      new RegExp(`Fetching the page failed with ${c.failure.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
+  }
+});
+
+test("a certificate the control rejects the same way is a TLS misconfiguration, and the sentence cites the control's TLS result", () => {
+  const url = `https://${HOST}/`;
+  const m = measurement({
+    url,
+    tls: [{ address: `${SITE_IP}:443`, server_name: HOST, failure: 'ssl_invalid_hostname' }],
+    hops: [{ url, address: `${SITE_IP}:443`, failure: 'ssl_invalid_hostname' }],
+    control: controlFor(url, {
+      tls_handshake: { [`${SITE_IP}:443`]: { server_name: HOST, status: false, failure: 'ssl_invalid_hostname' } },
+      http_request: CONTROL_FAILED_FETCH,
+    }),
+  });
+  const v = analyzeMeasurement(m, { asnOf });
+  assert.equal(v.outcome, 'down');
+  assert.deepEqual(v.methods, []);
+  assert.equal(v.site_fault?.kind, 'tls_misconfiguration');
+  assert.equal(v.layers.tls?.status, 'down');
+  assert.match(v.explanation, /the control's handshake with 93\.184\.216\.34:443 failed too \(ssl_invalid_hostname\)/);
+  assert.doesNotMatch(v.explanation, /unknown_error/);
+});
+
+test("a site down at TCP names the control's TCP failure, not its fetch's", () => {
+  const m = measurement({
+    tcp: [{ ip: SITE_IP, port: 80, failure: 'generic_timeout_error' }],
+    hops: [{ url: `http://${HOST}/`, address: `${SITE_IP}:80`, failure: 'generic_timeout_error' }],
+    control: controlFor(`http://${HOST}/`, {
+      tcp_connect: { [`${SITE_IP}:80`]: { status: false, failure: 'generic_timeout_error' } },
+      http_request: CONTROL_FAILED_FETCH,
+    }),
+  });
+  const v = analyzeMeasurement(m, { asnOf });
+  assert.equal(v.outcome, 'down');
+  assert.match(v.explanation, /the control could not connect either \(generic_timeout_error\)/);
+  assert.doesNotMatch(v.explanation, /unknown_error/);
+});
+
+test('a redirect hop whose lookup fails is DNS blocking of that hop, and the sentence names it', () => {
+  const url = 'http://bit.example/x';
+  const m = measurement({
+    url,
+    queries: [{ hostname: 'azattyq.example', failure: 'dns_nxdomain_error' }],
+    hops: [
+      { url: 'https://azattyq.example/', address: '', failure: 'dns_nxdomain_error', x_failed_operation: 'resolve' },
+      { url, address: `${SITE_IP}:80`, code: 301, headers: { Location: 'https://azattyq.example/' } },
+    ],
+  });
+  const v = analyzeMeasurement(m, { asnOf });
+  assert.equal(v.outcome, 'blocked');
+  assert.deepEqual(v.methods, ['dns']);
+  assert.equal(v.layers.dns?.status, 'blocked');
+  assert.match(
+    v.explanation,
+    /The DNS lookup of azattyq\.example, a redirect hop of bit\.example, failed with dns_nxdomain_error while the control fetched the page; bit\.example itself resolved to 93\.184\.216\.34, as for the control/,
+  );
+  assert.doesNotMatch(v.explanation, /does not confirm/);
+});
+
+test('a TLS reset on an https hop to another host with a failed handshake record is TLS, not an HTTP failure', () => {
+  const url = 'http://go.short.example/a1';
+  const m = measurement({
+    url,
+    tls: [{ address: `${SITE_IP}:443`, server_name: 'azattyq.example', failure: 'connection_reset', depth: 1 }],
+    hops: [
+      { url: 'https://azattyq.example/', address: `${SITE_IP}:443`, failure: 'connection_reset' },
+      { url, address: `${SITE_IP}:80`, code: 302, headers: { Location: 'https://azattyq.example/' } },
+    ],
+  });
+  const v = analyzeMeasurement(m, { asnOf });
+  assert.deepEqual(v.methods, ['tls']);
+});
+
+test('a lookup with no answer is not an ok DNS layer', () => {
+  const m = measurement({ answers: [], tcp: [], hops: [] });
+  const v = analyzeMeasurement(m, { asnOf });
+  assert.notEqual(v.layers.dns?.status, 'ok');
+  assert.equal(v.layers.dns?.failure, 'dns_no_answer');
 });
 
 test('a loopback answer is DNS blocking; OONI has no fetch to judge and gives null', () => {
@@ -278,4 +492,65 @@ test('a TLS stall on a redirect hop is TLS blocking, from the recorded step or i
   const m = measurement({ url: 'http://go.short.example/a1', hops: hops(true) });
   (m.test_keys.requests[0] as Record<string, unknown>).x_failed_operation = 'http_round_trip';
   assert.equal(analyzeMeasurement(m, { asnOf }).method, 'http_failure');
+});
+
+test('a blocked verdict says how much its evidence proves: a forged answer is certain, a timeout weak', () => {
+  const bogon = analyzeMeasurement(measurement({ answers: ['127.0.0.1'], tcp: [], hops: [] }), { asnOf });
+  assert.equal(bogon.strength, 'certain');
+  const forgedPage = analyzeMeasurement(
+    measurement({
+      answers: [ISP_BLOCKPAGE_IP],
+      hops: [{ url: `http://${HOST}/`, address: `${ISP_BLOCKPAGE_IP}:80`, code: 200, body: BLOCK_PAGE }],
+    }),
+    { asnOf },
+  );
+  assert.equal(forgedPage.strength, 'strong');
+  const reset = analyzeMeasurement(
+    measurement({ hops: [{ url: `http://${HOST}/`, address: `${SITE_IP}:80`, failure: 'connection_reset' }] }),
+    { asnOf },
+  );
+  assert.deepEqual(reset.methods, ['http_failure']);
+  assert.equal(reset.strength, 'strong');
+  const timeout = analyzeMeasurement(
+    measurement({ hops: [{ url: `http://${HOST}/`, address: `${SITE_IP}:80`, failure: 'generic_timeout_error' }] }),
+    { asnOf },
+  );
+  assert.deepEqual(timeout.methods, ['http_failure']);
+  assert.equal(timeout.strength, 'weak');
+  const accessible = analyzeMeasurement(
+    measurement({ hops: [{ url: `http://${HOST}/`, address: `${SITE_IP}:80`, code: 200, body: SITE_PAGE }] }),
+    { asnOf },
+  );
+  assert.equal(accessible.strength, undefined);
+});
+
+test('a body that stalls after it began, where the control read it all, is throttling with the rate reached', () => {
+  const url = `http://${HOST}/`;
+  const stalled = (failure: string, read: number) =>
+    measurement({
+      hops: [
+        {
+          url,
+          address: `${SITE_IP}:80`,
+          code: 200,
+          body: SITE_PAGE.slice(0, 1000),
+          failure,
+          x_failed_operation: 'read',
+          x_body_length: read,
+          t0: 0.5,
+          t: 30.5,
+        },
+      ],
+      control: controlFor(url, {
+        http_request: { failure: null, status_code: 200, body_length: 4_194_304, title: 'Meduza', headers: {} },
+      }),
+    });
+  const v = analyzeMeasurement(stalled('generic_timeout_error', 240_000), { asnOf });
+  assert.equal(v.outcome, 'blocked');
+  assert.deepEqual(v.methods, ['throttling']);
+  assert.equal(v.layers.http?.status, 'blocked');
+  assert.match(v.explanation, /stalled after 240000 of 4194304 bytes \(64 kbit\/s\)/);
+  assert.match(v.explanation, /throttling/);
+  // A reset mid-body is not a slow transfer.
+  assert.deepEqual(analyzeMeasurement(stalled('connection_reset', 240_000), { asnOf }).methods, ['http_failure']);
 });

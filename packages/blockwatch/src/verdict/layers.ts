@@ -3,13 +3,15 @@
  * with short, sorted evidence strings; and the blocking methods that follow from them. A layer whose failures are
  * explained by a lower layer (connections to a forged DNS answer) is not blamed a second time.
  */
-import type { BlockingMethod, ClassicBlocking, FingerprintMatch, LayerResult } from '../model/verdict.ts';
+import type { BlockingMethod, ClassicBlocking, FingerprintMatch, LayerResult, SiteFault } from '../model/verdict.ts';
 import { BLOCKING_METHODS } from '../model/verdict.ts';
 import type { AsnOf, Lookup } from './dns-compare.ts';
-import { isNxdomain } from './dns-compare.ts';
+import { isNxdomain, isSystemLookup } from './dns-compare.ts';
 import type { HttpComparison } from './http-compare.ts';
 import { endpointKey, type HttpView, type MeasurementView, splitEndpoint } from './input.ts';
 import type { InterceptionFinding } from './interception.ts';
+import { findBrokenSite, findSiteRestriction } from './site-faults.ts';
+import { findStalledTransfer } from './transfer.ts';
 
 export interface LayerInputs {
   view: MeasurementView;
@@ -36,6 +38,10 @@ export interface LayerView {
   methods: BlockingMethod[];
   /** the final page matched a false-positive fingerprint: the site's own answer (a CAPTCHA, a CDN error) */
   falsePositivePage: boolean;
+  /** the site itself refused this client or is broken for everyone: not censorship */
+  siteFault: SiteFault | null;
+  /** the failure of the last hop: its own, or the GET's when the last response was a redirect it did not follow */
+  finalFailure: string | null;
 }
 
 /** Fingerprints that count as evidence of a block page (not known false positives, not vague words). */
@@ -48,12 +54,30 @@ export const isBlockingFingerprint = (m: FingerprintMatch) => m.scope !== 'fp' &
  */
 function pageDiffers(http: HttpComparison | undefined, dnsSuspect: boolean): string | null {
   if (!http) return null;
+  const diffs = differences(http, false);
+  const decisive = http.status_code_match === false || diffs.length >= 2 || (dnsSuspect && diffs.length >= 1);
+  return decisive ? diffs.join(', ') : null;
+}
+
+/** What differs from the control's page, by the comparison keys (OONI's header names only when asked). */
+function differences(http: HttpComparison, withHeaders: boolean): string[] {
   const diffs: string[] = [];
   if (http.status_code_match === false) diffs.push('status');
   if (http.title_match === false) diffs.push('title');
   if (http.body_length_match === false) diffs.push(`${Math.round(http.body_proportion * 100)}% of its length`);
-  const decisive = http.status_code_match === false || diffs.length >= 2 || (dnsSuspect && diffs.length >= 1);
-  return decisive ? diffs.join(', ') : null;
+  if (withHeaders && http.headers_match === false) diffs.push('header names');
+  return diffs;
+}
+
+/** A failed lookup of a redirect hop's host (not the input's), which the classic v0.5 walk counts as DNS blocking. */
+export function hopLookupFailure(view: MeasurementView): { host: string; failure: string } | null {
+  for (const q of view.queries) {
+    if (!isSystemLookup(q) || q.failure === null || (q.depth === 0 && q.hostname === view.host)) continue;
+    if (q.hostname === '' || q.hostname === view.host) continue;
+    if (q.queryType === 'AAAA' && q.failure === 'dns_no_answer') continue;
+    return { host: q.hostname, failure: q.failure };
+  }
+  return null;
 }
 
 const TLS_INTERFERENCE = new Set(['connection_reset', 'eof_error', 'generic_timeout_error', 'ssl_failed_handshake']);
@@ -78,14 +102,23 @@ export function deriveLayers(input: LayerInputs): LayerView {
   const finalIp = final ? splitEndpoint(final.address).ip : '';
   const falsePositives = fingerprints.filter((m) => m.location !== 'dns' && m.scope === 'fp');
   const httpFingerprints = fingerprints.filter((m) => m.location !== 'dns' && isBlockingFingerprint(m));
+  const confirmedPage = httpFingerprints.some((m) => m.confirms);
+  // The site (its CDN) refusing this client: a challenge, a geo or legal restriction. A confirmed block page wins.
+  const restriction = confirmedPage ? null : findSiteRestriction(final, fingerprints);
   // A known false positive (a CDN's CAPTCHA or error page) is the site's own answer, unless a confirming
   // block-page fingerprint says otherwise.
-  const clearedAsFalsePositive = falsePositives.length > 0 && !httpFingerprints.some((m) => m.confirms);
+  const clearedAsFalsePositive = (falsePositives.length > 0 || restriction !== null) && !confirmedPage;
   const blockPageFingerprints = clearedAsFalsePositive ? [] : httpFingerprints;
+  // Our probe records a refused redirect (bad Location, too many hops) on the GET, not on its last response.
+  const finalFailure =
+    final?.failure ?? (final && final.status >= 300 && final.status < 400 ? view.recordedHttpFailure : null);
+  const broken = restriction ? null : findBrokenSite(final, finalFailure, control);
+  const siteFault = restriction ?? broken;
+  const hopLookup = hopLookupFailure(view);
 
   /** A cleartext page served from an unconfirmed answer that is not the control's page: the answer was forged. */
   function pageFromForgedAnswer(): string | null {
-    if (!final || final.failure !== null || !final.url.startsWith('http://') || !input.controlFetched) return null;
+    if (!final || finalFailure !== null || !final.url.startsWith('http://') || !input.controlFetched) return null;
     if (clearedAsFalsePositive) return null;
     if (finalIp && !invalid.has(finalIp)) return null;
     const from = finalIp || lookup.addrs[0] || 'the answer';
@@ -101,8 +134,10 @@ export function deriveLayers(input: LayerInputs): LayerView {
   if (lookup.measured) {
     const ev: string[] = [];
     let status: LayerResult['status'];
-    if (lookup.failure === null) ev.push(`probe answers ${lookup.addrs.join(' ') || '(none)'}`);
-    else ev.push(`probe lookup failed: ${lookup.failure}`);
+    // A lookup that returned no address is a failure, not an answer to compare.
+    const probeFailure = lookup.failure ?? (lookup.addrs.length === 0 ? 'dns_no_answer' : null);
+    if (probeFailure === null) ev.push(`probe answers ${lookup.addrs.join(' ')}`);
+    else ev.push(`probe lookup failed: ${probeFailure}`);
     if (controlDns) {
       ev.push(
         controlDns.failure === null
@@ -113,16 +148,27 @@ export function deriveLayers(input: LayerInputs): LayerView {
     for (const m of dnsFingerprints) ev.push(`answer ${m.matched} matches fingerprint ${m.name}`);
     const foreignBogons = input.bogons.filter((ip) => !controlDns?.addrs.includes(ip));
     for (const ip of foreignBogons) ev.push(`answer ${ip} is a bogon`);
+    if (hopLookup) ev.push(`lookup of redirect hop ${hopLookup.host} failed: ${hopLookup.failure}`);
+    // Only the hop's lookup is in question: the input's answers are the control's (or vouched for).
+    const hopOnly =
+      hopLookup !== null &&
+      finalFailure !== null &&
+      probeFailure === null &&
+      !lookup.addrs.some((ip) => invalid.has(ip));
     if (
       dnsFingerprints.length > 0 ||
       foreignBogons.length > 0 ||
-      (classic.blocking === 'dns' && classic.accessible === false)
+      (classic.blocking === 'dns' && classic.accessible === false && !restriction && !hopOnly)
     ) {
       status = 'blocked';
     } else if (!controlDns) status = 'unknown';
-    else if (lookup.failure !== null && controlDns.failure !== null) status = 'down';
+    else if (probeFailure !== null && controlDns.failure !== null) status = 'down';
     else if (lookup.failure !== null) status = classic.blocking === false ? 'ok' : 'blocked';
-    else if (lookup.addrs.some((ip) => invalid.has(ip))) {
+    else if (probeFailure !== null) status = classic.blocking === 'dns' ? 'blocked' : 'unknown';
+    else if (hopOnly && input.controlFetched) {
+      ev.push(`the control fetched the page through ${hopLookup?.host}`);
+      status = 'blocked';
+    } else if (lookup.addrs.some((ip) => invalid.has(ip))) {
       // Different answers alone are the everyday CDN case: only the following layers can tell.
       ev.push('answers differ from the control (not vouched for by address, ASN or TLS)');
       const page = pageFromForgedAnswer();
@@ -133,7 +179,7 @@ export function deriveLayers(input: LayerInputs): LayerView {
     } else status = 'ok';
     dnsBlocked = status === 'blocked';
     if (dnsBlocked) methods.add('dns');
-    layers.dns = layer(status, ev, lookup.failure);
+    layers.dns = layer(status, ev, probeFailure);
   }
 
   // Addresses from a forged answer: later failures on them are consequences, not separate blocking.
@@ -222,40 +268,46 @@ export function deriveLayers(input: LayerInputs): LayerView {
     const ev: string[] = [];
     let status: LayerResult['status'];
     const tlsBlamed = layers.tls?.status === 'blocked';
+    const https = final.url.startsWith('https://');
     // A block page served from a forged answer is the DNS layer's doing: one method, not two.
-    const fromForgedAnswer = dnsBlocked && final.failure === null && (finalIp === '' || masked(finalIp));
+    const fromForgedAnswer = dnsBlocked && finalFailure === null && (finalIp === '' || masked(finalIp));
+    const fetched = () => `status ${final.status}, ${final.bodyBytes} bytes${final.url ? ` from ${final.url}` : ''}`;
     if (blockPageFingerprints.length > 0) {
       status = 'blocked';
       for (const m of blockPageFingerprints)
         ev.push(`${m.location} matches fingerprint ${m.name}${m.confirms ? ' (confirmed)' : ''}`);
       if (fromForgedAnswer) ev.push('served from the forged DNS answer');
       else methods.add('http_blockpage');
-    } else if (clearedAsFalsePositive && final.failure === null) {
+    } else if (restriction && finalFailure === null) {
+      status = 'down';
+      ev.push(fetched(), `${restriction.evidence}: restricted by the site`);
+      if (control?.http && input.controlFetched) ev.push(`control status ${control.http.status}`);
+    } else if (clearedAsFalsePositive && finalFailure === null) {
       status = 'ok';
-      ev.push(`status ${final.status}, ${final.bodyBytes} bytes${final.url ? ` from ${final.url}` : ''}`);
+      ev.push(fetched());
       for (const m of falsePositives)
         ev.push(`${m.location} matches false-positive fingerprint ${m.name}: the site's own page, not a block page`);
-    } else if (final.failure !== null) {
-      ev.push(`fetch of ${final.url || view.input} failed: ${final.failure}`);
+    } else if (finalFailure !== null) {
+      ev.push(`fetch of ${final.url || view.input} failed: ${finalFailure}`);
       if (!control) status = 'unknown';
       else if (!input.controlFetched) {
         status = 'down';
-        ev.push(`control fetch failed: ${control.http?.failure ?? 'no result'}`);
-      } else if (
-        dnsBlocked ||
-        tlsBlamed ||
-        (layers.tcp?.status === 'blocked' && final.failure === layers.tcp.failure)
-      ) {
+        ev.push(broken ? broken.evidence : `control fetch failed: ${control.http?.failure ?? 'no result'}`);
+      } else if (dnsBlocked || tlsBlamed || (layers.tcp?.status === 'blocked' && finalFailure === layers.tcp.failure)) {
         status = 'blocked';
         ev.push('explained by a lower layer');
       } else {
         status = 'blocked';
         const phase = failurePhase(final, view);
-        if (phase === 'tls_handshake') {
+        const stalled = findStalledTransfer(final, finalFailure, control);
+        if (stalled) {
+          ev.push(stalled.evidence);
+          methods.add('throttling');
+        } else if (phase === 'tls_handshake') {
           ev.push(
             final.failedOperation
               ? 'during the TLS handshake'
-              : 'probably during the TLS handshake (no handshake record)',
+              : 'probably during the TLS handshake (no successful handshake with that host)',
           );
           methods.add('tls');
         } else if (phase === 'connect') {
@@ -264,31 +316,41 @@ export function deriveLayers(input: LayerInputs): LayerView {
         } else methods.add('http_failure');
       }
     } else {
-      ev.push(`status ${final.status}, ${final.bodyBytes} bytes${final.url ? ` from ${final.url}` : ''}`);
+      ev.push(fetched());
       if (control?.http && input.controlFetched)
         ev.push(`control status ${control.http.status}, ${control.http.bodyLength} bytes`);
-      const ourDiff = final.url.startsWith('https://') ? null : pageDiffers(classic.http, false);
-      if (
-        classic.blocking === 'http-diff' ||
-        (classic.blocking === 'dns' && classic.accessible === false && !final.url.startsWith('https://')) ||
-        ourDiff
-      ) {
+      const ourDiff = https ? null : pageDiffers(classic.http, dnsBlocked);
+      if (classic.blocking === 'http-diff' || ourDiff) {
         status = 'blocked';
-        ev.push(`the page differs from the control's (${ourDiff ?? 'status, length, headers and title'})`);
+        const keys = classic.http ? differences(classic.http, true).join(', ') : '';
+        ev.push(`the page differs from the control's (${ourDiff ?? (keys || 'OONI comparison')})`);
         if (fromForgedAnswer) ev.push('served from the forged DNS answer');
         else methods.add('http_blockpage');
-      } else if (final.url.startsWith('https://') || classic.accessible === true) status = 'ok';
-      else status = control ? (classic.blocking === 'dns' ? 'blocked' : 'ok') : 'unknown';
+      } else if (https || classic.accessible === true) status = 'ok';
+      else if (!control) status = 'unknown';
+      else if (classic.blocking === 'dns' && !input.controlFetched) status = 'unknown';
+      // The page is the control's (or too close to tell): whatever DNS says, HTTP itself is fine.
+      else status = 'ok';
     }
-    layers.http = layer(status, ev, final.failure);
+    layers.http = layer(status, ev, finalFailure);
   }
 
-  // Keep the classic verdict and the methods in agreement: OONI's blocking always names at least one method.
-  if (classic.blocking === 'dns' && methods.size === 0) methods.add('dns');
+  // Keep the classic verdict and the methods in agreement: OONI's blocking always names at least one method. The
+  // layer the method belongs to then says so too, so no sentence cites a layer that reads "ok".
+  const ownPage = clearedAsFalsePositive || siteFault !== null;
+  if (classic.blocking === 'dns' && methods.size === 0 && !ownPage) methods.add('dns');
   if (classic.blocking === 'tcp_ip' && methods.size === 0 && layers.tcp?.status !== 'down') methods.add('tcp_ip');
-  if (classic.blocking === 'http-diff' && methods.size === 0 && !clearedAsFalsePositive) methods.add('http_blockpage');
-  if (classic.blocking === 'http-failure' && methods.size === 0) {
-    methods.add(layers.tls?.status === 'blocked' ? 'tls' : 'http_failure');
+  if (classic.blocking === 'http-diff' && methods.size === 0 && !ownPage) methods.add('http_blockpage');
+  if (classic.blocking === 'http-failure' && methods.size === 0 && !ownPage) {
+    const tls = layers.tls?.status === 'blocked';
+    methods.add(tls ? 'tls' : 'http_failure');
+    if (!tls && layers.http && layers.http.status !== 'blocked') {
+      layers.http = layer(
+        'blocked',
+        [...layers.http.evidence, "OONI's classic algorithm: the probe's fetch failed where the control's succeeded"],
+        layers.http.failure,
+      );
+    }
   }
   if (classic.blocking === 'dns' && layers.dns && layers.dns.status !== 'blocked' && isNxdomain(lookup.failure)) {
     layers.dns = layer('blocked', layers.dns.evidence, lookup.failure);
@@ -296,14 +358,16 @@ export function deriveLayers(input: LayerInputs): LayerView {
   return {
     layers,
     methods: BLOCKING_METHODS.filter((m) => methods.has(m)),
-    falsePositivePage: clearedAsFalsePositive && final?.failure === null,
+    falsePositivePage: clearedAsFalsePositive && !restriction && finalFailure === null,
+    siteFault,
+    finalFailure,
   };
 }
 
 /**
  * Which step of the final hop failed: as recorded (`x_failed_operation`), else inferred for an https redirect hop
- * to another host that got no response, with a reset/EOF/stall and no handshake record for that host (the probe's
- * own TLS step covers only the input's host).
+ * to another host that got no response, with a reset/EOF/stall and no successful handshake with that host (the
+ * probe's own TLS step covers only the input's host).
  */
 function failurePhase(final: HttpView, view: MeasurementView): string | null {
   if (final.failedOperation) return final.failedOperation;
@@ -316,6 +380,7 @@ function failurePhase(final: HttpView, view: MeasurementView): string | null {
     return null;
   }
   // Only a redirect hop to another host: the input's own failures are judged by its handshake records.
-  if (host === view.host || view.tls.some((h) => h.serverName === host)) return null;
+  // A handshake record for that host that failed is the same event seen twice; only a successful one clears TLS.
+  if (host === view.host || view.tls.some((h) => h.serverName === host && h.failure === null)) return null;
   return 'tls_handshake';
 }

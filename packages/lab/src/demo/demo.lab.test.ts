@@ -34,7 +34,9 @@ function runDemo(args: string[]): Promise<{ code: number | null; stdout: string;
 
 test('the demo finds the story blocked on 3 of 3 networks by DNS, HTTP block page and TLS', {
   skip,
-  timeout: 8 * 60_000,
+  // the replay itself takes about 5 min; the rest is for waiting on the lab's session lock when the catalogue test
+  // runs beside it (npm test runs two test files at once)
+  timeout: 14 * 60_000,
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-demo-'));
   try {

@@ -113,6 +113,31 @@ describe('event detection (pure)', () => {
     assert.ok(e.confidence > 0.99);
   });
 
+  test('verdicts weigh by their evidence: certain alone, strong with a second, weak with two more', () => {
+    const withStrength = (pattern: string, strength: 'certain' | 'strong' | 'weak', method: BlockingMethod) =>
+      stream({ 3: pattern }, { method }).map((o) => (o.outcome === 'blocked' ? { ...o, strength } : o));
+    // an answer that proves itself forged (a bogon, a known block-page address) is decisive
+    assert.equal(run(withStrength('aaab', 'certain', 'dns'))[0]?.networks[0].detected.id, 'm-3-3');
+    // a block page twice in a row is enough on one network; once is not
+    assert.equal(run(withStrength('aaabb', 'strong', 'http_blockpage'))[0]?.networks[0].detected.id, 'm-3-4');
+    assert.deepEqual(run(withStrength('aaabaaaa', 'strong', 'http_blockpage')), []);
+    // timeouts still need three
+    assert.equal(run(withStrength('aaabbb', 'weak', 'tcp_ip'))[0]?.networks[0].detected.id, 'm-3-5');
+    // a strong verdict followed by a weak one of another kind is not a censor answering the same way
+    const mixed = withStrength('aaabbaaaa', 'strong', 'tls');
+    mixed[4] = { ...mixed[4], methods: ['tcp_ip'], strength: 'weak' };
+    assert.deepEqual(run(mixed), []);
+  });
+
+  test('a network that measured first is detected when a second network confirms, not at its own third verdict', () => {
+    // network 1 measures every 2 h, network 2 every 6 h: 1's two blocked verdicts wait for 2's first
+    const fast = stream({ 1: 'aaaaaabb......' }, { cadenceH: 2 });
+    const slow = stream({ 2: 'aaab..' }, { cadenceH: 6 });
+    const [e] = run([...fast, ...slow]);
+    const n1 = e?.networks.find((n) => n.asn === 1);
+    assert.equal(n1?.detected.id, 'm-2-3', "detected at the other network's verdict, after two of its own");
+  });
+
   test('restoring from a snapshot mid-stream gives the same events as one pass', () => {
     const obs = generateSynthetic({ seed: 7, countries: 1, urlsPerCountry: 12, days: 10 }).observations;
     const whole = createDetector().ingest(obs).events;

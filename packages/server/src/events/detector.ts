@@ -13,7 +13,7 @@
  * usually central, noise is not correlated across networks); brackets from the CUSUM change-point estimate (the
  * start of the excursion that crossed), so a leak inside an episode does not move its onset.
  */
-import type { BlockingMethod } from 'blockwatch/model';
+import type { BlockingMethod, EvidenceStrength } from 'blockwatch/model';
 import { eventIdOf, groupKeyOf, seriesKeyOf } from './ids.ts';
 import { type Llrs, llrsOf, resolveParams } from './params.ts';
 import { type NetworkBaseline, ThrottleBaselines } from './throttling.ts';
@@ -128,15 +128,13 @@ export function createDetector(
     if (downElsewhere) return;
     const ref: MeasurementRef = { id: o.id, timeMs: o.timeMs };
     if (s.phase === 'blocked') stepBlocked(group, s, o, ref, endRatio(s, o), out);
-    else
-      stepReachable(
-        group,
-        s,
-        o,
-        ref,
-        o.outcome === 'accessible' ? llr.accessible : o.confirmed ? llr.confirmed : llr.blocked,
-        out,
-      );
+    else stepReachable(group, s, o, ref, o.outcome === 'accessible' ? llr.accessible : blockedLlr(o), out);
+  }
+
+  /** A blocked verdict weighs what its evidence proves: a confirmed or forged answer far more than a timeout. */
+  function blockedLlr(o: Observation): number {
+    if (o.confirmed || o.strength === 'certain') return llr.confirmed;
+    return o.strength === 'strong' ? llr.strong : llr.blocked;
   }
 
   /** Phases unknown/accessible: watch for an onset. */
@@ -149,23 +147,26 @@ export function createDetector(
       before > 0 &&
       o.methods.length > 0 &&
       !o.methods.some((m) => s.pendingMethodCounts[m])
-    ) {
+    )
       ratio *= 0.5;
-    }
+    // The kind of evidence is as consistent (a forged answer every time, or a timeout every time): a verdict of the
+    // other kind counts half as well.
+    if (o.outcome === 'blocked' && before > 0 && s.pendingStrength != null && strengthClass(o) !== s.pendingStrength)
+      ratio *= 0.5;
     s.upScore = Math.max(0, s.upScore + ratio);
     if (o.outcome === 'blocked') {
       if (before === 0) resetPending(s);
       if (s.pending.length < params.maxPending) s.pending.push(ref);
       s.runStart ??= ref;
+      s.pendingStrength ??= strengthClass(o);
       s.pendingMethods = countMethods(s.pendingMethodCounts, o.methods);
       s.pendingConfirmed ||= o.confirmed;
-      if (crossesOnset(group, s, o.timeMs)) {
-        openEpisode(group, s, ref, out);
-        // Siblings that were suspect now have a blocked network beside them: re-judge them at once.
-        for (const sib of group.series.values()) {
-          if (sib !== s && sib.phase !== 'blocked' && sib.pending.length > 0 && sib.upScore > 0) {
-            if (crossesOnset(group, sib, o.timeMs)) openEpisode(group, sib, ref, out);
-          }
+      if (crossesOnset(group, s, o.timeMs)) openEpisode(group, s, ref, out);
+      // Siblings that were suspect now have a blocked or suspect network beside them: re-judge them at once, so
+      // a network that measured first is not kept waiting for its own third verdict.
+      for (const sib of group.series.values()) {
+        if (sib !== s && sib.phase !== 'blocked' && sib.pending.length > 0 && sib.upScore > 0) {
+          if (crossesOnset(group, sib, o.timeMs)) openEpisode(group, sib, ref, out);
         }
       }
     } else if (s.upScore === 0) {
@@ -270,6 +271,7 @@ export function createDetector(
     let threshold = params.onsetThreshold;
     let siblings = 0;
     let sameRound = 0;
+    let opened = 0;
     // Corroboration needs a change at about the same time on another network: an old, ongoing block elsewhere
     // (partial blocking) or an old one-off verdict says nothing about this network now.
     for (const sib of group.series.values()) {
@@ -283,11 +285,22 @@ export function createDetector(
       if (sibStart === null) continue;
       const apart = Math.abs(sibStart - myStart);
       if (apart <= params.corroborationWindowMs) siblings++;
-      if (apart <= params.quorumWindowMs) sameRound++;
+      if (apart <= params.quorumWindowMs) {
+        sameRound++;
+        if (sib.phase === 'blocked') opened++;
+      }
     }
     if (siblings >= 1) threshold = params.corroboratedOnsetThreshold;
     // A quorum of other networks changing in the same round accepts one clean blocked verdict (central blocking).
-    if (sameRound >= params.quorumNetworks) threshold = Math.min(threshold, llr.blocked - 1e-9);
+    const quorum = sameRound >= params.quorumNetworks;
+    if (quorum) threshold = Math.min(threshold, llr.blocked - 1e-9);
+    // One strong verdict is enough where another network opened an episode in the same round (central blocking
+    // seen a little later here); without that, strong evidence shortens the wait to a second verdict, it does not
+    // replace it (one-off strong faults exist: a reset, a CDN's odd answer). Certain evidence is decisive alone.
+    if (opened >= 1 && s.upScore >= llr.strong - 1e-9) threshold = Math.min(threshold, llr.strong - 1e-9);
+    if (opened >= 2) threshold = Math.min(threshold, llr.blocked - 1e-9);
+    const decisive = quorum || opened >= 1 || s.pendingConfirmed || s.upScore >= llr.confirmed - 1e-9;
+    if (s.pending.length < 2 && !decisive) return false;
     return s.upScore >= threshold;
   }
 
@@ -424,8 +437,14 @@ function newSeries(o: Observation): SeriesState {
   };
 }
 
+/** Strong or weak, for the consistency check (certain counts as strong: the same forged answer). */
+function strengthClass(o: Observation): EvidenceStrength {
+  return o.confirmed || o.strength === 'certain' || o.strength === 'strong' ? 'strong' : 'weak';
+}
+
 function resetPending(s: SeriesState): void {
   s.pending = [];
+  s.pendingStrength = null;
   s.pendingMethods = [];
   s.pendingMethodCounts = {};
   s.pendingConfirmed = false;

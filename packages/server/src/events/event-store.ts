@@ -167,7 +167,7 @@ export async function* readObservations(
     }
     const rows = await store.query<Omit<ObservationRow, 'tls_handshake_ms' | 'throughput_kbps'>>(
       `SELECT measurement_uid, toString(measurement_start_time) AS measurement_start_time, probe_cc, probe_asn, input,
-              domain, outcome, blocking_methods, confirmed
+              domain, outcome, blocking_methods, confirmed, strength
        FROM measurements FINAL
        WHERE test_day BETWEEN {first:Date} AND {last:Date} AND test_name = 'web_connectivity' ${ccFilter}
        ORDER BY measurement_start_time, measurement_uid`,
@@ -305,7 +305,7 @@ export async function readTargetObservations(
   const by = target.input ? 'input = {target:String}' : 'domain = {target:String}';
   const rows = await store.query<ObservationRow>(
     `SELECT measurement_uid, toString(measurement_start_time) AS measurement_start_time, probe_cc, probe_asn, input,
-            domain, outcome, blocking_methods, confirmed, NULL AS tls_handshake_ms, NULL AS throughput_kbps
+            domain, outcome, blocking_methods, confirmed, strength, NULL AS tls_handshake_ms, NULL AS throughput_kbps
      FROM measurements FINAL
      WHERE probe_cc = {cc:String} AND ${by} AND test_name = 'web_connectivity'
      ORDER BY measurement_start_time, measurement_uid LIMIT {limit:UInt32}`,

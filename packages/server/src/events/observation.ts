@@ -4,13 +4,29 @@
  *   - stored rows read back for a rebuild: `observationFromRow`, with the timings computed in SQL by
  *     `TIMINGS_SQL`, which mirrors `timingsOf` (the first successful TLS handshake; the final HTTP response).
  */
-import { BLOCKING_METHODS, type BlockingMethod, type Outcome } from 'blockwatch/model';
+import {
+  BLOCKING_METHODS,
+  type BlockingMethod,
+  EVIDENCE_STRENGTHS,
+  type EvidenceStrength,
+  type Outcome,
+} from 'blockwatch/model';
 import type { AnalyzedMeasurement } from '../store/rows.ts';
 import { asnNumber, domainOf, inputString, sqlTime } from '../store/rows.ts';
 import type { Observation } from './types.ts';
 
 const OUTCOMES = new Set<string>(['accessible', 'blocked', 'down', 'unknown']);
 const METHODS = new Set<string>(BLOCKING_METHODS);
+const STRENGTHS = new Set<string>(EVIDENCE_STRENGTHS);
+
+/**
+ * The strength of a stored verdict whose row does not carry it (the store keeps methods, not evidence kinds):
+ * what the methods alone prove. A block page or an intercepted certificate is strong; anything else counts weak.
+ */
+export function strengthOfMethods(methods: readonly BlockingMethod[], confirmed: boolean): EvidenceStrength {
+  if (confirmed) return 'certain';
+  return methods.includes('http_blockpage') || methods.includes('tls_interception') ? 'strong' : 'weak';
+}
 /** Throughput is only meaningful for bodies big enough to leave TCP slow start. */
 export const MIN_THROUGHPUT_BYTES = 64 * 1024;
 
@@ -91,6 +107,14 @@ export function observationOf(item: AnalyzedMeasurement): Observation | null {
     outcome: item.verdict.outcome,
     methods: methodsOf(item.verdict.methods ?? []),
     confirmed: item.verdict.confirmed === true,
+    ...(item.verdict.outcome === 'blocked'
+      ? {
+          strength:
+            typeof item.verdict.strength === 'string' && STRENGTHS.has(item.verdict.strength)
+              ? item.verdict.strength
+              : strengthOfMethods(methodsOf(item.verdict.methods ?? []), item.verdict.confirmed === true),
+        }
+      : {}),
     ...timingsOf(m.test_keys),
   };
 }
@@ -106,6 +130,8 @@ export interface ObservationRow {
   outcome: string;
   blocking_methods: string[];
   confirmed: boolean;
+  /** '' for rows stored before the column existed */
+  strength: string;
   tls_handshake_ms: number | null;
   throughput_kbps: number | null;
 }
@@ -123,6 +149,10 @@ export function observationFromRow(row: ObservationRow): Observation | null {
     methods: methodsOf(row.blocking_methods),
     confirmed: row.confirmed,
   };
+  if (o.outcome === 'blocked')
+    o.strength = STRENGTHS.has(row.strength)
+      ? (row.strength as EvidenceStrength)
+      : strengthOfMethods(o.methods, o.confirmed);
   if (row.tls_handshake_ms !== null && row.tls_handshake_ms > 0) o.tlsHandshakeMs = row.tls_handshake_ms;
   if (row.throughput_kbps !== null && row.throughput_kbps > 0) o.throughputKbps = row.throughput_kbps;
   return o;

@@ -5,12 +5,15 @@
  * reachable on that network (one-off failures the verdict engine could not tell from blocking) and `blockedRate`
  * while it is blocked (the rest are leaks). Page's CUSUM on these log-likelihood ratios is the optimal sequential
  * test for such a change (Lorden): the thresholds below are in nats and chosen so that
- *   - one plain blocked verdict (+2.89) never opens an event on its own;
+ *   - one plain (weak: a timeout, a failed lookup) blocked verdict (+2.89) never opens an event on its own;
  *   - three in a row (+8.67) do, on one network alone;
  *   - two in a row (+5.78) do when another network of the same URL and country is blocked or suspect;
- *   - one does when two other networks are (central blocking is seen by all networks in the same round);
- *   - a fingerprint-confirmed block page (+8.4) is decisive;
- *   - three accessible verdicts in a row (+6.75) end an episode; one or two leaks do not.
+ *   - one does when three other networks are (central blocking is seen by all networks in the same round);
+ *   - a strong verdict (a block page, a forged answer's page, an injected reset: +6.1) and any second blocked
+ *     verdict of the same kind do, on one network alone; one strong verdict does when another network opened an
+ *     episode in the same round;
+ *   - a fingerprint-confirmed block page or an answer that proves itself forged (+8.4) is decisive;
+ *   - four accessible verdicts in a row (+9.0) end an episode; three (+6.75) do not, so leaky blocking is not split.
  * `down` and `unknown` verdicts carry no evidence either way (a site down for everyone is not blocked).
  */
 import { InvalidArgumentError } from 'blockwatch/errors.ts';
@@ -20,10 +23,11 @@ export const DEFAULT_PARAMS: Readonly<DetectorParams> = Object.freeze({
   falseBlockedRate: 0.05,
   blockedRate: 0.9,
   falseConfirmedRate: 0.0002,
+  falseStrongRate: 0.002,
   onsetThreshold: 7.5,
   corroboratedOnsetThreshold: 5.5,
   quorumNetworks: 3,
-  endThreshold: 6.5,
+  endThreshold: 7.5,
   corroborationWindowMs: 36 * 3600_000,
   quorumWindowMs: 6 * 3600_000,
   maxPending: 64,
@@ -36,7 +40,7 @@ export const DEFAULT_PARAMS: Readonly<DetectorParams> = Object.freeze({
 /** Validates and completes detector parameters; names the bad one. */
 export function resolveParams(overrides: Partial<DetectorParams> = {}): DetectorParams {
   const params = { ...DEFAULT_PARAMS, ...overrides };
-  const probability = ['falseBlockedRate', 'blockedRate', 'falseConfirmedRate'] as const;
+  const probability = ['falseBlockedRate', 'blockedRate', 'falseConfirmedRate', 'falseStrongRate'] as const;
   for (const name of probability) {
     const v = params[name];
     if (!(v > 0 && v < 1)) throw new InvalidArgumentError(`${name} must be a probability in (0, 1), got ${v}`);
@@ -67,6 +71,7 @@ export function resolveParams(overrides: Partial<DetectorParams> = {}): Detector
 
 export interface Llrs {
   blocked: number;
+  strong: number;
   confirmed: number;
   accessible: number;
 }
@@ -75,6 +80,7 @@ export interface Llrs {
 export function llrsOf(params: DetectorParams): Llrs {
   return {
     blocked: Math.log(params.blockedRate / params.falseBlockedRate),
+    strong: Math.log(params.blockedRate / params.falseStrongRate),
     confirmed: Math.log(params.blockedRate / params.falseConfirmedRate),
     accessible: Math.log((1 - params.blockedRate) / (1 - params.falseBlockedRate)),
   };

@@ -9,7 +9,7 @@
  * verdicts, failed measurements, sites down for everyone for hours (mostly "down" verdicts, a few false
  * "blocked"), and network outages.
  */
-import type { BlockingMethod } from 'blockwatch/model';
+import type { BlockingMethod, EvidenceStrength } from 'blockwatch/model';
 import type { Observation } from './types.ts';
 
 export interface NoiseLevels {
@@ -94,13 +94,35 @@ const HOUR = 3600_000;
 const COUNTRY_CODES = ['KZ', 'RU', 'IR', 'TR', 'PK', 'MM', 'BY', 'CN', 'EG', 'VE'];
 const BLOCK_METHODS: BlockingMethod[] = ['dns', 'tcp_ip', 'tls', 'http_blockpage', 'http_failure'];
 const NOISE_METHODS: BlockingMethod[] = ['tcp_ip', 'tls', 'http_failure', 'dns'];
+/**
+ * Share of blocking episodes, per method, whose verdicts carry strong evidence (see EVIDENCE_STRENGTHS): DNS
+ * blocking mostly forges answers (block-page addresses, bogons) rather than failing lookups; a block page always
+ * is one; SNI filtering and HTTP filtering inject a reset about half the time (else they drop); IP blocking only
+ * ever times out or refuses. A censor does it the same way every time, so the strength is drawn per episode.
+ */
+const STRONG_SHARE: Partial<Record<BlockingMethod, number>> = {
+  dns: 0.8,
+  http_blockpage: 1,
+  tls: 0.5,
+  http_failure: 0.5,
+};
+/** Of DNS blocking with strong evidence, the share whose answer proves itself (a known block-page address, a bogon). */
+const DNS_CERTAIN_SHARE = 0.5;
+/** One-off false blocked verdicts that nevertheless carry strong evidence (a reset, a CDN's odd answer). */
+const NOISE_STRONG_SHARE = 0.1;
 
 interface NetworkTruth {
   onsetMs: number | null;
   endMs: number | null;
   method: BlockingMethod;
   confirmed: boolean;
+  strength: EvidenceStrength;
   blockedRate: number;
+}
+
+function strengthFor(method: BlockingMethod, rng: () => number): EvidenceStrength {
+  if (rng() >= (STRONG_SHARE[method] ?? 0)) return 'weak';
+  return method === 'dns' && rng() < DNS_CERTAIN_SHARE ? 'certain' : 'strong';
 }
 
 export function generateSynthetic(overrides: Partial<SyntheticOptions> = {}): SyntheticData {
@@ -147,6 +169,7 @@ export function generateSynthetic(overrides: Partial<SyntheticOptions> = {}): Sy
             endMs: end !== null && end < endMs ? end : null,
             method,
             confirmed: method === 'http_blockpage' && rng() < 0.5,
+            strength: strengthFor(method, rng),
             blockedRate: rng() < 0.1 ? 0.75 : 1,
           };
           const list = [episode];
@@ -199,7 +222,7 @@ export function generateSynthetic(overrides: Partial<SyntheticOptions> = {}): Sy
                 ? { ...base, outcome: 'down', methods: [] }
                 : r < 0.95
                   ? { ...base, outcome: 'unknown', methods: [] }
-                  : { ...base, outcome: 'blocked', methods: [pick(NOISE_METHODS)] };
+                  : { ...base, outcome: 'blocked', methods: [pick(NOISE_METHODS)], strength: 'weak' };
           } else if (r < o.noise.unknown) {
             obs = { ...base, outcome: 'unknown', methods: [] };
           } else if (blocked) {
@@ -207,11 +230,18 @@ export function generateSynthetic(overrides: Partial<SyntheticOptions> = {}): Sy
             obs =
               rng() < leak
                 ? { ...base, outcome: 'accessible', methods: [] }
-                : { ...base, outcome: 'blocked', methods: [blocked.method], confirmed: blocked.confirmed };
+                : {
+                    ...base,
+                    outcome: 'blocked',
+                    methods: [blocked.method],
+                    confirmed: blocked.confirmed,
+                    strength: blocked.confirmed ? 'certain' : blocked.strength,
+                  };
           } else if (r < o.noise.unknown + o.noise.down) {
             obs = { ...base, outcome: 'down', methods: [] };
           } else if (r < o.noise.unknown + o.noise.down + o.noise.falseBlocked) {
-            obs = { ...base, outcome: 'blocked', methods: [pick(NOISE_METHODS)] };
+            const strength: EvidenceStrength = rng() < NOISE_STRONG_SHARE ? 'strong' : 'weak';
+            obs = { ...base, outcome: 'blocked', methods: [pick(NOISE_METHODS)], strength };
           } else {
             obs = { ...base, outcome: 'accessible', methods: [] };
           }

@@ -3,7 +3,7 @@
  * (events with onset/end brackets and evidence). Plain JSON-serialisable shapes: the detector state is persisted in
  * the store as JSON and restored on restart.
  */
-import type { BlockingMethod, Outcome } from 'blockwatch/model';
+import type { BlockingMethod, EvidenceStrength, Outcome } from 'blockwatch/model';
 
 /** One verdict-annotated measurement, reduced to what detection needs. */
 export interface Observation {
@@ -23,6 +23,8 @@ export interface Observation {
   methods: BlockingMethod[];
   /** A block-page fingerprint confirms blocking. */
   confirmed: boolean;
+  /** How much a blocked verdict proves (the verdict's `strength`); absent: `certain` when confirmed, else `weak`. */
+  strength?: EvidenceStrength;
   /** TLS handshake duration, ms; absent = not measured. */
   tlsHandshakeMs?: number;
   /** Body download throughput, kbit/s; absent = not measured. */
@@ -134,6 +136,8 @@ export interface SeriesState {
   pending: MeasurementRef[];
   pendingMethods: BlockingMethod[];
   pendingMethodCounts: Partial<Record<BlockingMethod, number>>;
+  /** Strength of the excursion's first blocked verdict (a censor answers with the same kind of evidence). */
+  pendingStrength?: EvidenceStrength | null;
   pendingConfirmed: boolean;
   pendingAccessible: number;
   /** First verdict of the latest uninterrupted run towards the other phase (widens brackets over noise). */
@@ -156,6 +160,8 @@ export interface DetectorParams {
   blockedRate: number;
   /** P(blocked + fingerprint-confirmed verdict | accessible). */
   falseConfirmedRate: number;
+  /** P(blocked verdict with strong evidence — a forged answer, a block page, an injected reset — | accessible). */
+  falseStrongRate: number;
   /** Onset threshold (nats) for one network on its own evidence. */
   onsetThreshold: number;
   /** Onset threshold (nats) when another network of the same URL and country is blocked or suspect. */

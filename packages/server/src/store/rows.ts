@@ -62,6 +62,8 @@ export interface MeasurementRow {
   tcp_status: string;
   tls_status: string;
   http_status: string;
+  /** a blocked verdict's evidence strength (certain / strong / weak), '' otherwise */
+  strength: string;
   engine: string;
   explanation: string;
   ooni_blocking: string;
@@ -192,6 +194,7 @@ export function toRows(item: AnalyzedMeasurement, insertedAtMs: number): { row: 
     tcp_status: v.layers?.tcp?.status ?? '',
     tls_status: v.layers?.tls?.status ?? '',
     http_status: v.layers?.http?.status ?? '',
+    strength: v.strength ?? '',
     engine: v.engine ?? '',
     explanation: v.explanation ?? '',
     ooni_blocking: classic(ooni?.blocking),
