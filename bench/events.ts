@@ -13,6 +13,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { noClassicKeys } from '../packages/blockwatch/src/verdict/index.ts';
 import { createDetector } from '../packages/server/src/events/detector.ts';
 import { readObservations } from '../packages/server/src/events/event-store.ts';
 import { observationOf } from '../packages/server/src/events/observation.ts';
@@ -115,14 +116,7 @@ try {
       methods: o.methods,
       fingerprints: [],
       layers: {},
-      classic: {
-        dns_consistency: null,
-        body_length_match: null,
-        body_proportion: 0,
-        status_code_match: null,
-        headers_match: null,
-        title_match: null,
-      },
+      classic: noClassicKeys(),
       explanation: '',
     },
     source: 'import',

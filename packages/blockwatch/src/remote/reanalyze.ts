@@ -4,6 +4,7 @@
  * (`engine: "remote-0.1"`, OONI's classic keys derived from the method). Pure: no `node:*`, no I/O.
  */
 import type { ClassicBlocking, DnsQuery, Verdict } from '../model/index.ts';
+import { noClassicKeys } from '../verdict/index.ts';
 // leafIssuer reads only `certificates` of the handshake view
 import type { TlsView } from '../verdict/input.ts';
 import { leafIssuer } from '../verdict/interception.ts';
@@ -126,13 +127,6 @@ export function analyzeRemoteRecord(measurement: unknown, options: RemoteAnalyze
     blocking,
     accessible: remote.outcome === 'accessible' ? true : remote.outcome === 'blocked' ? false : null,
     ...remote,
-    classic: {
-      dns_consistency: null,
-      body_length_match: null,
-      body_proportion: 0,
-      status_code_match: null,
-      headers_match: null,
-      title_match: null,
-    },
+    classic: noClassicKeys(),
   };
 }

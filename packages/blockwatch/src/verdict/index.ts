@@ -13,7 +13,7 @@
  *
  * Operations: `analyzeMeasurement`, `parseFingerprintCsv` + `createFingerprintSet`, `isBogon`.
  */
-import type { FingerprintMatch, Outcome, Verdict } from '../model/verdict.ts';
+import type { ClassicKeys, FingerprintMatch, Outcome, Verdict } from '../model/verdict.ts';
 import { isBogon } from './bogons.ts';
 import { classicV04 } from './classic-v04.ts';
 import { analyzeV05 } from './classic-v05.ts';
@@ -39,6 +39,18 @@ export {
 export { extractTitle } from './http-compare.ts';
 export { unwrapMeasurement } from './input.ts';
 
+/** The classic comparison keys of a verdict that compared nothing (a failed analysis, a non-web test). */
+export function noClassicKeys(): ClassicKeys {
+  return {
+    dns_consistency: null,
+    body_length_match: null,
+    body_proportion: 0,
+    status_code_match: null,
+    headers_match: null,
+    title_match: null,
+  };
+}
+
 export interface AnalyzeOptions {
   /** Parsed OONI fingerprints (see parseFingerprintCsv); without them nothing is "confirmed". */
   fingerprints?: FingerprintSet;
@@ -63,14 +75,7 @@ function unknownVerdict(reason: string): Verdict {
     methods: [],
     fingerprints: [],
     layers: {},
-    classic: {
-      dns_consistency: null,
-      body_length_match: null,
-      body_proportion: 0,
-      status_code_match: null,
-      headers_match: null,
-      title_match: null,
-    },
+    classic: noClassicKeys(),
     explanation: `Cannot analyse this measurement: ${reason}.`,
     reason,
   };
