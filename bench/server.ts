@@ -14,12 +14,14 @@
  *    queryable; against inserting the same rows directly into the engine.
  * Goals: ingest ≥ 5,000 measurements/s; aggregation p50 < 100 ms; lookup p50 < 20 ms.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { gzipSync } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 import { request } from 'undici';
 import { createAnalyzer } from '../packages/server/src/analysis/analyzer.ts';
 import { buildServer } from '../packages/server/src/api/app.ts';
@@ -377,10 +379,19 @@ async function main() {
       const directS = (performance.now() - t1) / 1000;
       // `blockwatch import` of an OONI can (JSONL.gz) of as many other fresh measurements, into the same store.
       const can = join(dir, `can-${rep}.jsonl.gz`);
-      const lines = Array.from({ length: INGEST }, (_, n) =>
-        JSON.stringify({ ...TEMPLATE, input: `https://import-${rep}-${n}.example.org/`, measurement_uid: undefined }),
+      // Streamed: 40,000 lines of 14.6 KB are more than V8's longest string.
+      await pipeline(
+        Readable.from(
+          (function* () {
+            for (let n = 0; n < INGEST; n++) {
+              const m = { ...TEMPLATE, input: `https://import-${rep}-${n}.example.org/`, measurement_uid: undefined };
+              yield `${JSON.stringify(m)}\n`;
+            }
+          })(),
+        ),
+        createGzip(),
+        createWriteStream(can),
       );
-      writeFileSync(can, gzipSync(`${lines.join('\n')}\n`));
       const t2 = performance.now();
       const imported = await importFiles([can], { sink: { kind: 'store', store, analyzer } });
       const importS = (performance.now() - t2) / 1000;
