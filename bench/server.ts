@@ -404,26 +404,27 @@ async function main() {
         `ingest ${rep + 1}/${INGEST_REPS}: ${round(INGEST / ingestS, 0)}/s end to end (acknowledged at ${round(INGEST / ackS, 0)}/s); import ${round(INGEST / importS, 0)}/s; direct engine insert ${round(INGEST / directS, 0)}/s`,
       );
     }
-    figures.push({
-      metric: `ingest end to end (HTTP → spool → verdict → store), ${INGEST} × ${round(Buffer.byteLength(JSON.stringify(TEMPLATE)) / 1024)} KB measurements, median of ${INGEST_REPS}${INGEST_ONLY ? ', store empty at start' : ''}`,
-      value: round(median(endToEnd), 0),
+    /** A rate against the same run's direct insert, with the issue's goal. */
+    const rateFigure = (metric: string, rates: number[]): Figure => ({
+      metric,
+      value: round(median(rates), 0),
       unit: 'measurements/s',
       baseline: 'the same rows inserted directly into the engine (median)',
       baselineValue: round(median(direct), 0),
-      ratio: round(median(direct) / median(endToEnd), 2),
+      ratio: round(median(direct) / median(rates), 2),
       goal: '≥ 5,000/s',
-      pass: median(endToEnd) >= 5000,
+      pass: median(rates) >= 5000,
     });
-    figures.push({
-      metric: `ingest by blockwatch import of a JSONL.gz can, ${INGEST} measurements, median of ${INGEST_REPS}`,
-      value: round(median(importRates), 0),
-      unit: 'measurements/s',
-      baseline: 'the same rows inserted directly into the engine (median)',
-      baselineValue: round(median(direct), 0),
-      ratio: round(median(direct) / median(importRates), 2),
-      goal: '≥ 5,000/s',
-      pass: median(importRates) >= 5000,
-    });
+    figures.push(
+      rateFigure(
+        `ingest end to end (HTTP → spool → verdict → store), ${INGEST} × ${round(Buffer.byteLength(JSON.stringify(TEMPLATE)) / 1024)} KB measurements, median of ${INGEST_REPS}${INGEST_ONLY ? ', store empty at start' : ''}`,
+        endToEnd,
+      ),
+      rateFigure(
+        `ingest by blockwatch import of a JSONL.gz can, ${INGEST} measurements, median of ${INGEST_REPS}`,
+        importRates,
+      ),
+    );
     figures.push({
       metric: 'ingest: acknowledged (durable in the spool), median',
       value: round(median(acknowledged), 0),
