@@ -8,6 +8,9 @@ export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
 export const SHARED_DATA = new URL('../../../../shared/data/', import.meta.url).pathname;
 export const OONI_MEASUREMENTS = join(SHARED_DATA, 'ooni/measurements');
 export const BLOCKWATCH_BIN = join(REPO_ROOT, 'packages/blockwatch/bin/blockwatch.js');
+/** A real `blockwatch remote` run against the lab, and the lab's ASN registry (its reserved addresses as public). */
+export const REMOTE_LAB_RECORDS = new URL('./remote/lab-isp1.jsonl', import.meta.url).pathname;
+export const REMOTE_LAB_REGISTRY = new URL('./remote/lab-registry.json', import.meta.url).pathname;
 
 export function tempDir(prefix = 'bw-server-'): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));

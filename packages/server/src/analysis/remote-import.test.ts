@@ -7,14 +7,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { tempDir } from '../../test/fixtures.ts';
+import { REMOTE_LAB_RECORDS, REMOTE_LAB_REGISTRY, tempDir } from '../../test/fixtures.ts';
 import { importFiles } from '../import/importer.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { createAnalyzer } from './analyzer.ts';
 
-const FIXTURE = new URL('../../test/remote/lab-isp1.jsonl', import.meta.url).pathname;
-// The lab's addresses sit in reserved space: its registry makes them public, as --asn-registry does.
-const REGISTRY = new URL('../../test/remote/lab-registry.json', import.meta.url).pathname;
 const dir = tempDir();
 let store: Store;
 
@@ -27,8 +24,8 @@ after(async () => {
 });
 
 test('remote records are imported, re-analysed and stored by test name and measured network', async () => {
-  const analyzer = createAnalyzer({ asnRegistryFile: REGISTRY });
-  const summary = await importFiles([FIXTURE], { sink: { kind: 'store', store, analyzer } });
+  const analyzer = createAnalyzer({ asnRegistryFile: REMOTE_LAB_REGISTRY });
+  const summary = await importFiles([REMOTE_LAB_RECORDS], { sink: { kind: 'store', store, analyzer } });
   assert.equal(summary.imported, 8, JSON.stringify(summary.problems));
   const rows = await store.query<{
     test_name: string;

@@ -6,22 +6,20 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { tempDir } from '../../test/fixtures.ts';
+import { REMOTE_LAB_RECORDS, REMOTE_LAB_REGISTRY, tempDir } from '../../test/fixtures.ts';
 import { createAnalyzer } from '../analysis/analyzer.ts';
 import { importFiles } from '../import/importer.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { corroboratedNetworks, remoteEvidence } from './remote-evidence.ts';
 import type { BlockingEvent } from './types.ts';
 
-const FIXTURE = new URL('../../test/remote/lab-isp1.jsonl', import.meta.url).pathname;
-const REGISTRY = new URL('../../test/remote/lab-registry.json', import.meta.url).pathname;
 const dir = tempDir();
 let store: Store;
 
 before(async () => {
   store = await openStore({ location: { dataDir: join(dir.path, 'data') } });
-  await importFiles([FIXTURE], {
-    sink: { kind: 'store', store, analyzer: createAnalyzer({ asnRegistryFile: REGISTRY }) },
+  await importFiles([REMOTE_LAB_RECORDS], {
+    sink: { kind: 'store', store, analyzer: createAnalyzer({ asnRegistryFile: REMOTE_LAB_REGISTRY }) },
   });
 });
 after(async () => {
