@@ -1,0 +1,96 @@
+/**
+ * What a test type is: one folder `experiments/<test_name>/` exporting one `Experiment`, registered in
+ * `registry.ts`. The shape of ooni/probe-cli's experiment + minipipeline split:
+ *
+ *   measure  the steps, over netx and measure → one OONI-format measurement (`test_name`, `test_keys` as OONI
+ *            writes them); network failures are data, only bad input throws;
+ *   ingest   measurement → flat observations (pure): every step's outcome as one row, whatever wrote it
+ *            (our probe or OONI's), so that analysis never reads raw test_keys;
+ *   analyze  observations → verdict (pure, never throws, no I/O).
+ *
+ * `verdict/` keeps what every experiment shares: the outcome vocabulary, bogons, fingerprints, explanations.
+ */
+import type { AsnLookup } from '../geo/index.ts';
+import type { Measurement, Verdict } from '../model/index.ts';
+import type { ResolvePins } from '../probe/resolve-pins.ts';
+import type { AnalyzeOptions } from '../verdict/index.ts';
+
+/** What an experiment's input is: a URL (web_connectivity), a domain (dnscheck), or nothing (telegram). */
+export type ExperimentInputKind = 'url' | 'domain' | 'none';
+
+export interface ProbeIdentity {
+  probe_cc: string;
+  probe_asn: string;
+  probe_network_name: string;
+}
+
+export interface ResolverIdentity {
+  ip: string;
+  asn: string;
+  networkName: string;
+}
+
+/** What every experiment's `measure` gets from the probe command. Experiment-specific options extend this. */
+export interface ExperimentRunOptions {
+  probe: ProbeIdentity;
+  resolverIdentity: ResolverIdentity;
+  reportId: string;
+  testStartMs: number;
+  /** wall clock in ms for measurement_start_time (the lab replays days on its own clock); default Date.now */
+  nowMs?: () => number;
+  /** UDP resolver "ip[:port]" (--resolver) */
+  resolver?: string;
+  /** DoH URL (--doh) */
+  doh?: string;
+  /** HOST:PORT → addresses, like curl's --resolve; the lab maps every service's names with it */
+  pins?: ResolvePins;
+  /** extra trusted roots, PEM (--ca) */
+  ca?: string[];
+  /** total budget for one measurement */
+  timeoutMs?: number;
+  /** annotates DNS answers with asn/as_org_name */
+  asnOf?: AsnLookup;
+  /** this host's interface addresses: scrubbed along with the sockets' local addresses */
+  ownAddresses?: string[];
+  signal?: AbortSignal;
+}
+
+/** One flat row per step, as OONI's minipipeline "observations" (only the fields an analysis reads). */
+export interface Observation {
+  /** dns | tcp | tls | http */
+  step: 'dns' | 'tcp' | 'tls' | 'http';
+  /** which endpoint group of the experiment this step belongs to, e.g. "dc", "web", "registration" */
+  target: string;
+  /** hostname (dns, tls SNI, http host) */
+  domain?: string;
+  /** ip:port for tcp/tls/http, the resolver address for dns */
+  address?: string;
+  failure: string | null;
+  /** dns: the answers; http: the status code */
+  answers?: string[];
+  status?: number;
+  body_length?: number;
+  title?: string;
+  engine?: string;
+  t?: number;
+}
+
+export interface Experiment<Observations = unknown> {
+  /** OONI's test_name */
+  readonly name: string;
+  /** the test_version our probe writes */
+  readonly version: string;
+  readonly input: ExperimentInputKind;
+  /** one line for `blockwatch probe --help` and docs/cli.md */
+  readonly summary: string;
+  /** Runs the steps. `input` is null for input-less experiments. */
+  measure(input: string | null, options: ExperimentRunOptions): Promise<Measurement<Record<string, unknown>>>;
+  /** measurement → observations; pure. Returns a string naming what is wrong when the test_keys cannot be read. */
+  ingest(measurement: Measurement<Record<string, unknown>>): Observations | string;
+  /** observations → verdict; pure, never throws. */
+  analyze(
+    observations: Observations,
+    measurement: Measurement<Record<string, unknown>>,
+    options: AnalyzeOptions,
+  ): Verdict;
+}
