@@ -7,6 +7,7 @@
 import { parseIp } from './bogons.ts';
 import { BoundedCache } from './bounded-cache.ts';
 import { extractTitle } from './http-compare.ts';
+import { utf8Length } from './utf8-length.ts';
 
 export interface Tagged {
   /** Redirect depth from a `depth=N` tag; 0 when the probe wrote no tags (v0.4 and early v0.5). */
@@ -179,31 +180,6 @@ function decodeBase64(data: string): Uint8Array {
 }
 
 const utf8 = new TextDecoder('utf-8');
-
-const encoder = new TextEncoder();
-const nodeByteLength = (globalThis as { Buffer?: { byteLength(s: string, enc: 'utf8'): number } }).Buffer?.byteLength;
-let scratch = new Uint8Array(1 << 16);
-
-/** UTF-8 byte length of a string: what Go's len() gives for the body the probe read. Native encoder for big ones. */
-export function utf8Length(s: string): number {
-  if (s.length > 256) {
-    // Node's counter reads the string in place; the encoder (browsers) has to write every byte out.
-    if (nodeByteLength) return nodeByteLength(s, 'utf8');
-    if (scratch.length < s.length * 3) scratch = new Uint8Array(s.length * 3);
-    return encoder.encodeInto(s, scratch).written;
-  }
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      i++;
-      n += 2;
-    } else n += 2;
-  }
-  return n;
-}
 
 /**
  * Byte lengths of big bodies seen before: the same pages come back across measurements, and comparing a body with
