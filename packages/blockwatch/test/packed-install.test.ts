@@ -126,5 +126,8 @@ test('npm pack + npm install into an empty folder gives a probe with no loader, 
   assert.match(help.stdout, /serve +\(not installed: npm install @blockwatch\/server\)/);
   const serve = await runAsync('npx', ['--no-install', 'blockwatch', 'serve'], folder);
   assert.equal(serve.code, 2);
-  assert.match(serve.stderr, /'blockwatch serve' needs the @blockwatch\/server package: npm install @blockwatch\/server/);
+  assert.match(
+    serve.stderr,
+    /'blockwatch serve' needs the @blockwatch\/server package: npm install @blockwatch\/server/,
+  );
 });
