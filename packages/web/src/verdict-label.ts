@@ -3,13 +3,15 @@
  * disagreed because each computed its own). Order matters: a failed measurement says nothing either way,
  * a fingerprint-confirmed block outranks the engine's outcome, which outranks the OONI-style anomaly flag.
  */
-import type { MeasurementRow } from './api/types.ts';
+import type { MeasurementSummaryJson } from './api/types.ts';
 import { OUTCOME_COLORS } from './charts/palette.ts';
 import type { MessageKey } from './i18n/index.ts';
 
 export type VerdictLabel = 'failure' | 'confirmed' | 'blocked' | 'anomaly' | 'down' | 'accessible' | 'unknown';
 
-export function verdictLabel(row: Pick<MeasurementRow, 'failure' | 'confirmed' | 'anomaly' | 'outcome'>): VerdictLabel {
+export function verdictLabel(
+  row: Pick<MeasurementSummaryJson, 'failure' | 'confirmed' | 'anomaly' | 'outcome'>,
+): VerdictLabel {
   if (row.failure) return 'failure';
   if (row.confirmed) return 'confirmed';
   if (row.outcome === 'blocked') return 'blocked';

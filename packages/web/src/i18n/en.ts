@@ -29,7 +29,6 @@ export const en = {
   'common.dataAsOf': 'data as of {date}',
   'common.previous': 'Previous',
   'common.next': 'Next',
-  'common.rows': 'rows {from}–{to}',
   'common.rowsOf': 'rows {from}–{to} of {count}',
   'common.apply': 'Apply',
   'common.reset': 'Reset',

@@ -28,7 +28,6 @@ export const kk: Messages = {
   'common.dataAsOf': '{date} күнгі деректер',
   'common.previous': 'Артқа',
   'common.next': 'Келесі',
-  'common.rows': '{from}–{to} жолдар',
   'common.rowsOf': '{count} ішінен {from}–{to} жолдар',
   'common.apply': 'Қолдану',
   'common.reset': 'Тазарту',

@@ -28,7 +28,6 @@ export const ru: Messages = {
   'common.dataAsOf': 'данные на {date}',
   'common.previous': 'Назад',
   'common.next': 'Далее',
-  'common.rows': 'строки {from}–{to}',
   'common.rowsOf': 'строки {from}–{to} из {count}',
   'common.apply': 'Применить',
   'common.reset': 'Сбросить',

@@ -28,8 +28,8 @@ export function NetworkPage({ asn }: { asn: string }) {
     cc ? api.networks({ probe_cc: cc }, s) : Promise.resolve({ state: 'ok' as const, data: [] }),
   );
   const name =
-    (networks.state === 'ok' ? networks.data.find((n) => String(n.asn) === asn)?.name : null) ??
-    (recent.state === 'ok' ? recent.data.rows.find((r) => r.networkName)?.networkName : null);
+    (networks.state === 'ok' ? networks.data.find((n) => String(n.probe_asn) === asn)?.probe_network_name : null) ??
+    (recent.state === 'ok' ? recent.data.results.find((r) => r.probe_network_name)?.probe_network_name : null);
   return (
     <>
       <h1>
@@ -41,22 +41,22 @@ export function NetworkPage({ asn }: { asn: string }) {
         </p>
       ) : null}
       <Section id="timeline" title={t('network.timeline')}>
-        <LoadedView loaded={timeline} isEmpty={(d) => d.rows.length === 0}>
-          {(agg) => {
+        <LoadedView loaded={timeline} isEmpty={(d) => d.length === 0}>
+          {(rows) => {
             const href = apiUrl('aggregation', timelineQuery);
             return (
               <Chart
                 name={`timeline-AS${asn}`}
                 apiHref={href}
-                spec={{ ...timelineSpec(agg.rows, t), title: t('network.timeline'), caption: provenance(href, t) }}
+                spec={{ ...timelineSpec(rows, t), title: t('network.timeline'), caption: provenance(href, t) }}
               />
             );
           }}
         </LoadedView>
       </Section>
       <Section id="domains" title={t('network.blockedDomains')} hint={t('common.sampleNote')}>
-        <LoadedView loaded={domains} isEmpty={(d) => d.rows.length === 0}>
-          {(agg) => <DomainsTable rows={agg.rows} cc={cc} apiHref={apiUrl('aggregation', domainQuery)} />}
+        <LoadedView loaded={domains} isEmpty={(d) => d.length === 0}>
+          {(rows) => <DomainsTable rows={rows} cc={cc} apiHref={apiUrl('aggregation', domainQuery)} />}
         </LoadedView>
       </Section>
       <Section id="events" title={t('country.events')}>
@@ -65,11 +65,11 @@ export function NetworkPage({ asn }: { asn: string }) {
         </LoadedView>
       </Section>
       <Section id="recent" title={t('network.recent')}>
-        <LoadedView loaded={recent} isEmpty={(d) => d.rows.length === 0}>
+        <LoadedView loaded={recent} isEmpty={(d) => d.results.length === 0}>
           {(page) => (
             <MeasurementTable
               name={`measurements-AS${asn}`}
-              rows={page.rows}
+              rows={page.results}
               apiHref={apiUrl('measurements', { ...filters, limit: 20 })}
             />
           )}
