@@ -125,6 +125,12 @@ export const en = {
   'network.blockedDomains': 'Blocked domains on this network',
   'network.recent': 'Latest measurements',
 
+  'tests.title': 'Results by test',
+  'tests.hint':
+    'Each test OONI and blockwatch run here (web pages, messaging apps, resolvers, …), with its verdicts counted; n excludes failed measurements.',
+  'tests.latest': 'Latest verdict',
+  'tests.explanation': 'Explanation',
+
   'target.sinceWhen': 'Since when?',
   'target.timeline': 'Daily timeline',
   'target.perNetwork': 'By network',

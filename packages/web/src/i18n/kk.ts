@@ -125,6 +125,12 @@ export const kk: Messages = {
   'network.blockedDomains': 'Осы желіде бұғатталған домендер',
   'network.recent': 'Соңғы өлшемдер',
 
+  'tests.title': 'Тесттер бойынша нәтижелер',
+  'tests.hint':
+    'OONI мен blockwatch мұнда жүргізетін әр тест (веб-беттер, мессенджерлер, резолверлер, …), үкімдері саналған; n сәтсіз өлшемдерді қамтымайды.',
+  'tests.latest': 'Соңғы үкім',
+  'tests.explanation': 'Түсіндірме',
+
   'target.sinceWhen': 'Қашаннан бері?',
   'target.timeline': 'Күндізгі уақыт сызығы',
   'target.perNetwork': 'Желілер бойынша',

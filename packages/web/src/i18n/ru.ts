@@ -125,6 +125,12 @@ export const ru: Messages = {
   'network.blockedDomains': 'Заблокированные в этой сети домены',
   'network.recent': 'Последние измерения',
 
+  'tests.title': 'Результаты по тестам',
+  'tests.hint':
+    'Каждый тест, который здесь проводят OONI и blockwatch (веб-страницы, мессенджеры, резолверы, …), с подсчётом вердиктов; n не включает неудавшиеся измерения.',
+  'tests.latest': 'Последний вердикт',
+  'tests.explanation': 'Объяснение',
+
   'target.sinceWhen': 'С какого времени?',
   'target.timeline': 'По дням',
   'target.perNetwork': 'По сетям',

@@ -24,6 +24,7 @@ import { Link } from '../components/link.tsx';
 import { LoadedView } from '../components/loaded-view.tsx';
 import { networkHref } from '../components/measurement-table.tsx';
 import { Section } from '../components/section.tsx';
+import { TestResults } from '../components/test-results.tsx';
 import { Rate } from '../components/verdict-badge.tsx';
 import { useI18n } from '../i18n/index.ts';
 
@@ -55,6 +56,7 @@ export function CountryPage({ cc }: { cc: string }) {
       </h1>
       <nav className="jump" aria-label={countryName(cc)}>
         <a href="#networks">{t('country.networks')}</a>
+        <a href="#tests">{t('tests.title')}</a>
         <a href="#domains">{t('country.blockedDomains')}</a>
         <a href="#matrix">{t('country.matrix')}</a>
         <a href="#categories">{t('country.categories')}</a>
@@ -66,6 +68,9 @@ export function CountryPage({ cc }: { cc: string }) {
         <LoadedView loaded={networks} isEmpty={(d) => d.length === 0}>
           {(rows) => <NetworksTable rows={networkRows(rows)} cc={cc} />}
         </LoadedView>
+      </Section>
+      <Section id="tests" title={t('tests.title')} hint={t('tests.hint')}>
+        <TestResults name={`tests-${cc}`} filters={{ probe_cc: cc }} />
       </Section>
       <Section id="domains" title={t('country.blockedDomains')} hint={t('common.sampleNote')}>
         <LoadedView loaded={byDomain} isEmpty={(d) => d.length === 0}>

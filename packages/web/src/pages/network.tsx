@@ -8,6 +8,7 @@ import { Link } from '../components/link.tsx';
 import { LoadedView } from '../components/loaded-view.tsx';
 import { MeasurementTable } from '../components/measurement-table.tsx';
 import { Section } from '../components/section.tsx';
+import { TestResults } from '../components/test-results.tsx';
 import { useI18n } from '../i18n/index.ts';
 import { useQuery } from '../router.ts';
 import { DomainsTable } from './country.tsx';
@@ -53,6 +54,9 @@ export function NetworkPage({ asn }: { asn: string }) {
             );
           }}
         </LoadedView>
+      </Section>
+      <Section id="tests" title={t('tests.title')} hint={t('tests.hint')}>
+        <TestResults name={`tests-AS${asn}`} filters={filters} latest />
       </Section>
       <Section id="domains" title={t('network.blockedDomains')} hint={t('common.sampleNote')}>
         <LoadedView loaded={domains} isEmpty={(d) => d.length === 0}>
