@@ -66,8 +66,6 @@ export const en = {
   'method.http_blockpage': 'HTTP block page',
   'method.http_failure': 'HTTP failure',
   'method.throttling': 'Throttling',
-  'method.http-diff': 'HTTP difference',
-  'method.http-failure': 'HTTP failure',
 
   'col.country': 'Country',
   'col.network': 'Network',

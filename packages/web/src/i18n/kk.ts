@@ -66,8 +66,6 @@ export const kk: Messages = {
   'method.http_blockpage': 'HTTP бұғаттау беті',
   'method.http_failure': 'HTTP қатесі',
   'method.throttling': 'Жылдамдықты шектеу',
-  'method.http-diff': 'HTTP айырмашылығы',
-  'method.http-failure': 'HTTP қатесі',
 
   'col.country': 'Ел',
   'col.network': 'Желі',

@@ -65,8 +65,6 @@ export const ru: Messages = {
   'method.http_blockpage': 'Страница блокировки HTTP',
   'method.http_failure': 'Сбой HTTP',
   'method.throttling': 'Замедление',
-  'method.http-diff': 'Отличие HTTP-ответа',
-  'method.http-failure': 'Сбой HTTP',
 
   'col.country': 'Страна',
   'col.network': 'Сеть',
