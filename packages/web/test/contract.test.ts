@@ -7,12 +7,13 @@
  * types, so for them the keys the UI reads are checked.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as responses from '@blockwatch/server/api/responses.ts';
 import { Ajv } from 'ajv';
 import type {
+  AggregationResponse,
+  AggregationRowJson,
+  CountriesResponse,
   EventDetailResponse,
   EventListResponse,
   HistoryResponse,
@@ -20,15 +21,7 @@ import type {
   RegistryCompareResponse,
 } from '../src/api/types.ts';
 import { eventStream, STREAM_CC, STREAM_HOST } from './helpers/event-stream.ts';
-import { OONI_MEASUREMENTS } from './helpers/paths.ts';
-import {
-  createDataDir,
-  importFiles,
-  type RunningServer,
-  rebuildEvents,
-  removeDataDir,
-  startServe,
-} from './helpers/serve.ts';
+import { type RunningServer, removeDataDir, seedDataDir, startServe } from './helpers/serve.ts';
 
 // Union types (`['string', 'null']`) are how the schemas say "nullable".
 const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
@@ -38,19 +31,7 @@ describe('the API answers as its contract says', { timeout: 300_000 }, () => {
   let dataDir: string;
 
   before(async () => {
-    dataDir = createDataDir();
-    const stream = join(dataDir, 'stream.jsonl');
-    writeFileSync(
-      stream,
-      `${eventStream()
-        .map((m) => JSON.stringify(m))
-        .join('\n')}\n`,
-    );
-    const shared = readdirSync(OONI_MEASUREMENTS)
-      .filter((f) => f.endsWith('.json') && !f.startsWith('index'))
-      .map((f) => join(OONI_MEASUREMENTS, f));
-    importFiles(dataDir, [...shared, stream]);
-    rebuildEvents(dataDir);
+    dataDir = seedDataDir(eventStream());
     server = await startServe(dataDir);
   });
   after(async () => {
@@ -106,6 +87,18 @@ describe('the API answers as its contract says', { timeout: 300_000 }, () => {
     await check(`networks?probe_cc=${STREAM_CC}`, responses.NETWORKS_SCHEMA);
     await check(`networks?probe_cc=${STREAM_CC}&test_name=web_connectivity`, responses.NETWORKS_SCHEMA);
     await check(`coverage?probe_cc=${STREAM_CC}`, responses.COVERAGE_SCHEMA);
+  });
+
+  test('the summaries narrowed to a test name count that test only, as the aggregation does', async () => {
+    const countries = (await check('countries?test_name=telegram', responses.COUNTRIES_SCHEMA)) as CountriesResponse;
+    const aggregation = await get<AggregationResponse>('aggregation?test_name=telegram&axis_x=probe_cc');
+    const rows = aggregation.result as AggregationRowJson[];
+    assert.ok(rows.length > 0, 'telegram measurements in the seeded store');
+    assert.deepEqual(
+      countries.results.map((r) => `${r.probe_cc}:${r.measurement_count}`).sort(),
+      rows.map((r) => `${r.probe_cc}:${r.measurement_count}`).sort(),
+    );
+    assert.ok(!countries.results.some((r) => r.probe_cc === STREAM_CC), 'the stream country has no telegram test');
   });
 
   test('events, one event, history and the registry comparison carry what the UI reads', async () => {

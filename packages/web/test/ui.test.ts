@@ -7,7 +7,7 @@
  * switch, keyboard use and a phone-width layout are checked; screenshots go to test-output/screenshots/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -16,15 +16,8 @@ import { ensureBuilt } from './helpers/build.ts';
 import { eventStream, STREAM_CC, STREAM_HOST } from './helpers/event-stream.ts';
 import { HOSTILE_CC, HOSTILE_DOMAIN, hostileMeasurements, PAYLOADS } from './helpers/hostile.ts';
 import { OTHER_TEST_NAMES, OTHER_TESTS_NETWORK, otherTestMeasurements } from './helpers/other-tests.ts';
-import { OONI_MEASUREMENTS, SCREENSHOTS } from './helpers/paths.ts';
-import {
-  createDataDir,
-  importFiles,
-  type RunningServer,
-  rebuildEvents,
-  removeDataDir,
-  startServe,
-} from './helpers/serve.ts';
+import { SCREENSHOTS } from './helpers/paths.ts';
+import { type RunningServer, removeDataDir, seedDataDir, startServe } from './helpers/serve.ts';
 
 const skip = chromiumMissing();
 
@@ -73,17 +66,7 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     ensureBuilt();
-    dataDir = createDataDir();
-    const synthetic = join(dataDir, 'synthetic.jsonl');
-    const lines = [...(await hostileMeasurements()), ...eventStream(), ...otherTestMeasurements()].map((m) =>
-      JSON.stringify(m),
-    );
-    writeFileSync(synthetic, `${lines.join('\n')}\n`);
-    const shared = readdirSync(OONI_MEASUREMENTS)
-      .filter((f) => f.endsWith('.json') && !f.startsWith('index'))
-      .map((f) => join(OONI_MEASUREMENTS, f));
-    importFiles(dataDir, [...shared, synthetic]);
-    rebuildEvents(dataDir);
+    dataDir = seedDataDir([...(await hostileMeasurements()), ...eventStream(), ...otherTestMeasurements()]);
     server = await startServe(dataDir);
     browser = await launchBrowser();
 

@@ -12,6 +12,19 @@ const NULLABLE_STRING = { type: ['string', 'null'] } as const;
 const NULLABLE_BOOLEAN = { type: ['boolean', 'null'] } as const;
 const NUMBER = { type: 'number' } as const;
 
+/** An object that answers exactly these keys (`required` always present, no others). */
+function closed<const P extends Record<string, object>, const R extends readonly (keyof P & string)[]>(
+  properties: P,
+  required: R,
+) {
+  return { type: 'object', additionalProperties: false, required, properties } as const;
+}
+
+/** The summaries' shape: `{ results: [...] }`. */
+function results<const I extends object>(items: I) {
+  return closed({ results: { type: 'array', items } as const }, ['results']);
+}
+
 const COUNT_PROPERTIES = {
   measurement_count: INTEGER,
   anomaly_count: INTEGER,
@@ -22,12 +35,7 @@ const COUNT_PROPERTIES = {
 const COUNT_KEYS = ['measurement_count', 'anomaly_count', 'confirmed_count', 'failure_count', 'ok_count'] as const;
 
 /** OONI's five mutually exclusive counts (aggregation semantics). */
-export const COUNTS_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: COUNT_KEYS,
-  properties: COUNT_PROPERTIES,
-} as const;
+export const COUNTS_SCHEMA = closed(COUNT_PROPERTIES, COUNT_KEYS);
 
 const SHARED_COUNTS = {
   ...COUNT_PROPERTIES,
@@ -60,23 +68,15 @@ const SUMMARY_PROPERTIES = {
 } as const;
 
 /** One measurement in a list: OONI's metadata plus our verdict's outcome, method and explanation. */
-export const MEASUREMENT_SUMMARY_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: Object.keys(SUMMARY_PROPERTIES) as (keyof typeof SUMMARY_PROPERTIES)[],
-  properties: SUMMARY_PROPERTIES,
-} as const;
+export const MEASUREMENT_SUMMARY_SCHEMA = closed(
+  SUMMARY_PROPERTIES,
+  Object.keys(SUMMARY_PROPERTIES) as (keyof typeof SUMMARY_PROPERTIES)[],
+);
 
-export const MEASUREMENT_LIST_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['metadata', 'results'],
-  properties: {
-    metadata: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['count', 'current_page', 'limit', 'next_url', 'offset', 'pages', 'query_time'],
-      properties: {
+export const MEASUREMENT_LIST_SCHEMA = closed(
+  {
+    metadata: closed(
+      {
         count: INTEGER,
         current_page: INTEGER,
         limit: INTEGER,
@@ -85,10 +85,12 @@ export const MEASUREMENT_LIST_SCHEMA = {
         pages: INTEGER,
         query_time: NUMBER,
       },
-    },
+      ['count', 'current_page', 'limit', 'next_url', 'offset', 'pages', 'query_time'],
+    ),
     results: { type: 'array', items: MEASUREMENT_SUMMARY_SCHEMA },
   },
-} as const;
+  ['metadata', 'results'],
+);
 
 /** OONI's own verdict as the probe or fastpath wrote it (`blocking` in OONI's spelling, e.g. `http-failure`). */
 export const OONI_VERDICT_SCHEMA = {
@@ -104,64 +106,46 @@ export const OONI_VERDICT_SCHEMA = {
 } as const;
 
 /** One measurement: the summary's keys (absent only for a measurement the store could not summarise). */
-export const MEASUREMENT_DETAIL_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['measurement_uid', 'verdict', 'ooni_verdict', 'raw_measurement'],
-  properties: {
+export const MEASUREMENT_DETAIL_SCHEMA = closed(
+  {
     ...SUMMARY_PROPERTIES,
     verdict: { type: ['object', 'null'], description: 'our verdict (blockwatch model Verdict)' },
     ooni_verdict: OONI_VERDICT_SCHEMA,
     raw_measurement: { type: 'object', description: 'the measurement as submitted or imported (OONI format)' },
   },
-} as const;
+  ['measurement_uid', 'verdict', 'ooni_verdict', 'raw_measurement'],
+);
 
 const AXIS_PROPERTIES = Object.fromEntries(AXES.map((axis) => [axis, axis === 'probe_asn' ? INTEGER : STRING])) as {
   [A in (typeof AXES)[number]]: A extends 'probe_asn' ? typeof INTEGER : typeof STRING;
 };
 
 /** An aggregation row: the values of the query's axes, then the counts. */
-export const AGGREGATION_ROW_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: COUNT_KEYS,
-  properties: { ...AXIS_PROPERTIES, ...COUNT_PROPERTIES },
-} as const;
+export const AGGREGATION_ROW_SCHEMA = closed({ ...AXIS_PROPERTIES, ...COUNT_PROPERTIES }, COUNT_KEYS);
 
-export const AGGREGATION_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['v', 'dimension_count', 'db_stats', 'result'],
-  properties: {
+export const AGGREGATION_SCHEMA = closed(
+  {
     v: INTEGER,
     dimension_count: INTEGER,
-    db_stats: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['row_count', 'elapsed_seconds', 'source'],
-      properties: { row_count: INTEGER, elapsed_seconds: NUMBER, source: STRING },
-    },
+    db_stats: closed({ row_count: INTEGER, elapsed_seconds: NUMBER, source: STRING }, [
+      'row_count',
+      'elapsed_seconds',
+      'source',
+    ]),
     result: { oneOf: [COUNTS_SCHEMA, { type: 'array', items: AGGREGATION_ROW_SCHEMA }] },
   },
-} as const;
+  ['v', 'dimension_count', 'db_stats', 'result'],
+);
 
-const COVERAGE_ROW = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['day', ...SHARED_COUNT_KEYS],
-  properties: { day: { type: 'string', description: 'YYYY-MM-DD' }, ...SHARED_COUNTS },
-} as const;
+const COVERAGE_ROW = closed({ day: { type: 'string', description: 'YYYY-MM-DD' }, ...SHARED_COUNTS }, [
+  'day',
+  ...SHARED_COUNT_KEYS,
+]);
 
-export const OVERVIEW_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['totals', 'most_blocking', 'coverage', 'min_sample'],
-  properties: {
-    totals: {
-      type: 'object',
-      additionalProperties: false,
-      required: [...SHARED_COUNT_KEYS, 'countries', 'networks', 'domains', 'first_day', 'last_day'],
-      properties: {
+export const OVERVIEW_SCHEMA = closed(
+  {
+    totals: closed(
+      {
         ...SHARED_COUNTS,
         countries: INTEGER,
         networks: INTEGER,
@@ -169,58 +153,35 @@ export const OVERVIEW_SCHEMA = {
         first_day: NULLABLE_STRING,
         last_day: NULLABLE_STRING,
       },
-    },
+      [...SHARED_COUNT_KEYS, 'countries', 'networks', 'domains', 'first_day', 'last_day'],
+    ),
     most_blocking: {
       type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['probe_cc', ...SHARED_COUNT_KEYS],
-        properties: { probe_cc: STRING, ...SHARED_COUNTS },
-      },
+      items: closed({ probe_cc: STRING, ...SHARED_COUNTS }, ['probe_cc', ...SHARED_COUNT_KEYS]),
     },
     coverage: { type: 'array', items: COVERAGE_ROW },
     min_sample: INTEGER,
   },
-} as const;
+  ['totals', 'most_blocking', 'coverage', 'min_sample'],
+);
 
-export const COUNTRIES_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['results'],
-  properties: {
-    results: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['probe_cc', 'networks', 'first_day', 'last_day', ...SHARED_COUNT_KEYS],
-        properties: { probe_cc: STRING, networks: INTEGER, first_day: STRING, last_day: STRING, ...SHARED_COUNTS },
-      },
-    },
-  },
-} as const;
+export const COUNTRIES_SCHEMA = results(
+  closed({ probe_cc: STRING, networks: INTEGER, first_day: STRING, last_day: STRING, ...SHARED_COUNTS }, [
+    'probe_cc',
+    'networks',
+    'first_day',
+    'last_day',
+    ...SHARED_COUNT_KEYS,
+  ]),
+);
 
-export const NETWORKS_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['results'],
-  properties: {
-    results: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['probe_asn', 'probe_network_name', 'last_day', ...SHARED_COUNT_KEYS],
-        properties: { probe_asn: INTEGER, probe_network_name: STRING, last_day: STRING, ...SHARED_COUNTS },
-      },
-    },
-  },
-} as const;
+export const NETWORKS_SCHEMA = results(
+  closed({ probe_asn: INTEGER, probe_network_name: STRING, last_day: STRING, ...SHARED_COUNTS }, [
+    'probe_asn',
+    'probe_network_name',
+    'last_day',
+    ...SHARED_COUNT_KEYS,
+  ]),
+);
 
-export const COVERAGE_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['results'],
-  properties: { results: { type: 'array', items: COVERAGE_ROW } },
-} as const;
+export const COVERAGE_SCHEMA = results(COVERAGE_ROW);
