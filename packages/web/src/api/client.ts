@@ -5,22 +5,8 @@
  * contract and used as they come: no renaming, no fallback keys (the server's contract test checks them).
  */
 import { toQueryString } from '../router.ts';
-import type {
-  AggregationResponse,
-  AggregationRowJson,
-  CountryJson,
-  CoverageDayJson,
-  EventDetailResponse,
-  EventJson,
-  EventListResponse,
-  HistoryResponse,
-  Loaded,
-  MeasurementDetailResponse,
-  MeasurementListResponse,
-  NetworkJson,
-  OverviewResponse,
-  RegistryCompareResponse,
-} from './types.ts';
+import type * as Api from './types.ts';
+import type { Loaded } from './types.ts';
 
 export type Params = Record<string, string | number | boolean | null | undefined>;
 
@@ -69,41 +55,41 @@ function mapLoaded<T, U>(loaded: Loaded<T>, convert: (data: T) => U): Loaded<U> 
 export type MeasurementQuery = Params & { offset?: number; limit?: number };
 
 /** Aggregation rows: OONI answers one object without axes and a list with them; pages always get the list. */
-const aggregationRows = (answer: AggregationResponse): AggregationRowJson[] =>
+const aggregationRows = (answer: Api.AggregationResponse): Api.AggregationRowJson[] =>
   Array.isArray(answer.result) ? answer.result : [answer.result];
 
 export const api = {
-  measurements(query: MeasurementQuery, signal?: AbortSignal): Promise<Loaded<MeasurementListResponse>> {
+  measurements(query: MeasurementQuery, signal?: AbortSignal): Promise<Loaded<Api.MeasurementListResponse>> {
     return getJson('measurements', { ...query, offset: query.offset ?? 0, limit: query.limit ?? 50 }, signal);
   },
-  measurement(uid: string, signal?: AbortSignal): Promise<Loaded<MeasurementDetailResponse>> {
+  measurement(uid: string, signal?: AbortSignal): Promise<Loaded<Api.MeasurementDetailResponse>> {
     return getJson(`measurements/${encodeURIComponent(uid)}`, {}, signal);
   },
-  async aggregation(query: Params, signal?: AbortSignal): Promise<Loaded<AggregationRowJson[]>> {
-    return mapLoaded(await getJson<AggregationResponse>('aggregation', query, signal), aggregationRows);
+  async aggregation(query: Params, signal?: AbortSignal): Promise<Loaded<Api.AggregationRowJson[]>> {
+    return mapLoaded(await getJson<Api.AggregationResponse>('aggregation', query, signal), aggregationRows);
   },
-  overview(signal?: AbortSignal): Promise<Loaded<OverviewResponse>> {
+  overview(signal?: AbortSignal): Promise<Loaded<Api.OverviewResponse>> {
     return getJson('overview', {}, signal);
   },
-  async countries(query: Params, signal?: AbortSignal): Promise<Loaded<CountryJson[]>> {
-    return mapLoaded(await getJson<{ results: CountryJson[] }>('countries', query, signal), (d) => d.results);
+  async countries(query: Params, signal?: AbortSignal): Promise<Loaded<Api.CountryJson[]>> {
+    return mapLoaded(await getJson<{ results: Api.CountryJson[] }>('countries', query, signal), (d) => d.results);
   },
-  async networks(query: Params, signal?: AbortSignal): Promise<Loaded<NetworkJson[]>> {
-    return mapLoaded(await getJson<{ results: NetworkJson[] }>('networks', query, signal), (d) => d.results);
+  async networks(query: Params, signal?: AbortSignal): Promise<Loaded<Api.NetworkJson[]>> {
+    return mapLoaded(await getJson<{ results: Api.NetworkJson[] }>('networks', query, signal), (d) => d.results);
   },
-  async coverage(query: Params, signal?: AbortSignal): Promise<Loaded<CoverageDayJson[]>> {
-    return mapLoaded(await getJson<{ results: CoverageDayJson[] }>('coverage', query, signal), (d) => d.results);
+  async coverage(query: Params, signal?: AbortSignal): Promise<Loaded<Api.CoverageDayJson[]>> {
+    return mapLoaded(await getJson<{ results: Api.CoverageDayJson[] }>('coverage', query, signal), (d) => d.results);
   },
-  async events(query: Params, signal?: AbortSignal): Promise<Loaded<EventJson[]>> {
-    return mapLoaded(await getJson<EventListResponse>('events', query, signal), (d) => d.results);
+  async events(query: Params, signal?: AbortSignal): Promise<Loaded<Api.EventJson[]>> {
+    return mapLoaded(await getJson<Api.EventListResponse>('events', query, signal), (d) => d.results);
   },
-  event(id: string, signal?: AbortSignal): Promise<Loaded<EventDetailResponse>> {
+  event(id: string, signal?: AbortSignal): Promise<Loaded<Api.EventDetailResponse>> {
     return getJson(`events/${encodeURIComponent(id)}`, {}, signal);
   },
-  history(query: Params, signal?: AbortSignal): Promise<Loaded<HistoryResponse>> {
+  history(query: Params, signal?: AbortSignal): Promise<Loaded<Api.HistoryResponse>> {
     return getJson('history', query, signal);
   },
-  registryCompare(query: Params, signal?: AbortSignal): Promise<Loaded<RegistryCompareResponse>> {
+  registryCompare(query: Params, signal?: AbortSignal): Promise<Loaded<Api.RegistryCompareResponse>> {
     return getJson('registry/compare', query, signal);
   },
 };
