@@ -3,7 +3,8 @@
  * disagreed because each computed its own). Order matters: a failed measurement says nothing either way,
  * a fingerprint-confirmed block outranks the engine's outcome, which outranks the OONI-style anomaly flag.
  */
-import { BLOCKING_METHODS } from 'blockwatch/model';
+// The model's index would bundle its zod schemas, whose compiler needs eval: the CSP refuses it.
+import { BLOCKING_METHODS } from 'blockwatch/model/verdict.ts';
 import type { MeasurementSummaryJson } from './api/types.ts';
 import { OUTCOME_COLORS } from './charts/palette.ts';
 import type { MessageKey } from './i18n/index.ts';

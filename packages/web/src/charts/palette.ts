@@ -2,7 +2,7 @@
  * One colour per outcome and method, used by every chart and badge so a verdict looks the same everywhere.
  * Colours pass WCAG AA against white as text or large marks; blocked methods are warm, accessible is teal.
  */
-import type { BlockingMethod } from 'blockwatch/model';
+import type { BlockingMethod } from 'blockwatch/model/verdict.ts';
 
 export const OUTCOME_COLORS = {
   accessible: '#1b7f72',
