@@ -256,8 +256,7 @@ in the same round. A network that measured first is re-judged when a second netw
 is structural: of the onsets detected late, about one in twelve has no blocked verdict at all in its first two
 rounds, half have one, and the rest two weak verdicts on a network nothing corroborates in time; two weak verdicts in
 a row are what 2 % one-off noise produces 4 times in 10,000 measurements, and accepting them drops precision to 0.93.
-The synthetic strengths
-are assumptions, stated in \`synthetic.ts\`: DNS blocking forges answers in 80 % of episodes (half of those
+The synthetic strengths are assumptions, stated in \`synthetic.ts\`: DNS blocking forges answers in 80 % of episodes (half of those
 provably), block pages are always strong, TLS and HTTP filtering inject resets in half of the episodes, IP blocking
 never; 10 % of one-off false verdicts carry strong evidence. High noise (twice the realistic false-positive rate)
 costs precision, not recall. See docs/events.md, "Why these thresholds".
