@@ -72,6 +72,15 @@ export interface HttpView extends Tagged {
   bodyBytesRead: number | null;
   /** the hop's duration in seconds (`t − t0`), null when not recorded */
   seconds: number | null;
+  /** the hop's successful reads in `network_events` (bytes, times of the first and last), null when none recorded */
+  reads: HopReads | null;
+}
+
+export interface HopReads {
+  bytes: number;
+  /** seconds since the measurement began */
+  first: number;
+  last: number;
 }
 
 export interface ControlView {
@@ -473,7 +482,7 @@ export function readMeasurement(value: unknown): ReadResult {
   }
 
   // OONI's network_events can hold thousands of entries: summed only if a verdict asks for a hop's byte count.
-  let reads: Map<number, number> | undefined;
+  let reads: Map<number, HopReads> | undefined;
   const readsOf = (tx: number | null) => {
     reads ??= networkReads(tk.network_events);
     return reads.get(tx ?? -1) ?? null;
@@ -485,7 +494,10 @@ export function readMeasurement(value: unknown): ReadResult {
     const bodyLength = response && int(response.x_body_length);
     return {
       get bodyBytesRead() {
-        return bodyLength ?? readsOf(int(r.transaction_id));
+        return bodyLength ?? readsOf(int(r.transaction_id))?.bytes ?? null;
+      },
+      get reads() {
+        return readsOf(int(r.transaction_id));
       },
       get bodyBytes() {
         return body.bytes;
@@ -545,15 +557,23 @@ export function readMeasurement(value: unknown): ReadResult {
   };
 }
 
-/** Bytes read per transaction id, from OONI's `network_events` (`operation: "read"`, `num_bytes`). */
-function networkReads(events: unknown): Map<number, number> {
-  const out = new Map<number, number>();
+/** Bytes read per transaction id and when, from `network_events` (`operation: "read"`, `num_bytes`, `t`). */
+function networkReads(events: unknown): Map<number, HopReads> {
+  const out = new Map<number, HopReads>();
   if (!Array.isArray(events)) return out;
   for (const e of events) {
     if (!isObj(e) || e.operation !== 'read' || e.failure !== null) continue;
     const tx = int(e.transaction_id);
     const n = int(e.num_bytes);
-    if (tx !== null && n !== null && n > 0) out.set(tx, (out.get(tx) ?? 0) + n);
+    const t = int(e.t) ?? 0;
+    if (tx === null || n === null || n <= 0) continue;
+    const hop = out.get(tx);
+    if (!hop) out.set(tx, { bytes: n, first: t, last: t });
+    else {
+      hop.bytes += n;
+      hop.first = Math.min(hop.first, t);
+      hop.last = Math.max(hop.last, t);
+    }
   }
   return out;
 }

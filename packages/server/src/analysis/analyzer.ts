@@ -9,9 +9,9 @@ import { dataDir, hasFingerprints, loadFingerprints } from 'blockwatch/data/inde
 import { createAsnLookup, loadGeoRegistry } from 'blockwatch/geo/index.ts';
 import type { Measurement, Verdict } from 'blockwatch/model';
 import { analyzeRemoteRecord } from 'blockwatch/remote/reanalyze.ts';
-import { analyzeMeasurement } from 'blockwatch/verdict';
+import { analyzeMeasurement, type TransferBaseline } from 'blockwatch/verdict';
 import { parseCsv } from 'blockwatch/verdict/csv.ts';
-import type { OoniVerdict } from '../store/rows.ts';
+import { asnNumber, domainOf, type OoniVerdict } from '../store/rows.ts';
 
 export interface AnalyzerOptions {
   /** Folder with fingerprints_dns.csv and fingerprints_http.csv (OONI blocking-fingerprints). */
@@ -25,6 +25,11 @@ export interface AnalyzerOptions {
    * although the lab's plan sits in reserved space.
    */
   asnRegistryFile?: string;
+  /**
+   * The same site's transfer rate on other networks of the country (see transfer-baselines.ts): with it, a
+   * complete but far slower transfer is throttling. Synchronous: it answers from memory.
+   */
+  transferBaseline?: (cc: string, domain: string, asn: number) => TransferBaseline | undefined;
 }
 
 export interface Analyzer {
@@ -108,10 +113,24 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
         asnOf,
         describeAsn,
         ...(isPublicOverride ? { isPublicOverride } : {}),
+        ...baselineFor(measurement, options.transferBaseline),
       }),
     categoryOf: createCategoryIndex(options.testListsDir),
     fingerprintCount: fingerprints?.size ?? 0,
   };
+}
+
+/** The baseline option for one measurement: its country, its input's host, its network. */
+function baselineFor(
+  measurement: Measurement<Record<string, unknown>>,
+  baseline: AnalyzerOptions['transferBaseline'],
+): { transferBaseline?: TransferBaseline } {
+  if (!baseline || typeof measurement.input !== 'string') return {};
+  const domain = domainOf(measurement.input);
+  const asn = asnNumber(measurement.probe_asn);
+  if (!domain || asn === 0) return {};
+  const found = baseline(String(measurement.probe_cc ?? ''), domain, asn);
+  return found ? { transferBaseline: found } : {};
 }
 
 /** OONI's verdict as the probe wrote it (test_keys.blocking / accessible), when the test has one. */
