@@ -30,7 +30,7 @@ import { parseResolvePins } from '../../probe/resolve-pins.ts';
 import { runPool } from '../../probe/run-pool.ts';
 import { createSubmitQueue } from '../../probe/submit-queue.ts';
 import { readTestList, urlProblem } from '../../probe/test-list.ts';
-import { CONTROL_USER_AGENT, measureUrl } from '../../probe/web-connectivity.ts';
+import { CONTROL_USER_AGENT, measureUrl } from '../../experiments/web_connectivity/measure.ts';
 import { defineCommand, httpUrlOption, intOption, labTimeOption, secondsOption } from '../command.ts';
 import { openOut, readCa } from '../files.ts';
 
