@@ -83,8 +83,11 @@ export interface Experiment<Observations = unknown> {
   readonly input: ExperimentInputKind;
   /** one line for `blockwatch probe --help` and docs/cli.md */
   readonly summary: string;
-  /** Runs the steps. `input` is null for input-less experiments. */
-  measure(input: string | null, options: ExperimentRunOptions): Promise<Measurement<Record<string, unknown>>>;
+  /**
+   * Runs the steps. `input` is null for input-less experiments. Absent for experiments measured by another
+   * command (dns_remote and http_remote are measured by `blockwatch remote`): those are registered for analysis.
+   */
+  measure?(input: string | null, options: ExperimentRunOptions): Promise<Measurement<Record<string, unknown>>>;
   /** measurement → observations; pure. Returns a string naming what is wrong when the test_keys cannot be read. */
   ingest(measurement: Measurement<Record<string, unknown>>): Observations | string;
   /** observations → verdict; pure, never throws. */
