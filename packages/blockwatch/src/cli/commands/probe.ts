@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { join, resolve as resolvePath } from 'node:path';
 import { dataDir, hasFingerprints, loadFingerprints } from '../../data/index.ts';
 import { BlockwatchError, UsageError } from '../../errors.ts';
+import { CONTROL_USER_AGENT, measureUrl } from '../../experiments/web_connectivity/measure.ts';
 import {
   createAsnLookup,
   createCountryLookup,
@@ -30,7 +31,6 @@ import { parseResolvePins } from '../../probe/resolve-pins.ts';
 import { runPool } from '../../probe/run-pool.ts';
 import { createSubmitQueue } from '../../probe/submit-queue.ts';
 import { readTestList, urlProblem } from '../../probe/test-list.ts';
-import { CONTROL_USER_AGENT, measureUrl } from '../../experiments/web_connectivity/measure.ts';
 import { defineCommand, httpUrlOption, intOption, labTimeOption, secondsOption } from '../command.ts';
 import { openOut, readCa } from '../files.ts';
 

@@ -1,0 +1,76 @@
+/**
+ * The registered experiments, and the one dispatch by `test_name` every consumer uses (the probe, `blockwatch
+ * analyze`, import, the collector's loader, the lab). Adding a test type: its folder, plus one line below.
+ *
+ * `analyzeAny` is pure and never throws: an unregistered test_name, unreadable test keys or a bug in an analysis
+ * give an `unknown` verdict whose `reason` says which.
+ */
+import type { Measurement, Verdict } from '../model/index.ts';
+import { type AnalyzeOptions, unwrapMeasurement } from '../verdict/index.ts';
+import { unknownVerdict } from './common.ts';
+import { dnsRemote } from './dns_remote/index.ts';
+import type { Experiment } from './experiment.ts';
+import { httpRemote } from './http_remote/index.ts';
+import { webConnectivity } from './web_connectivity/index.ts';
+
+/** Every test type blockwatch measures or analyses, one line each. */
+export const EXPERIMENTS: readonly Experiment[] = [
+  webConnectivity as Experiment,
+  dnsRemote as Experiment,
+  httpRemote as Experiment,
+];
+
+/** The test type a measurement without `test_name` is taken for (old fixtures, hand-written examples). */
+export const DEFAULT_TEST_NAME = 'web_connectivity';
+
+const byName = new Map(EXPERIMENTS.map((e) => [e.name, e]));
+
+export function experimentNamed(testName: string): Experiment | undefined {
+  return byName.get(testName);
+}
+
+export function experimentNames(): string[] {
+  return EXPERIMENTS.map((e) => e.name);
+}
+
+/** The experiments `blockwatch probe --test` can run (the others are measured by another command). */
+export function measurableExperiments(): Experiment[] {
+  return EXPERIMENTS.filter((e) => e.measure !== undefined);
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The test_name a (possibly wrapped) measurement declares, the default when it declares none. */
+export function testNameOf(value: unknown): string {
+  const m = unwrapMeasurement(value);
+  return isObject(m) && typeof m.test_name === 'string' ? m.test_name : DEFAULT_TEST_NAME;
+}
+
+/**
+ * The verdict of any measurement (wrappers `{content}`/`{raw_measurement}` accepted): its experiment's ingest,
+ * then its analysis. Never throws.
+ */
+export function analyzeAny(value: unknown, options: AnalyzeOptions = {}): Verdict {
+  const unwrapped = unwrapMeasurement(value);
+  const testName = testNameOf(unwrapped);
+  const experiment = byName.get(testName);
+  if (!experiment) {
+    return unknownVerdict(
+      `test_name '${testName}' is not a registered experiment (registered: ${experimentNames().join(', ')})`,
+      'none',
+    );
+  }
+  try {
+    // web_connectivity's engine reads anything and names what it cannot; the others need an envelope object
+    const measurement = (isObject(unwrapped) ? unwrapped : value) as Measurement<Record<string, unknown>>;
+    const observations = experiment.ingest(measurement);
+    if (typeof observations === 'string') return unknownVerdict(`${testName}: ${observations}`, 'none');
+    return experiment.analyze(observations, measurement, options);
+  } catch (err) {
+    // A bug in one analysis must not take a batch down: it is this measurement's reason.
+    return unknownVerdict(
+      `internal error while analysing ${testName}: ${(err as Error)?.message ?? String(err)}`,
+      'none',
+    );
+  }
+}
