@@ -50,6 +50,11 @@ export interface ExperimentRunOptions {
   timeoutMs?: number;
   /** annotates DNS answers with asn/as_org_name */
   asnOf?: AsnLookup;
+  /**
+   * Where the experiment's fixed endpoints are (`--targets FILE.json`, read by the experiment's `parseTargets`):
+   * the lab and the tests stand in for the real services with it. Absent: the services' real endpoints.
+   */
+  targets?: unknown;
   /** this host's interface addresses: scrubbed along with the sockets' local addresses */
   ownAddresses?: string[];
   signal?: AbortSignal;
@@ -88,6 +93,11 @@ export interface Experiment<Observations = unknown> {
    * command (dns_remote and http_remote are measured by `blockwatch remote`): those are registered for analysis.
    */
   measure?(input: string | null, options: ExperimentRunOptions): Promise<Measurement<Record<string, unknown>>>;
+  /**
+   * Reads `--targets FILE.json` (already parsed) into what `measure` takes as `options.targets`; throws an
+   * InvalidArgumentError naming the bad field and `where` (the file name). Absent: the experiment takes none.
+   */
+  parseTargets?(json: unknown, where: string): unknown;
   /** measurement → observations; pure. Returns a string naming what is wrong when the test_keys cannot be read. */
   ingest(measurement: Measurement<Record<string, unknown>>): Observations | string;
   /** observations → verdict; pure, never throws. */
@@ -96,4 +106,18 @@ export interface Experiment<Observations = unknown> {
     measurement: Measurement<Record<string, unknown>>,
     options: AnalyzeOptions,
   ): Verdict;
+  /**
+   * OONI's own verdict as the measurement's test_keys state it (pure; undefined when they state none), stored
+   * beside ours so that a disagreement is visible. Our `Verdict.blocking`/`accessible` re-derive the same values
+   * from the observations.
+   */
+  ooniVerdict?(measurement: Measurement<Record<string, unknown>>): OoniVerdict | undefined;
+}
+
+/** OONI's verdict in our vocabulary: `blocking` is the first blocked part's method (e.g. 'tcp_ip') or false. */
+export interface OoniVerdict {
+  blocking: string | false | null;
+  accessible: boolean | null;
+  anomaly: boolean;
+  failure: boolean;
 }
