@@ -95,7 +95,15 @@ export interface Verdict {
    * one id per other experiment (experiments/<name>/), whose `blocking`/`accessible` re-derive OONI's test_keys;
    * `none` when no analysis ran (an unregistered test_name, unreadable test keys: `reason` says which).
    */
-  engine: 'classic-0.4' | 'lte-0.5' | 'remote-0.1' | 'telegram-0.1' | 'whatsapp-0.1' | 'signal-0.1' | 'dnscheck-0.1' | 'none';
+  engine:
+    | 'classic-0.4'
+    | 'lte-0.5'
+    | 'remote-0.1'
+    | 'telegram-0.1'
+    | 'whatsapp-0.1'
+    | 'signal-0.1'
+    | 'dnscheck-0.1'
+    | 'none';
   // --- OONI's classic meaning ---
   blocking: ClassicBlocking;
   accessible: boolean | null;
