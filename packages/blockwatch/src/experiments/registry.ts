@@ -9,7 +9,7 @@ import type { Measurement, Verdict } from '../model/index.ts';
 import { type AnalyzeOptions, unwrapMeasurement } from '../verdict/index.ts';
 import { unknownVerdict } from './common.ts';
 import { dnsRemote } from './dns_remote/index.ts';
-import type { Experiment } from './experiment.ts';
+import type { Experiment, OoniVerdict } from './experiment.ts';
 import { httpRemote } from './http_remote/index.ts';
 import { webConnectivity } from './web_connectivity/index.ts';
 
@@ -73,4 +73,27 @@ export function analyzeAny(value: unknown, options: AnalyzeOptions = {}): Verdic
       'none',
     );
   }
+}
+
+/**
+ * OONI's own verdict as a measurement's test keys state it, to keep beside ours: the experiment's reading of its
+ * keys (telegram's `telegram_tcp_blocking`, …), else the classic `blocking`/`accessible` keys web_connectivity
+ * and the remote records carry. Undefined when the keys state none. Pure, never throws.
+ */
+export function ooniVerdictAny(value: unknown): Partial<OoniVerdict> | undefined {
+  const m = unwrapMeasurement(value);
+  if (!isObject(m) || !isObject(m.test_keys)) return undefined;
+  const experiment = byName.get(testNameOf(m));
+  if (experiment?.ooniVerdict) {
+    try {
+      return experiment.ooniVerdict(m as unknown as Measurement<Record<string, unknown>>);
+    } catch {
+      return undefined; // keys this experiment cannot read state no verdict
+    }
+  }
+  const keys = m.test_keys;
+  const out: Partial<OoniVerdict> = {};
+  if ('blocking' in keys) out.blocking = keys.blocking as OoniVerdict['blocking'];
+  if ('accessible' in keys) out.accessible = keys.accessible as boolean | null;
+  return Object.keys(out).length ? out : undefined;
 }
