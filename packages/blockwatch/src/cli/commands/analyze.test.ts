@@ -32,8 +32,10 @@ test('analyze --json prints one verdict per measurement with OONI ids and the ri
   assert.equal(ir.method, 'dns');
   assert.equal(ir.layers.dns.status, 'blocked');
   assert.equal(ir.fingerprints[0].name, 'ooni.ir_10dot10_ipv4_1');
-  assert.equal(tor.skipped, true);
+  // a test type no experiment is registered for: unknown, and the reason names it
   assert.equal(tor.test_name, 'tor');
+  assert.equal(tor.outcome, 'unknown');
+  assert.match(tor.reason, /'tor' is not a registered experiment/);
 });
 
 test('analyze reads JSON Lines and API wrappers, reports bad lines as FILE:LINE and goes on', async () => {
