@@ -104,6 +104,12 @@ test('bad input is one clear error line and exit 2, before anything is measured'
       ['probe', plain.url, '--lab-time', '2014-11-24 12:00', '--accept-risks'],
       /--lab-time must be an ISO 8601 time with a zone/,
     ],
+    [
+      ['probe', '--test', 'no_such_test', '--accept-risks'],
+      /--test: unknown test 'no_such_test'; registered: .*web_connectivity/,
+    ],
+    [['probe', '--test', 'dns_remote', 'x.test', '--accept-risks'], /--test dns_remote is measured by another command/],
+    [['probe', plain.url, '--targets', 'bad.csv', '--accept-risks'], /--targets: web_connectivity takes no targets/],
   ];
   for (const [argv, pattern] of cases) {
     const r = await runCommand(argv, { env: env('bad'), cwd: root });
@@ -154,7 +160,7 @@ test('a test list with --out writes JSONL and prints a table; failures are measu
   }
   assert.equal(new Set(written.map((m) => m.report_id)).size, 1, 'one report per run');
   const lines = r.stdout.trimEnd().split('\n');
-  assert.match(lines[0], /^URL\s+VERDICT\s+FAILURES/);
+  assert.match(lines[0], /^INPUT\s+VERDICT\s+FAILURES/);
   assert.match(lines[1], /one\.test/);
   assert.match(lines[2], /gone\.test.*tcp connection_refused/);
   assert.match(r.stderr, /2 measurements written to .*run\.jsonl/);
