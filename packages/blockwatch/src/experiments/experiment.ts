@@ -82,6 +82,8 @@ export interface Observation {
   url?: string;
   method?: string;
   location?: string;
+  /** dns: the answers came from a --resolve pin (the operator's choice, never evidence of tampering) */
+  pinned?: boolean;
   /** http: which step failed (connect, tls_handshake, http_round_trip, …) when the writer recorded it */
   failed_operation?: string;
 }

@@ -88,6 +88,7 @@ export function ingestNetworkKeys(measurement: unknown, targetOf: TargetOf): Obs
       failure: str(q.failure),
       answers,
       engine: str(q.engine) ?? '',
+      ...(list(q.tags).includes('x_pinned') ? { pinned: true } : {}),
     });
   }
   for (const c of list(tk.tcp_connect)) {
@@ -241,7 +242,7 @@ export function serviceVerdict(input: ServiceVerdictInput): Verdict {
   };
   for (const part of parts) {
     const forged = rows
-      .filter((o) => o.step === 'dns' && o.domain !== undefined && part.domains.includes(o.domain))
+      .filter((o) => o.step === 'dns' && !o.pinned && o.domain !== undefined && part.domains.includes(o.domain))
       .flatMap((o) => (o.answers ?? []).filter(bogon).map((ip) => `answer ${ip} is a bogon`));
     const uniqueForged = [...new Set(forged)];
     const method: BlockingMethod =
