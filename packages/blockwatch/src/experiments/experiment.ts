@@ -78,6 +78,14 @@ export interface Observation {
   title?: string;
   engine?: string;
   t?: number;
+  /** http: the URL and method of the request, the Location of a redirect */
+  url?: string;
+  method?: string;
+  location?: string;
+  /** dns: the answers came from a --resolve pin (the operator's choice, never evidence of tampering) */
+  pinned?: boolean;
+  /** http: which step failed (connect, tls_handshake, http_round_trip, …) when the writer recorded it */
+  failed_operation?: string;
 }
 
 export interface Experiment<Observations = unknown> {
