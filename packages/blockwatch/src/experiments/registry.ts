@@ -11,6 +11,7 @@ import { unknownVerdict } from './common.ts';
 import { dnsRemote } from './dns_remote/index.ts';
 import type { Experiment, OoniVerdict } from './experiment.ts';
 import { httpRemote } from './http_remote/index.ts';
+import { telegram } from './telegram/index.ts';
 import { webConnectivity } from './web_connectivity/index.ts';
 
 /** Every test type blockwatch measures or analyses, one line each. */
@@ -18,6 +19,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   webConnectivity as Experiment,
   dnsRemote as Experiment,
   httpRemote as Experiment,
+  telegram as Experiment,
 ];
 
 /** The test type a measurement without `test_name` is taken for (old fixtures, hand-written examples). */
