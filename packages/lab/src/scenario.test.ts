@@ -19,7 +19,7 @@ test('the catalogue exercises every policy action, over http and https', () => {
     const using = scenarios.filter((s) => s.policy.rules.some((r) => r.action === action));
     assert.ok(using.length > 0, `no scenario uses ${action}`);
   }
-  const urls = scenarios.flatMap((s) => s.urls.map((u) => u.url));
+  const urls = scenarios.flatMap((s) => (s.urls ?? []).map((u) => u.url));
   assert.ok(urls.some((u) => u.startsWith('http:')) && urls.some((u) => u.startsWith('https:')));
   assert.ok(
     scenarios.some((s) => s.helperReachable === false),
