@@ -22,6 +22,7 @@
 
 import { InvalidArgumentError } from '../../errors.ts';
 import type { Measurement } from '../../model/index.ts';
+import type { AnalyzeOptions } from '../../verdict/index.ts';
 import type { Experiment, ExperimentRunOptions, Observation, OoniVerdict } from '../experiment.ts';
 import { ingestNetworkKeys, ooniFromParts, serviceVerdict, testKeysOf, unreadableVerdict } from '../observations.ts';
 import { fetchTarget, finishRun, resolveOnly, startRun, targetsObject, urlList } from '../urlgetter.ts';
@@ -63,7 +64,7 @@ async function measure(_input: string | null, options: ExperimentRunOptions) {
   return finishRun(run, signal, startMs, keys) as unknown as Measurement<Record<string, unknown>>;
 }
 
-function analyze(rows: Observation[], m: Measurement<Record<string, unknown>>) {
+function analyze(rows: Observation[], m: Measurement<Record<string, unknown>>, options: AnalyzeOptions) {
   const keys = signalKeys(backendFailures(rows));
   const tk = testKeysOf(m);
   const failure = typeof tk === 'string' ? undefined : discardReason(m, tk);
@@ -72,6 +73,7 @@ function analyze(rows: Observation[], m: Measurement<Record<string, unknown>>) {
     service: 'Signal',
     rows,
     parts: signalParts(keys, rows),
+    ...(options.isPublicOverride ? { isPublicOverride: options.isPublicOverride } : {}),
     ...(failure ? { failure } : {}),
   });
 }
@@ -96,9 +98,9 @@ export const signal: Experiment<Observation[]> = {
   measure,
   parseTargets,
   ingest: (m) => ingestNetworkKeys(m, (o) => (o.step === 'dns' && o.domain === UPTIME_HOST ? 'uptime' : 'backend')),
-  analyze: (rows, m) => {
+  analyze: (rows, m, options) => {
     try {
-      return analyze(rows, m);
+      return analyze(rows, m, options);
     } catch (err) {
       return unreadableVerdict('signal-0.1', `internal error while analysing: ${(err as Error).message}`);
     }
