@@ -266,8 +266,13 @@ export function serviceVerdict(input: ServiceVerdictInput): Verdict {
           : `no ${part.label} answered`,
     );
   }
+  // Steps no blocked part is about: ok when every row succeeded, else unknown with the failures seen (a TLS
+  // failure after a forged answer is the forgery's consequence, not a second method).
   for (const step of ['dns', 'tcp', 'tls', 'http'] as const) {
-    if (!layers[step] && rows.some((o) => o.step === step)) layers[step] = { status: 'ok', evidence: [] };
+    const seen = rows.filter((o) => o.step === step);
+    if (layers[step] || seen.length === 0) continue;
+    const failed = [...new Set(seen.flatMap((o) => (o.failure ? [`${o.domain || o.address}: ${o.failure}`] : [])))];
+    layers[step] = failed.length ? { status: 'unknown', evidence: failed.slice(0, 3) } : { status: 'ok', evidence: [] };
   }
   const ooni = ooniFromParts(parts);
   const blocked = parts.length > 0;

@@ -168,6 +168,12 @@ async function connect(
   return { failure };
 }
 
+/** `dnslookup://host`: the lookup only, recorded. */
+export async function resolveOnly(run: StepRun, host: string): Promise<TargetResult> {
+  const { failure } = await resolve(run, host, 443);
+  return { failure, failed_operation: failure === null ? null : OPERATIONS.resolve };
+}
+
 /** `tcpconnect://host:port`. */
 export async function connectTarget(run: StepRun, host: string, port: number): Promise<TargetResult> {
   const { addresses, failure } = await resolve(run, host, port);

@@ -22,6 +22,7 @@
  * Host names (web.telegram.org) are pointed elsewhere with `--resolve` pins and trusted with `--ca`.
  */
 import type { Measurement } from '../../model/index.ts';
+import type { AnalyzeOptions } from '../../verdict/index.ts';
 import type { Experiment, ExperimentRunOptions, Observation, OoniVerdict } from '../experiment.ts';
 import {
   ingestNetworkKeys,
@@ -88,9 +89,15 @@ function targetOf(o: Omit<Observation, 'target'>): string {
   return /^[\d.]+$|:/.test(host) ? 'dc' : 'web';
 }
 
-function analyze(rows: Observation[], measurement: Measurement<Record<string, unknown>>) {
+function analyze(rows: Observation[], measurement: Measurement<Record<string, unknown>>, options: AnalyzeOptions) {
   const keys = telegramKeys(resultsOf(rows), usesTitleRule(String(measurement.test_version ?? VERSION)));
-  return serviceVerdict({ engine: 'telegram-0.1', service: 'Telegram', rows, parts: telegramParts(keys, rows) });
+  return serviceVerdict({
+    engine: 'telegram-0.1',
+    service: 'Telegram',
+    rows,
+    parts: telegramParts(keys, rows),
+    ...(options.isPublicOverride ? { isPublicOverride: options.isPublicOverride } : {}),
+  });
 }
 
 /** OONI's keys as the measurement states them (booleans and status strings; anything else reads as unknown). */
@@ -117,9 +124,9 @@ export const telegram: Experiment<Observation[]> = {
   measure,
   parseTargets,
   ingest: (m) => ingestNetworkKeys(m, targetOf),
-  analyze: (rows, m) => {
+  analyze: (rows, m, options) => {
     try {
-      return analyze(rows, m);
+      return analyze(rows, m, options);
     } catch (err) {
       return unreadableVerdict('telegram-0.1', `internal error while analysing: ${(err as Error).message}`);
     }
