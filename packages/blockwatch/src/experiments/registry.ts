@@ -11,8 +11,10 @@ import { unknownVerdict } from './common.ts';
 import { dnsRemote } from './dns_remote/index.ts';
 import type { Experiment, OoniVerdict } from './experiment.ts';
 import { httpRemote } from './http_remote/index.ts';
+import { signal } from './signal/index.ts';
 import { telegram } from './telegram/index.ts';
 import { webConnectivity } from './web_connectivity/index.ts';
+import { whatsapp } from './whatsapp/index.ts';
 
 /** Every test type blockwatch measures or analyses, one line each. */
 export const EXPERIMENTS: readonly Experiment[] = [
@@ -20,6 +22,8 @@ export const EXPERIMENTS: readonly Experiment[] = [
   dnsRemote as Experiment,
   httpRemote as Experiment,
   telegram as Experiment,
+  whatsapp as Experiment,
+  signal as Experiment,
 ];
 
 /** The test type a measurement without `test_name` is taken for (old fixtures, hand-written examples). */
