@@ -7,10 +7,10 @@
  */
 import type { Measurement, Verdict } from '../model/index.ts';
 import { type AnalyzeOptions, unwrapMeasurement } from '../verdict/index.ts';
-import { unknownVerdict } from './common.ts';
 import { dnsRemote } from './dns_remote/index.ts';
 import type { Experiment, OoniVerdict } from './experiment.ts';
 import { httpRemote } from './http_remote/index.ts';
+import { unreadableVerdict } from './observations.ts';
 import { signal } from './signal/index.ts';
 import { telegram } from './telegram/index.ts';
 import { webConnectivity } from './web_connectivity/index.ts';
@@ -61,22 +61,22 @@ export function analyzeAny(value: unknown, options: AnalyzeOptions = {}): Verdic
   const testName = testNameOf(unwrapped);
   const experiment = byName.get(testName);
   if (!experiment) {
-    return unknownVerdict(
-      `test_name '${testName}' is not a registered experiment (registered: ${experimentNames().join(', ')})`,
+    return unreadableVerdict(
       'none',
+      `test_name '${testName}' is not a registered experiment (registered: ${experimentNames().join(', ')})`,
     );
   }
   try {
     // web_connectivity's engine reads anything and names what it cannot; the others need an envelope object
     const measurement = (isObject(unwrapped) ? unwrapped : value) as Measurement<Record<string, unknown>>;
     const observations = experiment.ingest(measurement);
-    if (typeof observations === 'string') return unknownVerdict(`${testName}: ${observations}`, 'none');
+    if (typeof observations === 'string') return unreadableVerdict('none', `${testName}: ${observations}`);
     return experiment.analyze(observations, measurement, options);
   } catch (err) {
     // A bug in one analysis must not take a batch down: it is this measurement's reason.
-    return unknownVerdict(
-      `internal error while analysing ${testName}: ${(err as Error)?.message ?? String(err)}`,
+    return unreadableVerdict(
       'none',
+      `internal error while analysing ${testName}: ${(err as Error)?.message ?? String(err)}`,
     );
   }
 }

@@ -6,13 +6,18 @@
 import type { Measurement } from '../model/index.ts';
 import { analyzeRemoteRecord } from '../remote/reanalyze.ts';
 import { REMOTE_TEST_VERSION } from '../remote/records.ts';
-import { ingestWhole, unknownVerdict } from './common.ts';
 import type { Experiment } from './experiment.ts';
+import { unreadableVerdict } from './observations.ts';
 
-export function remoteExperiment(
-  name: 'dns_remote' | 'http_remote',
-  summary: string,
-): Experiment<Measurement<Record<string, unknown>>> {
+type AnyMeasurement = Measurement<Record<string, unknown>>;
+
+/** The re-analysis reads the record itself: ingest only checks that there are test keys to read. */
+function ingestWhole(measurement: AnyMeasurement): AnyMeasurement | string {
+  const keys = measurement.test_keys;
+  return keys && typeof keys === 'object' && !Array.isArray(keys) ? measurement : 'the measurement has no test_keys';
+}
+
+export function remoteExperiment(name: 'dns_remote' | 'http_remote', summary: string): Experiment<AnyMeasurement> {
   return {
     name,
     version: REMOTE_TEST_VERSION,
@@ -21,6 +26,6 @@ export function remoteExperiment(
     ingest: ingestWhole,
     // null only for another test_name, which the registry never hands over
     analyze: (measurement, _raw, options) =>
-      analyzeRemoteRecord(measurement, options) ?? unknownVerdict(`${name} expected`, 'remote-0.1'),
+      analyzeRemoteRecord(measurement, options) ?? unreadableVerdict('remote-0.1', `${name} expected`),
   };
 }
