@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataDir, hasFingerprints } from 'blockwatch/data/data-dir.ts';
 import { BlockwatchError } from 'blockwatch/errors.ts';
+import { experimentNamed, measurableExperiments } from 'blockwatch/experiments/registry.ts';
 import { summarizeRemote } from 'blockwatch/remote/summary.ts';
 import { applyPolicy, declareSites } from './apply.ts';
 import { labEntryCommand } from './node-entry.ts';
@@ -79,7 +80,30 @@ export function parseScenarioFile(path: string): Scenario {
   }
   const parsed = scenarioSchema.safeParse(json);
   if (!parsed.success) throw new BlockwatchError('BW_ERR_INVALID_INPUT', describeIssue(parsed.error, path));
+  checkExperiment(parsed.data, path);
   return parsed.data;
+}
+
+/** A scenario's `test` is a registered experiment the probe can run, and its `targets` are ones it reads. */
+function checkExperiment(scenario: Scenario, path: string): void {
+  if (!scenario.test) return;
+  const experiment = experimentNamed(scenario.test);
+  if (!experiment?.measure) {
+    const runnable = measurableExperiments()
+      .map((e) => e.name)
+      .join(', ');
+    throw new BlockwatchError('BW_ERR_INVALID_INPUT', `${path}: test '${scenario.test}' is not one of ${runnable}`);
+  }
+  if (scenario.targets === undefined) return;
+  if (!experiment.parseTargets) {
+    throw new BlockwatchError('BW_ERR_INVALID_INPUT', `${path}: targets: ${scenario.test} takes none`);
+  }
+  try {
+    experiment.parseTargets(scenario.targets, `${path}: targets`);
+  } catch (err) {
+    // the experiment's message names the field and the file; a scenario file's problems share one code
+    throw new BlockwatchError('BW_ERR_INVALID_INPUT', (err as Error).message);
+  }
 }
 
 /** Catalogue scenarios by name, plus files; the whole catalogue when neither is given. */
