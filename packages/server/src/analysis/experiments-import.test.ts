@@ -1,13 +1,15 @@
 /**
  * OONI's real telegram, whatsapp and signal measurements through the ordinary import path: each is analysed by its
  * registered experiment and stored with OONI's own verdict (as its test keys state it) beside ours, and the two
- * agree. A test type no experiment is registered for is stored too, with an unknown verdict naming it.
+ * agree; the collector's loader does the same for a submitted one. A test type no experiment is registered for is
+ * stored too, with an unknown verdict naming it.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OONI_MEASUREMENTS, tempDir } from '../../test/fixtures.ts';
+import { toAnalyzed } from '../collector/loader.ts';
 import { importFiles } from '../import/importer.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { createAnalyzer } from './analyzer.ts';
@@ -74,4 +76,17 @@ test('a test type no experiment is registered for is stored with an unknown verd
   );
   assert.deepEqual([row?.outcome, row?.engine], ['unknown', 'none']);
   assert.match(row?.explanation ?? '', /'tor' is not a registered experiment/);
+});
+
+test("a messaging measurement submitted to the collector keeps OONI's verdict beside ours", () => {
+  const [file] = measurementsOf(['whatsapp']);
+  assert.ok(file);
+  const m = JSON.parse(readFileSync(file, 'utf8'));
+  const analyzed = toAnalyzed({ uid: 'x', m, src: 'collector' }, createAnalyzer());
+  assert.equal(analyzed.verdict.engine, 'whatsapp-0.1');
+  assert.ok(analyzed.ooni, "OONI's verdict, from the whatsapp test keys");
+  assert.deepEqual(
+    [analyzed.ooni.blocking, analyzed.ooni.accessible],
+    [analyzed.verdict.blocking, analyzed.verdict.accessible],
+  );
 });
