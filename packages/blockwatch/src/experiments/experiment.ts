@@ -42,6 +42,8 @@ export interface ExperimentRunOptions {
   resolver?: string;
   /** DoH URL (--doh) */
   doh?: string;
+  /** control helper URL (--helper), for experiments that compare with a control (dnscheck) */
+  helperUrl?: string;
   /** HOST:PORT → addresses, like curl's --resolve; the lab maps every service's names with it */
   pins?: ResolvePins;
   /** extra trusted roots, PEM (--ca) */

@@ -60,6 +60,11 @@ export interface StepRun {
   servers: Set<string>;
 }
 
+/** A run of its own keys on the same clock, budget and address sets (one per lookup in dnscheck). */
+export function childRun(run: StepRun): StepRun {
+  return { ...run, keys: { queries: [], tcp_connect: [], tls_handshakes: [], requests: [] } };
+}
+
 export function startRun(options: ExperimentRunOptions): StepRun {
   const trace = createTrace();
   const deadline = trace.zeroMs + (options.timeoutMs ?? DEFAULT_BUDGET_MS);
@@ -210,41 +215,54 @@ function failedRequest(run: StepRun, url: URL, method: string, failure: string, 
 }
 
 /**
- * `http(s)://…`: resolve, connect, TLS (recorded apart, as OONI's tls_handshakes), then the exchange pinned to
- * the address that answered. A failed step before the exchange is recorded as a failed request too.
+ * Resolve, connect and (https) TLS-handshake one URL's endpoint, recording each step: the address that answered,
+ * or the failure and its step. The socket is closed: callers that speak HTTP open their own exchange.
  */
-export async function fetchTarget(run: StepRun, target: string, method: 'GET' | 'POST' = 'GET'): Promise<TargetResult> {
-  const url = new URL(target);
+export async function openTarget(run: StepRun, url: URL): Promise<TargetResult & { ip: string | null }> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  const fail = (failure: string, operation: Operation): TargetResult => {
-    run.keys.requests.push(failedRequest(run, url, method, failure, operation));
-    return { failure, failed_operation: operation };
-  };
   const { addresses, failure } = await resolve(run, host, port);
-  if (failure !== null) return fail(failure, OPERATIONS.resolve);
+  if (failure !== null) return { ip: null, failure, failed_operation: OPERATIONS.resolve };
   const connected = await connect(run, addresses, port);
-  if ('failure' in connected) return fail(connected.failure, OPERATIONS.connect);
+  if ('failure' in connected) return { ip: null, failure: connected.failure, failed_operation: OPERATIONS.connect };
   const { ip, socket } = connected;
-  const signal = run.options.signal ? { signal: run.options.signal } : {};
-  const ca = run.options.ca ? { ca: run.options.ca } : {};
   try {
     if (url.protocol === 'https:') {
       const tls = await tlsHandshake(socket, {
         trace: run.trace,
         address: formatAddress(ip, port),
         serverName: host,
-        ...ca,
+        ...(run.options.ca ? { ca: run.options.ca } : {}),
         timeoutMs: run.budget(STEP_MS.tls),
-        ...signal,
+        ...(run.options.signal ? { signal: run.options.signal } : {}),
       });
       run.keys.tls_handshakes.push(tls.record);
       tls.tlsSocket?.destroy();
-      if (tls.record.failure !== null) return fail(tls.record.failure, OPERATIONS.tlsHandshake);
+      if (tls.record.failure !== null)
+        return { ip, failure: tls.record.failure, failed_operation: OPERATIONS.tlsHandshake };
     }
   } finally {
     socket.destroy();
   }
+  return { ip, failure: null, failed_operation: null };
+}
+
+/**
+ * `http(s)://…`: resolve, connect, TLS (recorded apart, as OONI's tls_handshakes), then the exchange pinned to
+ * the address that answered. A failed step before the exchange is recorded as a failed request too.
+ */
+export async function fetchTarget(run: StepRun, target: string, method: 'GET' | 'POST' = 'GET'): Promise<TargetResult> {
+  const url = new URL(target);
+  const opened = await openTarget(run, url);
+  const { ip } = opened;
+  if (opened.failure !== null || ip === null) {
+    const operation = (opened.failed_operation ?? OPERATIONS.connect) as Operation;
+    const failure = opened.failure ?? 'unknown_failure';
+    run.keys.requests.push(failedRequest(run, url, method, failure, operation));
+    return { failure, failed_operation: operation };
+  }
+  const signal = run.options.signal ? { signal: run.options.signal } : {};
+  const ca = run.options.ca ? { ca: run.options.ca } : {};
   const pins = run.options.pins;
   const http = await httpGet(url.href, {
     trace: run.trace,
