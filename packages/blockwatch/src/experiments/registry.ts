@@ -8,6 +8,7 @@
 import type { Measurement, Verdict } from '../model/index.ts';
 import { type AnalyzeOptions, unwrapMeasurement } from '../verdict/index.ts';
 import { dnsRemote } from './dns_remote/index.ts';
+import { dnscheck } from './dnscheck/index.ts';
 import type { Experiment, OoniVerdict } from './experiment.ts';
 import { httpRemote } from './http_remote/index.ts';
 import { unreadableVerdict } from './observations.ts';
@@ -24,6 +25,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   telegram as Experiment,
   whatsapp as Experiment,
   signal as Experiment,
+  dnscheck as Experiment,
 ];
 
 /** The test type a measurement without `test_name` is taken for (old fixtures, hand-written examples). */
