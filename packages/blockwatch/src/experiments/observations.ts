@@ -7,8 +7,10 @@
  * `blocking`/`accessible` mean what OONI's test_keys mean; then this module refines each blocked part with
  * what the observations prove (a bogon DNS answer, which step failed) into our method, layers and sentence.
  */
+
+import type { Measurement } from '../model/index.ts';
 import type { BlockingMethod, ClassicBlocking, LayerResult, Verdict } from '../model/verdict.ts';
-import { isBogon, noClassicKeys } from '../verdict/index.ts';
+import { type AnalyzeOptions, analyzeMeasurement, isBogon, noClassicKeys } from '../verdict/index.ts';
 import { strengthOf } from '../verdict/strength.ts';
 import type { Observation } from './experiment.ts';
 
@@ -217,8 +219,8 @@ export interface ServiceVerdictInput {
   service: string;
   rows: Observation[];
   parts: BlockedPart[];
-  /** an address OONI's bogon list names that is public here (the lab's 198.18.0.0/15 plan) */
-  isPublicOverride?: (ip: string) => boolean;
+  /** isPublicOverride: an address OONI's bogon list names that is public here (the lab's 198.18.0.0/15 plan) */
+  options: AnalyzeOptions;
   /** the measurement cannot be trusted (OONI's fastpath marks such versions as failed) */
   failure?: string;
 }
@@ -229,7 +231,7 @@ export interface ServiceVerdictInput {
  */
 export function serviceVerdict(input: ServiceVerdictInput): Verdict {
   const { rows, parts } = input;
-  const bogon = (ip: string) => isBogon(ip) && !input.isPublicOverride?.(ip);
+  const bogon = (ip: string) => isBogon(ip) && !input.options.isPublicOverride?.(ip);
   const layers: Verdict['layers'] = {};
   const methods: BlockingMethod[] = [];
   const sentences: string[] = [];
@@ -310,24 +312,39 @@ function classicMethod(classic: ClassicBlocking): BlockingMethod {
         : 'http_failure';
 }
 
-/** A verdict for a measurement whose test_keys cannot be read. */
+/** A verdict for a measurement whose test_keys cannot be read: the engine's own, named for this experiment. */
 export function unreadableVerdict(engine: Verdict['engine'], reason: string): Verdict {
-  return {
-    engine,
-    blocking: null,
-    accessible: null,
-    outcome: 'unknown',
-    anomaly: false,
-    confirmed: false,
-    failure: true,
-    method: null,
-    methods: [],
-    fingerprints: [],
-    layers: {},
-    classic: noClassicKeys(),
-    explanation: `Cannot analyse this measurement: ${reason}.`,
-    reason,
+  return { ...analyzeMeasurement(null), engine, explanation: `Cannot analyse this measurement: ${reason}.`, reason };
+}
+
+/** An experiment's analyze that never throws: a bug becomes this measurement's reason, not a failed batch. */
+export function neverThrows(
+  engine: Verdict['engine'],
+  analyze: (rows: Observation[], m: Measurement<Record<string, unknown>>, options: AnalyzeOptions) => Verdict,
+): (rows: Observation[], m: Measurement<Record<string, unknown>>, options: AnalyzeOptions) => Verdict {
+  return (rows, m, options) => {
+    try {
+      return analyze(rows, m, options);
+    } catch (err) {
+      return unreadableVerdict(engine, `internal error while analysing: ${(err as Error)?.message ?? String(err)}`);
+    }
   };
+}
+
+/**
+ * A service experiment's analyze: its rules give the blocked parts (and, optionally, why OONI discards the
+ * measurement); the service verdict does the rest. Never throws.
+ */
+export function serviceAnalyzer(
+  engine: Verdict['engine'],
+  service: string,
+  partsOf: (rows: Observation[], m: Measurement<Record<string, unknown>>) => BlockedPart[],
+  discardOf?: (m: Measurement<Record<string, unknown>>) => string | undefined,
+): (rows: Observation[], m: Measurement<Record<string, unknown>>, options: AnalyzeOptions) => Verdict {
+  return neverThrows(engine, (rows, m, options) => {
+    const failure = discardOf?.(m);
+    return serviceVerdict({ engine, service, rows, parts: partsOf(rows, m), options, ...(failure ? { failure } : {}) });
+  });
 }
 
 /** OONI's status strings: "blocked" is blocked, anything else (ok, null, missing) is not. */

@@ -91,7 +91,8 @@ function answerAddresses(q: DnsQuery): string[] {
   return (q.answers ?? []).flatMap((a) => (a.ipv4 ? [a.ipv4] : a.ipv6 ? [a.ipv6] : []));
 }
 
-function pinnedQuery(host: string, addresses: string[], trace: Trace): DnsQuery {
+/** A --resolve pin written as the lookup getaddrinfo would have made (tags: x_pinned, plus the caller's). */
+export function pinnedQuery(host: string, addresses: string[], trace: Trace, tags: string[] = []): DnsQuery {
   const t = trace.now();
   return {
     hostname: host,
@@ -105,7 +106,7 @@ function pinnedQuery(host: string, addresses: string[], trace: Trace): DnsQuery 
     ),
     t0: t,
     t,
-    tags: ['x_pinned'],
+    tags: [...tags, 'x_pinned'],
     transaction_id: trace.nextId(),
   };
 }
@@ -134,7 +135,8 @@ async function resolve(
   return addresses.length ? { addresses, failure: null } : { addresses, failure: 'dns_bogon_error' };
 }
 
-function annotate(run: StepRun, query: DnsQuery): void {
+/** Annotates DNS answers with asn/as_org_name when the run has an IP → ASN lookup. */
+export function annotate(run: StepRun, query: DnsQuery): void {
   const asnOf = run.options.asnOf;
   if (!asnOf) return;
   for (const a of query.answers ?? []) {

@@ -3,6 +3,7 @@
  * targets pointing every service endpoint at loopback servers, and the check that measuring and analysing agree.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type { Experiment, ExperimentRunOptions, Observation } from '../../src/experiments/experiment.ts';
 import type { Measurement, Verdict } from '../../src/model/index.ts';
 import { createReportId } from '../../src/probe/envelope.ts';
@@ -36,4 +37,11 @@ export async function measureAndAnalyse(
   const ooni = experiment.ooniVerdict?.(m);
   if (ooni) assert.deepEqual([v.blocking, v.accessible], [ooni.blocking, ooni.accessible], 'our reading = OONI keys');
   return { m, v, rows };
+}
+
+const MEASUREMENTS = new URL('../../../../../shared/data/ooni/measurements/', import.meta.url);
+
+/** One of OONI's real (or spec example) measurements from the shared reference data. */
+export function loadOoniMeasurement(file: string): Measurement<Record<string, unknown>> {
+  return JSON.parse(readFileSync(new URL(file, MEASUREMENTS), 'utf8')) as Measurement<Record<string, unknown>>;
 }

@@ -3,9 +3,8 @@
  * DoH endpoint whose TLS is reset, with a control resolver or a control helper; and OONI's own example.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { measureAndAnalyse, runOptions } from '../../../test/helpers/experiment-run.ts';
+import { loadOoniMeasurement, measureAndAnalyse, runOptions } from '../../../test/helpers/experiment-run.ts';
 import { getTestPki, type TestPki } from '../../../test/helpers/pki.ts';
 import { healthyControl, startFakeHelper } from '../../../test/helpers/probe-servers.ts';
 import {
@@ -15,7 +14,7 @@ import {
   startTcpServer,
   startUdpDnsServer,
 } from '../../../test/helpers/servers.ts';
-import type { ControlRequest, Measurement } from '../../model/index.ts';
+import type { ControlRequest } from '../../model/index.ts';
 import { dnscheck } from './index.ts';
 
 const REAL = '93.184.216.34';
@@ -121,11 +120,7 @@ test('DoH answering, then DoH reset after the ClientHello while the control help
 });
 
 test("OONI's example (DoT lookups, two IPv6 ones unreachable, no control): accessible, failure (unknown_failure)", () => {
-  const file = new URL(
-    '../../../../../../shared/data/ooni/measurements/spec-example__ts-028-dnscheck__dnscheck.json',
-    import.meta.url,
-  );
-  const m = JSON.parse(readFileSync(file, 'utf8')) as Measurement<Record<string, unknown>>;
+  const m = loadOoniMeasurement('spec-example__ts-028-dnscheck__dnscheck.json');
   const rows = dnscheck.ingest(m);
   assert.ok(Array.isArray(rows), String(rows));
   const v = dnscheck.analyze(rows, m, {});

@@ -31,8 +31,9 @@ import { SOFTWARE_NAME, SOFTWARE_VERSION } from '../../probe/envelope.ts';
 import { pinKey } from '../../probe/resolve-pins.ts';
 import type { AnalyzeOptions } from '../../verdict/index.ts';
 import type { Experiment, ExperimentRunOptions, Observation } from '../experiment.ts';
-import { ingestNetworkKeys, testKeysOf, unreadableVerdict } from '../observations.ts';
+import { ingestNetworkKeys, neverThrows, testKeysOf } from '../observations.ts';
 import {
+  annotate,
   childRun,
   finishRun,
   openTarget,
@@ -268,6 +269,8 @@ async function measure(input: string | null, options: ExperimentRunOptions) {
       ...(l.url.startsWith('udp://') ? { x_dns_duplicate_responses: l.duplicates } : {}),
     };
   }
+  for (const l of [...(system ? [system] : []), ...udpLookups, ...dohLookups])
+    for (const q of [...l.run.keys.queries, ...l.duplicates]) annotate(run, q);
   // every address met as an answer is a fact about the network, never the probe's identity
   for (const ip of control.addrs) run.servers.add(ip);
   for (const l of [...(system ? [system] : []), ...udpLookups, ...dohLookups])
@@ -338,13 +341,7 @@ export const dnscheck: Experiment<Observation[]> = {
   measure,
   parseTargets,
   ingest,
-  analyze: (rows, m, options) => {
-    try {
-      return analyze(rows, m, options);
-    } catch (err) {
-      return unreadableVerdict('dnscheck-0.1', `internal error while analysing: ${(err as Error).message}`);
-    }
-  },
+  analyze: neverThrows('dnscheck-0.1', analyze),
   // OONI writes no verdict for dnscheck (and its fastpath does not score it): nothing to store beside ours.
   ooniVerdict: () => undefined,
 };

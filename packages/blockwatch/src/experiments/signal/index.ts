@@ -22,9 +22,8 @@
 
 import { InvalidArgumentError } from '../../errors.ts';
 import type { Measurement } from '../../model/index.ts';
-import type { AnalyzeOptions } from '../../verdict/index.ts';
 import type { Experiment, ExperimentRunOptions, Observation, OoniVerdict } from '../experiment.ts';
-import { ingestNetworkKeys, ooniFromParts, serviceVerdict, testKeysOf, unreadableVerdict } from '../observations.ts';
+import { ingestNetworkKeys, ooniFromParts, serviceAnalyzer, testKeysOf } from '../observations.ts';
 import { fetchTarget, finishRun, resolveOnly, startRun, targetsObject, urlList } from '../urlgetter.ts';
 import { backendFailures, discardReason, type SignalKeys, signalKeys, signalParts } from './rules.ts';
 
@@ -64,20 +63,6 @@ async function measure(_input: string | null, options: ExperimentRunOptions) {
   return finishRun(run, signal, startMs, keys) as unknown as Measurement<Record<string, unknown>>;
 }
 
-function analyze(rows: Observation[], m: Measurement<Record<string, unknown>>, options: AnalyzeOptions) {
-  const keys = signalKeys(backendFailures(rows));
-  const tk = testKeysOf(m);
-  const failure = typeof tk === 'string' ? undefined : discardReason(m, tk);
-  return serviceVerdict({
-    engine: 'signal-0.1',
-    service: 'Signal',
-    rows,
-    parts: signalParts(keys, rows),
-    ...(options.isPublicOverride ? { isPublicOverride: options.isPublicOverride } : {}),
-    ...(failure ? { failure } : {}),
-  });
-}
-
 function ooniVerdict(m: Measurement<Record<string, unknown>>): OoniVerdict | undefined {
   const tk = testKeysOf(m);
   if (typeof tk === 'string' || typeof tk.signal_backend_status !== 'string') return undefined;
@@ -98,13 +83,15 @@ export const signal: Experiment<Observation[]> = {
   measure,
   parseTargets,
   ingest: (m) => ingestNetworkKeys(m, (o) => (o.step === 'dns' && o.domain === UPTIME_HOST ? 'uptime' : 'backend')),
-  analyze: (rows, m, options) => {
-    try {
-      return analyze(rows, m, options);
-    } catch (err) {
-      return unreadableVerdict('signal-0.1', `internal error while analysing: ${(err as Error).message}`);
-    }
-  },
+  analyze: serviceAnalyzer(
+    'signal-0.1',
+    'Signal',
+    (rows) => signalParts(derivedKeys(rows), rows),
+    (m) => {
+      const tk = testKeysOf(m);
+      return typeof tk === 'string' ? undefined : discardReason(m, tk);
+    },
+  ),
   ooniVerdict,
 };
 

@@ -21,17 +21,11 @@
  *   { "dc": ["198.18.0.10", …], "dc_ports": [80, 443], "web": "https://web.telegram.org/" }
  * Host names (web.telegram.org) are pointed elsewhere with `--resolve` pins and trusted with `--ca`.
  */
+import { isIP } from 'node:net';
+import { InvalidArgumentError } from '../../errors.ts';
 import type { Measurement } from '../../model/index.ts';
-import type { AnalyzeOptions } from '../../verdict/index.ts';
 import type { Experiment, ExperimentRunOptions, Observation, OoniVerdict } from '../experiment.ts';
-import {
-  ingestNetworkKeys,
-  isBlockedStatus,
-  ooniFromParts,
-  serviceVerdict,
-  testKeysOf,
-  unreadableVerdict,
-} from '../observations.ts';
+import { ingestNetworkKeys, isBlockedStatus, ooniFromParts, serviceAnalyzer, testKeysOf } from '../observations.ts';
 import { fetchTarget, finishRun, ipList, portList, startRun, targetsObject, urlField } from '../urlgetter.ts';
 import { resultsOf, type TelegramKeys, telegramKeys, telegramParts, usesTitleRule } from './rules.ts';
 
@@ -56,10 +50,15 @@ const VERSION = '0.3.1';
 
 function parseTargets(json: unknown, where: string): TelegramTargets {
   const o = targetsObject(json, where, ['dc', 'dc_ports', 'web']);
+  const web = urlField(o, 'web', where) ?? WEB_URL;
+  // an IP-literal web target would read as one more DC in the observations
+  if (isIP(new URL(web).hostname.replace(/^\[|\]$/g, ''))) {
+    throw new InvalidArgumentError(`${where}: 'web' must name a host (pin it with --resolve), not an IP address`);
+  }
   return {
     dc: ipList(o, 'dc', where) ?? DC_ADDRESSES,
     dc_ports: portList(o, 'dc_ports', where) ?? DC_PORTS,
-    web: urlField(o, 'web', where) ?? WEB_URL,
+    web,
   };
 }
 
@@ -89,17 +88,6 @@ function targetOf(o: Omit<Observation, 'target'>): string {
   return /^[\d.]+$|:/.test(host) ? 'dc' : 'web';
 }
 
-function analyze(rows: Observation[], measurement: Measurement<Record<string, unknown>>, options: AnalyzeOptions) {
-  const keys = telegramKeys(resultsOf(rows), usesTitleRule(String(measurement.test_version ?? VERSION)));
-  return serviceVerdict({
-    engine: 'telegram-0.1',
-    service: 'Telegram',
-    rows,
-    parts: telegramParts(keys, rows),
-    ...(options.isPublicOverride ? { isPublicOverride: options.isPublicOverride } : {}),
-  });
-}
-
 /** OONI's keys as the measurement states them (booleans and status strings; anything else reads as unknown). */
 function ooniVerdict(measurement: Measurement<Record<string, unknown>>): OoniVerdict | undefined {
   const tk = testKeysOf(measurement);
@@ -124,13 +112,9 @@ export const telegram: Experiment<Observation[]> = {
   measure,
   parseTargets,
   ingest: (m) => ingestNetworkKeys(m, targetOf),
-  analyze: (rows, m, options) => {
-    try {
-      return analyze(rows, m, options);
-    } catch (err) {
-      return unreadableVerdict('telegram-0.1', `internal error while analysing: ${(err as Error).message}`);
-    }
-  },
+  analyze: serviceAnalyzer('telegram-0.1', 'Telegram', (rows, m) =>
+    telegramParts(derivedKeys(rows, String(m.test_version ?? VERSION)), rows),
+  ),
   ooniVerdict,
 };
 

@@ -104,4 +104,5 @@ test('bad targets are refused with the field named', () => {
   assert.throws(() => telegram.parseTargets?.({ dc: ['not-an-ip'] }, 'lab.json'), /lab\.json: 'dc' must be/);
   assert.throws(() => telegram.parseTargets?.({ dcs: [] }, 'lab.json'), /unknown key 'dcs'/);
   assert.throws(() => telegram.parseTargets?.({ web: 'ftp://x/' }, 'lab.json'), /'web' must be an http/);
+  assert.throws(() => telegram.parseTargets?.({ web: 'https://127.0.0.2:8443/' }, 'lab.json'), /must name a host/);
 });

@@ -4,14 +4,9 @@
  * so a change in the refinement shows.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { Measurement } from '../../model/index.ts';
+import { loadOoniMeasurement as load } from '../../../test/helpers/experiment-run.ts';
 import { derivedKeys, telegram } from './index.ts';
-
-const DATA = new URL('../../../../../../shared/data/ooni/measurements/', import.meta.url);
-const load = (file: string) =>
-  JSON.parse(readFileSync(new URL(file, DATA), 'utf8')) as Measurement<Record<string, unknown>>;
 
 // biome-ignore format: one measurement per row
 const EXPECTED: [file: string, blocking: unknown, accessible: boolean, outcome: string, methods: string][] = [

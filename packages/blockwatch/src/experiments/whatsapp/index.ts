@@ -21,16 +21,8 @@
  */
 import { InvalidArgumentError } from '../../errors.ts';
 import type { Measurement } from '../../model/index.ts';
-import type { AnalyzeOptions } from '../../verdict/index.ts';
 import type { Experiment, ExperimentRunOptions, Observation, OoniVerdict } from '../experiment.ts';
-import {
-  ingestNetworkKeys,
-  isBlockedStatus,
-  ooniFromParts,
-  serviceVerdict,
-  testKeysOf,
-  unreadableVerdict,
-} from '../observations.ts';
+import { ingestNetworkKeys, isBlockedStatus, ooniFromParts, serviceAnalyzer, testKeysOf } from '../observations.ts';
 import { connectTarget, fetchTarget, finishRun, portList, startRun, targetsObject, urlField } from '../urlgetter.ts';
 import { REGISTRATION_URL, resultsOf, WEB_URL, type WhatsappKeys, whatsappKeys, whatsappParts } from './rules.ts';
 
@@ -128,17 +120,6 @@ export function derivedKeys(rows: Observation[], testVersion: string): WhatsappK
   return whatsappKeys(resultsOf(rows, testVersion, endpointPorts(rows)));
 }
 
-function analyze(rows: Observation[], m: Measurement<Record<string, unknown>>, options: AnalyzeOptions) {
-  const keys = derivedKeys(rows, String(m.test_version ?? VERSION));
-  return serviceVerdict({
-    engine: 'whatsapp-0.1',
-    service: 'WhatsApp',
-    rows,
-    parts: whatsappParts(keys, rows),
-    ...(options.isPublicOverride ? { isPublicOverride: options.isPublicOverride } : {}),
-  });
-}
-
 function ooniVerdict(m: Measurement<Record<string, unknown>>): OoniVerdict | undefined {
   const tk = testKeysOf(m);
   if (typeof tk === 'string' || typeof tk.whatsapp_endpoints_status !== 'string') return undefined;
@@ -163,12 +144,8 @@ export const whatsapp: Experiment<Observation[]> = {
   measure,
   parseTargets,
   ingest,
-  analyze: (rows, m, options) => {
-    try {
-      return analyze(rows, m, options);
-    } catch (err) {
-      return unreadableVerdict('whatsapp-0.1', `internal error while analysing: ${(err as Error).message}`);
-    }
-  },
+  analyze: serviceAnalyzer('whatsapp-0.1', 'WhatsApp', (rows, m) =>
+    whatsappParts(derivedKeys(rows, String(m.test_version ?? VERSION)), rows),
+  ),
   ooniVerdict,
 };
