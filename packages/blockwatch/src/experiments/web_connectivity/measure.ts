@@ -29,7 +29,6 @@ import type {
   WebConnectivityTestKeys,
 } from '../../model/index.ts';
 import { unknownFailure } from '../../netx/classify.ts';
-import type { Trace } from '../../netx/index.ts';
 import {
   createTrace,
   httpGet,
@@ -50,6 +49,7 @@ import { createEnvelope, SOFTWARE_NAME, SOFTWARE_VERSION } from '../../probe/env
 import { pinKey, type ResolvePins, urlPort } from '../../probe/resolve-pins.ts';
 import { createScrubber } from '../../probe/scrub.ts';
 import type { ProbeIdentity, ResolverIdentity } from '../experiment.ts';
+import { pinnedQuery } from '../urlgetter.ts';
 
 /** The headers OONI's probe sends (and the helper forwards), so both fetch the same page. */
 export const REQUEST_HEADERS: Record<string, string> = {
@@ -125,25 +125,6 @@ function isLoopback(ip: string): boolean {
   return a === 0 && b === 0 && c === 0 && d === 1;
 }
 
-function pinnedQuery(host: string, addresses: string[], trace: Trace): DnsQuery {
-  const t = trace.now();
-  return {
-    hostname: host,
-    query_type: 'ANY',
-    // QUIRK: a pin acts like an /etc/hosts entry, which getaddrinfo would return; the tag says it was a pin.
-    engine: 'getaddrinfo',
-    resolver_address: '',
-    failure: null,
-    answers: addresses.map((ip) =>
-      isIP(ip) === 6 ? { answer_type: 'AAAA', ipv6: ip, ttl: null } : { answer_type: 'A', ipv4: ip, ttl: null },
-    ),
-    t0: t,
-    t,
-    tags: ['classic', 'x_pinned'],
-    transaction_id: trace.nextId(),
-  };
-}
-
 export async function measureUrl(input: string, options: MeasureOptions): Promise<WebConnectivityMeasurement> {
   let url: URL;
   try {
@@ -175,7 +156,7 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
   let systemQuery: DnsQuery | undefined;
   const literal = isIP(host) !== 0;
   const dnsSteps: Promise<void>[] = [];
-  if (pinned) systemQuery = pinnedQuery(host, pinned, trace);
+  if (pinned) systemQuery = pinnedQuery(host, pinned, trace, ['classic']);
   else if (!literal) {
     dnsSteps.push(
       lookupSystem(host, { trace, timeoutMs: budget(STEP_MS.dns), signal }).then((q) => {
