@@ -43,11 +43,12 @@ test('unknown scenario names and bad files are refused with a precise error', ()
   );
 });
 
-test('the catalogue runs the messaging experiments, each a registered test with targets it reads', () => {
+test('the catalogue runs the new experiments, each a registered test with targets it reads', () => {
   const byName = new Map(loadScenarios([], []).map((s) => [s.name, s]));
   for (const [name, test] of [
     ['messaging-telegram-blocked', 'telegram'],
     ['messaging-whatsapp-dns', 'whatsapp'],
+    ['dnscheck-doh-blocked', 'dnscheck'],
   ]) {
     const s = byName.get(name);
     assert.equal(s?.test, test, name);
