@@ -14,6 +14,8 @@
  *   - telegram_web_status "blocked": web.telegram.org failed → 'dns' / 'tcp_ip' / 'http-failure' by its failure;
  *   - accessible when none of them holds. Our `method` says more: a bogon answer for web.telegram.org is DNS
  *     tampering whatever failed next, and the step that failed (connect, TLS, HTTP) names the method.
+ * OONI's fastpath discards measurements whose requests lack a URL (an old probe bug): those keep OONI's blocking
+ * but read `failure: true`, outcome unknown.
  * Differences from OONI: loopback and 0.0.0.0 answers are not dialled (OONI dials them) but reported as
  * `dns_bogon_error`; the HTTP step is a second connection after the recorded TCP/TLS one.
  *
