@@ -347,6 +347,12 @@ export function serviceAnalyzer(
   });
 }
 
+/** Written by our probe: OONI's fastpath rules about broken OONI probe versions do not apply to it. */
+export function writtenByUs(m: Record<string, unknown>): boolean {
+  const annotations = (m.annotations ?? {}) as Record<string, unknown>;
+  return m.software_name === 'blockwatch' || annotations.engine_name === 'blockwatch';
+}
+
 /** OONI's status strings: "blocked" is blocked, anything else (ok, null, missing) is not. */
 export const isBlockedStatus = (v: unknown) => v === 'blocked';
 export { str as stringOrNull };

@@ -14,7 +14,9 @@ import {
   startTcpServer,
   startUdpDnsServer,
 } from '../../../test/helpers/servers.ts';
+import { createHelperServer } from '../../helper/server.ts';
 import type { ControlRequest } from '../../model/index.ts';
+import { parseResolvePins } from '../../probe/resolve-pins.ts';
 import { dnscheck } from './index.ts';
 
 const REAL = '93.184.216.34';
@@ -117,6 +119,38 @@ test('DoH answering, then DoH reset after the ClientHello while the control help
   assert.equal((m.test_keys.x_control as { source: string }).source, 'helper');
   assert.deepEqual([v.blocking, v.outcome, v.method, v.strength], ['http-failure', 'blocked', 'tls', 'strong']);
   assert.match(v.explanation, /while the control reaches it/);
+});
+
+test("with blockwatch's own helper as the control: the DoH endpoint's view and the domain's addresses", async () => {
+  const doh = keep(await startDohServer(() => dnsReplies.address(REAL), { cert: pki.localhost }));
+  const url = `https://doh.test:${doh.port}/dns-query`;
+  const pins = [`doh.test:${doh.port}:127.0.0.1`];
+  const helper = createHelperServer({
+    upstream: { kind: 'udp', address: honest.address },
+    ca: [pki.ca.certPem],
+    pins: parseResolvePins(pins),
+    deadlineMs: 5_000,
+  });
+  const helperUrl = await helper.listen(0, '127.0.0.1');
+  try {
+    const { m, v } = await measureAndAnalyse(
+      dnscheck,
+      runOptions({
+        ca: [pki.ca.certPem],
+        helperUrl,
+        resolve: pins,
+        targets: dnscheck.parseTargets?.({ system: false, doh: [url] }, 'test'),
+      }),
+      DOMAIN,
+    );
+    const control = m.test_keys.x_control as { source: string; addrs: string[]; endpoints: Record<string, unknown> };
+    assert.deepEqual([control.source, control.addrs], ['helper', [REAL]]);
+    assert.deepEqual(control.endpoints[url], { tcp_failure: null, tls_failure: null });
+    assert.deepEqual([v.outcome, v.blocking], ['accessible', false]);
+    assert.match(v.explanation, /consistently with the control/);
+  } finally {
+    await helper.close();
+  }
 });
 
 test("OONI's example (DoT lookups, two IPv6 ones unreachable, no control): accessible, failure (unknown_failure)", () => {

@@ -298,7 +298,7 @@ function ingest(m: Measurement<Record<string, unknown>>): Observation[] | string
   const rows: Observation[] = [];
   for (const [url, lookup] of Object.entries(tk.lookups as Record<string, unknown>)) {
     const got = ingestNetworkKeys({ test_keys: lookup }, () => url);
-    if (typeof got === 'string') return `lookups[${url}]: ${got}`;
+    if (typeof got === 'string') return `lookups[${url}] is not an object`;
     rows.push(...got);
     const late = ingestNetworkKeys(
       { test_keys: { queries: (lookup as Record<string, unknown>)?.x_dns_duplicate_responses } },

@@ -9,7 +9,7 @@
  */
 import type { Observation } from '../experiment.ts';
 import type { BlockedPart } from '../observations.ts';
-import { classicOf } from '../observations.ts';
+import { classicOf, writtenByUs } from '../observations.ts';
 
 export interface SignalKeys {
   signal_backend_status: 'ok' | 'blocked';
@@ -60,7 +60,7 @@ function versionBelow(version: string, than: [number, number, number]): boolean 
  */
 export function discardReason(m: Record<string, unknown>, tk: Record<string, unknown>): string | undefined {
   const annotations = (m.annotations ?? {}) as Record<string, unknown>;
-  if (m.software_name === 'blockwatch' || annotations.engine_name === 'blockwatch') return undefined;
+  if (writtenByUs(m)) return undefined;
   if (!('failed_operation' in tk) || !('failure' in tk) || tk.failed_operation || tk.failure)
     return 'the measurement failed as a whole (test_keys.failure)';
   const tv = String(m.test_version ?? '0.0.0');

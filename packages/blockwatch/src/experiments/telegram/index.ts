@@ -14,6 +14,8 @@
  *   - telegram_web_status "blocked": web.telegram.org failed → 'dns' / 'tcp_ip' / 'http-failure' by its failure;
  *   - accessible when none of them holds. Our `method` says more: a bogon answer for web.telegram.org is DNS
  *     tampering whatever failed next, and the step that failed (connect, TLS, HTTP) names the method.
+ * OONI's fastpath discards measurements whose requests lack a URL (an old probe bug): those keep OONI's blocking
+ * but read `failure: true`, outcome unknown.
  * Differences from OONI: loopback and 0.0.0.0 answers are not dialled (OONI dials them) but reported as
  * `dns_bogon_error`; the HTTP step is a second connection after the recorded TCP/TLS one.
  *
@@ -27,7 +29,7 @@ import type { Measurement } from '../../model/index.ts';
 import type { Experiment, ExperimentRunOptions, Observation, OoniVerdict } from '../experiment.ts';
 import { ingestNetworkKeys, isBlockedStatus, ooniFromParts, serviceAnalyzer, testKeysOf } from '../observations.ts';
 import { fetchTarget, finishRun, ipList, portList, startRun, targetsObject, urlField } from '../urlgetter.ts';
-import { resultsOf, type TelegramKeys, telegramKeys, telegramParts, usesTitleRule } from './rules.ts';
+import { discardReason, resultsOf, type TelegramKeys, telegramKeys, telegramParts, usesTitleRule } from './rules.ts';
 
 export const DC_ADDRESSES = [
   '149.154.175.50',
@@ -92,7 +94,14 @@ function targetOf(o: Omit<Observation, 'target'>): string {
 function ooniVerdict(measurement: Measurement<Record<string, unknown>>): OoniVerdict | undefined {
   const tk = testKeysOf(measurement);
   if (typeof tk === 'string' || typeof tk.telegram_tcp_blocking !== 'boolean') return undefined;
-  return ooniFromParts(telegramParts(stated(tk)));
+  const ooni = ooniFromParts(telegramParts(stated(tk)));
+  const discarded = discardOf(measurement) !== undefined;
+  return { ...ooni, anomaly: ooni.anomaly && !discarded, failure: discarded };
+}
+
+function discardOf(m: Measurement<Record<string, unknown>>): string | undefined {
+  const tk = testKeysOf(m);
+  return typeof tk === 'string' ? undefined : discardReason(m, tk);
 }
 
 function stated(tk: Record<string, unknown>): TelegramKeys {
@@ -112,8 +121,11 @@ export const telegram: Experiment<Observation[]> = {
   measure,
   parseTargets,
   ingest: (m) => ingestNetworkKeys(m, targetOf),
-  analyze: serviceAnalyzer('telegram-0.1', 'Telegram', (rows, m) =>
-    telegramParts(derivedKeys(rows, String(m.test_version ?? VERSION)), rows),
+  analyze: serviceAnalyzer(
+    'telegram-0.1',
+    'Telegram',
+    (rows, m) => telegramParts(derivedKeys(rows, String(m.test_version ?? VERSION)), rows),
+    (m) => discardOf(m),
   ),
   ooniVerdict,
 };

@@ -51,7 +51,9 @@ test('every DC and the web answer: not blocked, OONI keys all clear', async () =
     [tk.telegram_tcp_blocking, tk.telegram_http_blocking, tk.telegram_web_status, tk.telegram_web_failure],
     [false, false, 'ok', null],
   );
-  assert.equal((tk.requests as unknown[]).length, 3);
+  const requests = tk.requests as { request: { method: string; url: string } }[];
+  assert.equal(requests.length, 3);
+  assert.deepEqual(requests.map((r) => r.request.method).sort(), ['GET', 'POST', 'POST'], 'DCs get a POST, as in OONI');
   assert.deepEqual([v.blocking, v.accessible, v.outcome, v.engine], [false, true, 'accessible', 'telegram-0.1']);
 });
 

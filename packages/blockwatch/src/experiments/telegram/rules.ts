@@ -12,7 +12,7 @@
  *   with that rule (a body that was not recorded is not checked).
  */
 import type { Observation } from '../experiment.ts';
-import { type BlockedPart, classicOf } from '../observations.ts';
+import { type BlockedPart, classicOf, writtenByUs } from '../observations.ts';
 
 export interface TelegramKeys {
   telegram_http_blocking: boolean;
@@ -147,4 +147,15 @@ export function telegramParts(keys: TelegramKeys, rows: Observation[] = []): Blo
     });
   }
   return parts;
+}
+
+/**
+ * Why OONI's fastpath discards this measurement (its score_measurement_telegram), or undefined: a request without
+ * a URL is an old client's bug there. Only OONI's probes.
+ */
+export function discardReason(m: Record<string, unknown>, tk: Record<string, unknown>): string | undefined {
+  if (writtenByUs(m)) return undefined;
+  const requests = Array.isArray(tk.requests) ? tk.requests : [];
+  const noUrl = requests.some((r) => typeof (r as { request?: { url?: unknown } })?.request?.url !== 'string');
+  return noUrl ? 'requests without a URL (an old probe bug the fastpath discards)' : undefined;
 }
