@@ -26,7 +26,7 @@ export function domainProblem(name: string): string | null {
 }
 
 /**
- * The inputs of a run, in order, without duplicates: the arguments, then the test list's entries (their host
+ * The inputs of a run, in order, each once: the arguments, then the test list's entries (their host
  * names for a domain test). `testName` names the experiment in errors.
  */
 export function probeInputs(
