@@ -22,6 +22,7 @@ import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CONTROL_USER_AGENT, measureUrl } from '../packages/blockwatch/src/experiments/web_connectivity/measure.ts';
 import { createAsnLookup } from '../packages/blockwatch/src/geo/index.ts';
 import { validateMeasurement } from '../packages/blockwatch/src/model/index.ts';
 import { createAnalyzer } from '../packages/blockwatch/src/probe/analyzer.ts';
@@ -29,7 +30,6 @@ import { createControlClient } from '../packages/blockwatch/src/probe/control.ts
 import { createReportId } from '../packages/blockwatch/src/probe/envelope.ts';
 import { parseResolvePins } from '../packages/blockwatch/src/probe/resolve-pins.ts';
 import { runPool } from '../packages/blockwatch/src/probe/run-pool.ts';
-import { CONTROL_USER_AGENT, measureUrl } from '../packages/blockwatch/src/probe/web-connectivity.ts';
 import { type Figure, median } from './_figures.ts';
 
 const DELAY_MS = 50;

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { BlockwatchError } from 'blockwatch/errors.ts';
 import { callControl } from './control.ts';
 import { run, runIn } from './exec.ts';
-import { createPlan, findIsp, INFRA, type IspPlan, SCENARIO_SITE_BASE } from './plan.ts';
+import { createPlan, DOH_NAME, findIsp, INFRA, type IspPlan, SCENARIO_SITE_BASE } from './plan.ts';
 import { checkPolicy, compilePolicy, describeIssue, type Policy, policySchema } from './policy.ts';
 import { asciiName, DEFAULT_SITES, type SiteSpec } from './sites.ts';
 import { type LabState, readState, statePaths, writeState } from './state.ts';
@@ -83,7 +83,8 @@ export async function applyPolicy(stateDir: string, ispKey: string, policy: Poli
     subscriberIf: isp.access.routerIf,
     foreignResolvers: FOREIGN_RESOLVERS,
     helper: INFRA.helper,
-    sites,
+    // the DoH endpoint is an HTTPS server like any other to a censor: SNI and address rules reach it too
+    sites: [...sites, { address: INFRA.doh, names: [DOH_NAME], ports: [443] }],
     ...(isp.hostingServer ? { inIspServers: [isp.hostingServer] } : {}),
   });
   await callControl(statePaths(stateDir).control(isp.id), 'PUT', '/policy', compiled.daemon);

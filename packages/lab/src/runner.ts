@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataDir, hasFingerprints } from 'blockwatch/data/data-dir.ts';
 import { BlockwatchError } from 'blockwatch/errors.ts';
+import { experimentNamed, measurableExperiments } from 'blockwatch/experiments/registry.ts';
 import { summarizeRemote } from 'blockwatch/remote/summary.ts';
 import { applyPolicy, declareSites } from './apply.ts';
 import { labEntryCommand } from './node-entry.ts';
@@ -79,7 +80,30 @@ export function parseScenarioFile(path: string): Scenario {
   }
   const parsed = scenarioSchema.safeParse(json);
   if (!parsed.success) throw new BlockwatchError('BW_ERR_INVALID_INPUT', describeIssue(parsed.error, path));
+  checkExperiment(parsed.data, path);
   return parsed.data;
+}
+
+/** A scenario's `test` is a registered experiment the probe can run, and its `targets` are ones it reads. */
+function checkExperiment(scenario: Scenario, path: string): void {
+  if (!scenario.test) return;
+  const experiment = experimentNamed(scenario.test);
+  if (!experiment?.measure) {
+    const runnable = measurableExperiments()
+      .map((e) => e.name)
+      .join(', ');
+    throw new BlockwatchError('BW_ERR_INVALID_INPUT', `${path}: test '${scenario.test}' is not one of ${runnable}`);
+  }
+  if (scenario.targets === undefined) return;
+  if (!experiment.parseTargets) {
+    throw new BlockwatchError('BW_ERR_INVALID_INPUT', `${path}: targets: ${scenario.test} takes none`);
+  }
+  try {
+    experiment.parseTargets(scenario.targets, `${path}: targets`);
+  } catch (err) {
+    // the experiment's message names the field and the file; a scenario file's problems share one code
+    throw new BlockwatchError('BW_ERR_INVALID_INPUT', (err as Error).message);
+  }
 }
 
 /** Catalogue scenarios by name, plus files; the whole catalogue when neither is given. */
@@ -192,7 +216,8 @@ async function runScenario(
     const ca = [readFileSync(paths.labCa, 'utf8')];
     if (scenario.probe?.trustNationalRoot) ca.push(readFileSync(paths.nationalCa, 'utf8'));
 
-    const toObserve = scenario.urls.filter((u) => u.observe).map((u) => u.url);
+    const urls = scenario.urls ?? [];
+    const toObserve = urls.filter((u) => u.observe).map((u) => u.url);
     const observations = new Map<string, Observation>();
     if (toObserve.length) {
       const request = JSON.stringify({ urls: toObserve, resolver, ca, timeoutMs: OBSERVE_STEP_TIMEOUT_MS });
@@ -207,7 +232,7 @@ async function runScenario(
       for (const o of JSON.parse(out.stdout) as Observation[]) observations.set(o.url, o);
     }
 
-    const toProbe = scenario.urls.filter((u) => u.expect).map((u) => u.url);
+    const toProbe = urls.filter((u) => u.expect).map((u) => u.url);
     let verdicts = new Map<string, Record<string, unknown> | null>();
     let skipped: string | undefined;
     if ('unavailable' in probe) skipped = probe.unavailable;
@@ -216,10 +241,13 @@ async function runScenario(
     } else if (toProbe.length) {
       verdicts = await runProbe(opts, scenario, isp, probe.flags, toProbe, resolver, helperUrl);
     }
+    if (scenario.runs) {
+      result.urls.push(...(await checkRuns(opts, scenario, isp, probe, resolver, helperUrl)));
+    }
 
-    const remoteRows = scenario.urls.some((u) => u.remote) ? await runRemoteCommand(opts, scenario, isp) : [];
+    const remoteRows = urls.some((u) => u.remote) ? await runRemoteCommand(opts, scenario, isp) : [];
 
-    for (const u of scenario.urls) {
+    for (const u of urls) {
       const observation = observations.get(u.url);
       const mismatches: Mismatch[] = [];
       const host = new URL(u.url).hostname;
@@ -264,12 +292,65 @@ async function runScenario(
   return result;
 }
 
+/** The label of a run's result: its input, or the test's name for an input-less test. */
+const runLabel = (scenario: Scenario, input: string | undefined) => input ?? scenario.test ?? 'web_connectivity';
+
+/**
+ * Measures the scenario's `runs` with its experiment (`--test`, the scenario's `targets` as `--targets`) and
+ * compares each verdict with its expectation.
+ */
+async function checkRuns(
+  opts: RunOptions,
+  scenario: Scenario,
+  isp: IspPlan,
+  probe: ProbeCapabilities,
+  resolver: string,
+  helperUrl: string | null,
+): Promise<UrlResult[]> {
+  const runs = scenario.runs ?? [];
+  let skipped: string | undefined;
+  let verdicts = new Map<string, Record<string, unknown> | null>();
+  if ('unavailable' in probe) skipped = probe.unavailable;
+  else if (!probe.flags.has('--test')) skipped = "'blockwatch probe' has no --test in this checkout";
+  else {
+    const dir = mkdtempSync(join(tmpdir(), `bw-runs-${scenario.name}-`));
+    try {
+      const extra = ['--test', scenario.test ?? 'web_connectivity'];
+      if (scenario.targets) {
+        const file = join(dir, 'targets.json');
+        writeFileSync(file, JSON.stringify(scenario.targets));
+        extra.push('--targets', file);
+      }
+      const inputs = [...new Set(runs.flatMap((r) => (r.input ? [r.input] : [])))];
+      verdicts = await runProbe(opts, scenario, isp, probe.flags, [...inputs, ...extra], resolver, helperUrl);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return runs.map((r) => {
+    const label = runLabel(scenario, r.input);
+    const verdict = verdicts.get(label);
+    const mismatches = skipped ? [] : compareVerdict(r.expect, verdict ?? null);
+    const known = r.knownIssue && mismatches.length > 0;
+    return {
+      url: label,
+      pass: known || mismatches.length === 0,
+      mismatches,
+      ...(known ? { knownIssue: r.knownIssue } : {}),
+      ...(r.knownIssue && !skipped && mismatches.length === 0 ? { fixed: true } : {}),
+      ...(verdict !== undefined ? { verdict } : {}),
+      ...(skipped ? { skipped } : {}),
+    };
+  });
+}
+
+/** Runs the probe in the ISP's subscriber namespace; `inputs` are its arguments. Verdicts by input (or test). */
 async function runProbe(
   opts: RunOptions,
   scenario: Scenario,
   isp: IspPlan,
   flags: Set<string>,
-  urls: string[],
+  inputs: string[],
   resolver: string,
   helperUrl: string | null,
 ): Promise<Map<string, Record<string, unknown> | null>> {
@@ -278,7 +359,7 @@ async function runProbe(
   const args = [
     BLOCKWATCH_BIN,
     'probe',
-    ...urls,
+    ...inputs,
     ...(has('--resolver') ? ['--resolver', resolver] : []),
     ...(helperUrl && has('--helper') ? ['--helper', helperUrl] : []),
     ...(has('--json') ? ['--json'] : []),
@@ -304,7 +385,7 @@ async function runProbe(
   }
   const verdicts = new Map<string, Record<string, unknown> | null>();
   for (const m of measurements) {
-    const input = m.input as string;
+    const input = typeof m.input === 'string' ? m.input : runLabel(scenario, undefined);
     const tk = (m.test_keys ?? {}) as Record<string, unknown>;
     verdicts.set(input, (tk.x_blockwatch_verdict as Record<string, unknown>) ?? null);
   }
@@ -323,14 +404,15 @@ async function runRemoteCommand(opts: RunOptions, scenario: Scenario, isp: IspPl
     ...(chosen.includes('open') ? isp.openResolvers.map((r) => `${r},AS${isp.asn},${isp.cc}`) : []),
     ...(chosen.includes('public') ? [`${INFRA.publicResolver},AS${INFRA_ASN.asn},${INFRA_ASN.cc}`] : []),
   ];
-  const withHttp = scenario.urls.some((u) => u.remote?.http);
+  const urls = scenario.urls ?? [];
+  const withHttp = urls.some((u) => u.remote?.http);
   const dir = mkdtempSync(join(tmpdir(), `bw-remote-${scenario.name}-`));
   try {
     writeFileSync(join(dir, 'resolvers.csv'), `address,asn,country\n${rows.join('\n')}\n`);
     writeFileSync(join(dir, 'servers.csv'), `address,asn,country\n${isp.hostingServer},AS${isp.asn},${isp.cc}\n`);
     writeFileSync(
       join(dir, 'list.csv'),
-      `url\n${[...new Set(scenario.urls.filter((u) => u.remote).map((u) => u.url))].join('\n')}\n`,
+      `url\n${[...new Set(urls.filter((u) => u.remote).map((u) => u.url))].join('\n')}\n`,
     );
     const servers = withHttp && (scenario.remote?.servers ?? ['hosting']).includes('hosting');
     const args = [

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BlockwatchError } from 'blockwatch/errors.ts';
@@ -19,7 +20,7 @@ test('the catalogue exercises every policy action, over http and https', () => {
     const using = scenarios.filter((s) => s.policy.rules.some((r) => r.action === action));
     assert.ok(using.length > 0, `no scenario uses ${action}`);
   }
-  const urls = scenarios.flatMap((s) => s.urls.map((u) => u.url));
+  const urls = scenarios.flatMap((s) => (s.urls ?? []).map((u) => u.url));
   assert.ok(urls.some((u) => u.startsWith('http:')) && urls.some((u) => u.startsWith('https:')));
   assert.ok(
     scenarios.some((s) => s.helperReachable === false),
@@ -40,6 +41,43 @@ test('unknown scenario names and bad files are refused with a precise error', ()
     () => loadScenarios([], ['/nonexistent/scenario.json']),
     (e) => BlockwatchError.is(e) && e.code === 'BW_ERR_NOT_FOUND' && e.message.includes('/nonexistent/scenario.json'),
   );
+});
+
+test('the catalogue runs the new experiments, each a registered test with targets it reads', () => {
+  const byName = new Map(loadScenarios([], []).map((s) => [s.name, s]));
+  for (const [name, test] of [
+    ['messaging-telegram-blocked', 'telegram'],
+    ['messaging-whatsapp-dns', 'whatsapp'],
+    ['dnscheck-doh-blocked', 'dnscheck'],
+  ]) {
+    const s = byName.get(name);
+    assert.equal(s?.test, test, name);
+    assert.ok(s?.runs?.length && s.targets, `${name} has runs and targets`);
+  }
+});
+
+test('a scenario of an unknown test, with unreadable targets, or with both urls and runs is refused naming the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-scenario-'));
+  try {
+    const base = { name: 'x', description: 'x', policy: { rules: [] } };
+    const cases: [object, RegExp][] = [
+      [{ ...base, test: 'no_such_test', runs: [{ expect: {} }] }, /test 'no_such_test' is not one of .*telegram/],
+      [{ ...base, test: 'telegram', targets: { dc: ['not-an-ip'] }, runs: [{ expect: {} }] }, /targets/],
+      [{ ...base, test: 'telegram', runs: [{ expect: {} }], urls: [{ url: 'https://a.lab/' }] }, /either urls/],
+      [{ ...base, runs: [{ expect: {} }] }, /runs need a test/],
+    ];
+    for (const [i, [scenario, pattern]] of cases.entries()) {
+      const file = join(dir, `s${i}.json`);
+      writeFileSync(file, JSON.stringify(scenario));
+      assert.throws(
+        () => loadScenarios([], [file]),
+        (e) => BlockwatchError.is(e) && e.code === 'BW_ERR_INVALID_INPUT' && pattern.test(e.message),
+        JSON.stringify(scenario),
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('verdicts are compared only on the keys a scenario names', () => {

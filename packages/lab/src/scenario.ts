@@ -59,62 +59,91 @@ export const expectedRemoteSchema = z.strictObject({
 });
 export type ExpectedRemote = z.infer<typeof expectedRemoteSchema>;
 
-export const scenarioSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
-  description: z.string(),
-  /** the censorship technique(s) exercised, for the catalogue table */
-  techniques: z.array(z.string()).optional(),
-  /** run on this ISP (isp1…); any free ISP by default */
-  isp: z.string().optional(),
-  policy: policySchema,
-  sites: z.array(siteSchema).optional(),
-  /** false: the control helper is unreachable from the ISP (tests "control failure") */
-  helperReachable: z.boolean().optional(),
-  probe: z
-    .strictObject({
-      /** give the probe the national root with --ca (it then "trusts" the interception) */
-      trustNationalRoot: z.boolean().optional(),
-      /** which resolver the probe queries over UDP: the ISP's (default) or the lab's public one */
-      resolver: z.enum(['isp', 'public']).optional(),
-      /** the expectations rely on blocking fingerprints: without a data directory holding them, verdicts are skipped */
-      needsFingerprints: z.boolean().optional(),
-      /** extra probe arguments */
-      args: z.array(z.string()).optional(),
-    })
-    .optional(),
-  /**
-   * Remote measurement from the internet namespace, with nobody inside the ISP: which vantage points to use (the
-   * ISP's resolver, its open resolvers, the public resolver as a network that does not censor, the in-ISP hosting
-   * server) and the control domain every resolver must resolve.
-   */
-  remote: z
-    .strictObject({
-      resolvers: z.array(z.enum(['isp', 'open', 'public'])).optional(),
-      servers: z.array(z.enum(['hosting'])).optional(),
-      controlDomain: z.string().optional(),
-    })
-    .optional(),
-  urls: z
-    .array(
-      z.strictObject({
-        url: z.string().url(),
-        /** remote expectations: `dns` for dns_remote of the URL's host, `http` for http_remote of the URL */
-        remote: z
-          .strictObject({ dns: expectedRemoteSchema.optional(), http: expectedRemoteSchema.optional() })
-          .optional(),
-        expect: expectedVerdictSchema.optional(),
-        observe: expectedObservationSchema.optional(),
-        /** why these expectations are right (kept next to them) */
-        why: z.string().optional(),
-        /**
-         * A known engine or probe bug makes the verdict differ from `expect`: the run reports the difference as
-         * "known issue" instead of failing, and says so when it is fixed. Observations are always enforced.
-         */
-        knownIssue: z.string().optional(),
-      }),
-    )
-    .min(1),
+/** One measurement of an experiment other than web_connectivity (`test`), and what its verdict must be. */
+export const runSchema = z.strictObject({
+  /** the experiment's input: a domain (dnscheck); absent for input-less tests (telegram, whatsapp, signal) */
+  input: z.string().min(1).optional(),
+  expect: expectedVerdictSchema,
+  why: z.string().optional(),
+  knownIssue: z.string().optional(),
 });
+export type ScenarioRun = z.infer<typeof runSchema>;
+
+export const scenarioSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+    description: z.string(),
+    /** the censorship technique(s) exercised, for the catalogue table */
+    techniques: z.array(z.string()).optional(),
+    /** the experiment the probe runs (`blockwatch probe --test`); web_connectivity by default */
+    test: z
+      .string()
+      .regex(/^[a-z0-9_]+$/, 'a snake_case test name')
+      .optional(),
+    /** the experiment's endpoint overrides (`--targets`): lab hosts standing in for the service's own */
+    targets: z.record(z.string(), z.unknown()).optional(),
+    /** measurements of `test` and their expectations (instead of `urls`) */
+    runs: z.array(runSchema).min(1).optional(),
+    /** run on this ISP (isp1…); any free ISP by default */
+    isp: z.string().optional(),
+    policy: policySchema,
+    sites: z.array(siteSchema).optional(),
+    /** false: the control helper is unreachable from the ISP (tests "control failure") */
+    helperReachable: z.boolean().optional(),
+    probe: z
+      .strictObject({
+        /** give the probe the national root with --ca (it then "trusts" the interception) */
+        trustNationalRoot: z.boolean().optional(),
+        /** which resolver the probe queries over UDP: the ISP's (default) or the lab's public one */
+        resolver: z.enum(['isp', 'public']).optional(),
+        /** the expectations rely on blocking fingerprints: without a data directory holding them, verdicts are skipped */
+        needsFingerprints: z.boolean().optional(),
+        /** extra probe arguments */
+        args: z.array(z.string()).optional(),
+      })
+      .optional(),
+    /**
+     * Remote measurement from the internet namespace, with nobody inside the ISP: which vantage points to use (the
+     * ISP's resolver, its open resolvers, the public resolver as a network that does not censor, the in-ISP hosting
+     * server) and the control domain every resolver must resolve.
+     */
+    remote: z
+      .strictObject({
+        resolvers: z.array(z.enum(['isp', 'open', 'public'])).optional(),
+        servers: z.array(z.enum(['hosting'])).optional(),
+        controlDomain: z.string().optional(),
+      })
+      .optional(),
+    urls: z
+      .array(
+        z.strictObject({
+          url: z.string().url(),
+          /** remote expectations: `dns` for dns_remote of the URL's host, `http` for http_remote of the URL */
+          remote: z
+            .strictObject({ dns: expectedRemoteSchema.optional(), http: expectedRemoteSchema.optional() })
+            .optional(),
+          expect: expectedVerdictSchema.optional(),
+          observe: expectedObservationSchema.optional(),
+          /** why these expectations are right (kept next to them) */
+          why: z.string().optional(),
+          /**
+           * A known engine or probe bug makes the verdict differ from `expect`: the run reports the difference as
+           * "known issue" instead of failing, and says so when it is fixed. Observations are always enforced.
+           */
+          knownIssue: z.string().optional(),
+        }),
+      )
+      .min(1)
+      .optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (!s.urls === !s.runs) {
+      ctx.addIssue({ code: 'custom', message: 'give either urls (web_connectivity) or runs (another test)', path: [] });
+    }
+    if (s.runs && (s.test ?? 'web_connectivity') === 'web_connectivity') {
+      ctx.addIssue({ code: 'custom', message: 'runs need a test other than web_connectivity', path: ['test'] });
+    }
+  });
 export type Scenario = z.infer<typeof scenarioSchema>;
 
 export interface Mismatch {

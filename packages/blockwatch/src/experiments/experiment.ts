@@ -42,6 +42,8 @@ export interface ExperimentRunOptions {
   resolver?: string;
   /** DoH URL (--doh) */
   doh?: string;
+  /** control helper URL (--helper), for experiments that compare with a control (dnscheck) */
+  helperUrl?: string;
   /** HOST:PORT → addresses, like curl's --resolve; the lab maps every service's names with it */
   pins?: ResolvePins;
   /** extra trusted roots, PEM (--ca) */
@@ -50,6 +52,11 @@ export interface ExperimentRunOptions {
   timeoutMs?: number;
   /** annotates DNS answers with asn/as_org_name */
   asnOf?: AsnLookup;
+  /**
+   * Where the experiment's fixed endpoints are (`--targets FILE.json`, read by the experiment's `parseTargets`):
+   * the lab and the tests stand in for the real services with it. Absent: the services' real endpoints.
+   */
+  targets?: unknown;
   /** this host's interface addresses: scrubbed along with the sockets' local addresses */
   ownAddresses?: string[];
   signal?: AbortSignal;
@@ -73,6 +80,14 @@ export interface Observation {
   title?: string;
   engine?: string;
   t?: number;
+  /** http: the URL and method of the request, the Location of a redirect */
+  url?: string;
+  method?: string;
+  location?: string;
+  /** dns: the answers came from a --resolve pin (the operator's choice, never evidence of tampering) */
+  pinned?: boolean;
+  /** http: which step failed (connect, tls_handshake, http_round_trip, …) when the writer recorded it */
+  failed_operation?: string;
 }
 
 export interface Experiment<Observations = unknown> {
@@ -83,8 +98,16 @@ export interface Experiment<Observations = unknown> {
   readonly input: ExperimentInputKind;
   /** one line for `blockwatch probe --help` and docs/cli.md */
   readonly summary: string;
-  /** Runs the steps. `input` is null for input-less experiments. */
-  measure(input: string | null, options: ExperimentRunOptions): Promise<Measurement<Record<string, unknown>>>;
+  /**
+   * Runs the steps. `input` is null for input-less experiments. Absent for experiments measured by another
+   * command (dns_remote and http_remote are measured by `blockwatch remote`): those are registered for analysis.
+   */
+  measure?(input: string | null, options: ExperimentRunOptions): Promise<Measurement<Record<string, unknown>>>;
+  /**
+   * Reads `--targets FILE.json` (already parsed) into what `measure` takes as `options.targets`; throws an
+   * InvalidArgumentError naming the bad field and `where` (the file name). Absent: the experiment takes none.
+   */
+  parseTargets?(json: unknown, where: string): unknown;
   /** measurement → observations; pure. Returns a string naming what is wrong when the test_keys cannot be read. */
   ingest(measurement: Measurement<Record<string, unknown>>): Observations | string;
   /** observations → verdict; pure, never throws. */
@@ -93,4 +116,18 @@ export interface Experiment<Observations = unknown> {
     measurement: Measurement<Record<string, unknown>>,
     options: AnalyzeOptions,
   ): Verdict;
+  /**
+   * OONI's own verdict as the measurement's test_keys state it (pure; undefined when they state none), stored
+   * beside ours so that a disagreement is visible. Our `Verdict.blocking`/`accessible` re-derive the same values
+   * from the observations.
+   */
+  ooniVerdict?(measurement: Measurement<Record<string, unknown>>): OoniVerdict | undefined;
+}
+
+/** OONI's verdict in our vocabulary: `blocking` is the first blocked part's method (e.g. 'tcp_ip') or false. */
+export interface OoniVerdict {
+  blocking: string | false | null;
+  accessible: boolean | null;
+  anomaly: boolean;
+  failure: boolean;
 }

@@ -91,9 +91,19 @@ export interface ClassicKeys {
 export interface Verdict {
   /**
    * Which algorithm produced `blocking`/`accessible`: OONI's v0.4 classic, or v0.5's mapping; `remote-0.1` for
-   * remote measurements (dns_remote, http_remote: docs/remote.md), whose classic keys are derived from the method.
+   * remote measurements (dns_remote, http_remote: docs/remote.md), whose classic keys are derived from the method;
+   * one id per other experiment (experiments/<name>/), whose `blocking`/`accessible` re-derive OONI's test_keys;
+   * `none` when no analysis ran (an unregistered test_name, unreadable test keys: `reason` says which).
    */
-  engine: 'classic-0.4' | 'lte-0.5' | 'remote-0.1';
+  engine:
+    | 'classic-0.4'
+    | 'lte-0.5'
+    | 'remote-0.1'
+    | 'telegram-0.1'
+    | 'whatsapp-0.1'
+    | 'signal-0.1'
+    | 'dnscheck-0.1'
+    | 'none';
   // --- OONI's classic meaning ---
   blocking: ClassicBlocking;
   accessible: boolean | null;

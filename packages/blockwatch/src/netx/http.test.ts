@@ -38,6 +38,24 @@ async function get(url: string, opts: Partial<HttpGetOptions> = {}) {
 const PAGE = '<html><head><title>Hello, world</title></head><body>hi</body></html>';
 
 describe('httpGet', () => {
+  test('method POST sends an empty body on the first hop and follows a redirect with GET', async () => {
+    const seen: string[] = [];
+    const s = keep(
+      await startHttpServer((req, res) => {
+        seen.push(`${req.method} ${req.url} ${req.headers['content-length'] ?? '-'}`);
+        if (req.url === '/') res.writeHead(302, { location: '/next', 'content-length': 0 }).end();
+        else res.end('ok');
+      }),
+    );
+    const { requests, failure } = await get(s.urlFor('example.test'), { address: '127.0.0.1', method: 'POST' });
+    assert.equal(failure, null);
+    assert.deepEqual(seen, ['POST / 0', 'GET /next -']);
+    assert.deepEqual(
+      requests.map((r) => r.request.method),
+      ['GET', 'POST'],
+    );
+  });
+
   test('records request and response, headers in wire order, body, hash and title', async () => {
     const s = keep(
       await startHttpServer((req, res) => {

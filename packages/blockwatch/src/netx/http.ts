@@ -57,6 +57,8 @@ export interface HttpGetOptions {
   allowAddress?: (ip: string) => boolean;
   /** request headers, sent as given (Host is added from the URL) */
   headers?: Record<string, string>;
+  /** the first hop's method (default GET); a POST sends an empty body, and redirects are followed with GET */
+  method?: 'GET' | 'POST';
   /** extra PEM roots trusted in addition to the system roots */
   ca?: string[];
   /** total budget for the whole chain; default 30 000 */
@@ -111,7 +113,9 @@ export async function httpGet(url: string, opts: HttpGetOptions): Promise<HttpGe
       // e.g. the control helper: a redirect must not make it reach its own private network
       if (typeof target === 'string' && opts.allowAddress?.(target) === false)
         target = { failure: bogonAddressFailure() };
-      const tx = await fetchHop(current, target, headers, cookies, trust, limits, opts.trace, total.signal);
+      const method = hop === 0 ? (opts.method ?? 'GET') : 'GET';
+      const hopHeaders: [string, string][] = method === 'POST' ? [...headers, ['Content-Length', '0']] : headers;
+      const tx = await fetchHop(current, method, target, hopHeaders, cookies, trust, limits, opts.trace, total.signal);
       requests.unshift(tx);
       if (tx.failure !== null) {
         failure = tx.failure;
@@ -199,6 +203,7 @@ async function resolveWithSystem(host: string): Promise<ResolvedHost> {
 
 async function fetchHop(
   url: URL,
+  method: 'GET' | 'POST',
   target: string | { failure: Failure },
   headers: [string, string][],
   cookies: CookieJar,
@@ -218,7 +223,7 @@ async function fetchHop(
     failure: null,
     request: {
       url: url.href,
-      method: 'GET',
+      method,
       ...headersRecord(requestHeaders),
       body: '',
       body_is_truncated: false,
@@ -240,8 +245,9 @@ async function fetchHop(
     url,
     address: target,
     trust,
-    method: 'GET',
+    method,
     headers: requestHeaders,
+    ...(method === 'POST' ? { body: Buffer.alloc(0) } : {}),
     idleTimeoutMs: limits.hopTimeoutMs,
     // a slow but steady body may take longer than one idle period: only the total deadline bounds the transfer
     signal: totalSignal,

@@ -1,12 +1,15 @@
 /**
- * The verdict engine as the probe uses it: `analyzeMeasurement` from verdict/, fed with the offline ASN lookup
- * (and the lab registry, whose addresses count as public although they sit in bogon space).
+ * The analysis as the probe uses it: the measurement's experiment through the registry (for web_connectivity the
+ * verdict engine of verdict/), fed with the offline ASN lookup (and the lab registry, whose addresses count as
+ * public although they sit in bogon space).
  */
+import { analyzeAny } from '../experiments/registry.ts';
 import type { AsnLookup, GeoRegistry } from '../geo/index.ts';
-import type { Verdict, WebConnectivityMeasurement } from '../model/index.ts';
-import { analyzeMeasurement, type FingerprintSet } from '../verdict/index.ts';
+import type { Verdict } from '../model/index.ts';
+import type { FingerprintSet } from '../verdict/index.ts';
 
-export type Analyzer = (m: WebConnectivityMeasurement) => Verdict;
+/** Any test's measurement → its verdict (never throws). */
+export type Analyzer = (m: unknown) => Verdict;
 
 export function createAnalyzer(options: {
   asnOf: AsnLookup;
@@ -14,11 +17,11 @@ export function createAnalyzer(options: {
   fingerprints?: FingerprintSet;
 }): Analyzer {
   const { asnOf, registry } = options;
-  return (m) =>
-    analyzeMeasurement(m, {
-      asnOf: (ip) => asnOf(ip)?.asn ?? null,
-      describeAsn: (asn) => asnOf.orgOf(asn),
-      ...(registry ? { isPublicOverride: (ip: string) => registry.find(ip) !== null } : {}),
-      ...(options.fingerprints ? { fingerprints: options.fingerprints } : {}),
-    });
+  const analyzeOptions = {
+    asnOf: (ip: string) => asnOf(ip)?.asn ?? null,
+    describeAsn: (asn: number) => asnOf.orgOf(asn),
+    ...(registry ? { isPublicOverride: (ip: string) => registry.find(ip) !== null } : {}),
+    ...(options.fingerprints ? { fingerprints: options.fingerprints } : {}),
+  };
+  return (m) => analyzeAny(m, analyzeOptions);
 }

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { arch, platform } from 'node:os';
-import type { WebConnectivityMeasurement, WebConnectivityTestKeys } from '../model/index.ts';
+import type { Measurement, WebConnectivityTestKeys } from '../model/index.ts';
 
 export const TEST_NAME = 'web_connectivity';
 export const TEST_VERSION = '0.4.3';
@@ -35,8 +35,12 @@ export function createReportId(options: { nowMs: number; cc: string; asn: string
   return `${stamp}_${name}_${options.cc}_${asn}_n1_${random}`;
 }
 
-export interface EnvelopeFields {
-  input: string;
+export interface EnvelopeFields<TK = WebConnectivityTestKeys> {
+  /** the URL or domain measured; null for input-less experiments */
+  input: string | null;
+  /** default web_connectivity and its version; other experiments name themselves */
+  testName?: string;
+  testVersion?: string;
   startMs: number;
   testStartMs: number;
   runtimeSeconds: number;
@@ -45,10 +49,10 @@ export interface EnvelopeFields {
   resolver: { ip: string; asn: string; networkName: string };
   helperUrl?: string;
   options?: string[];
-  testKeys: WebConnectivityTestKeys;
+  testKeys: TK;
 }
 
-export function createEnvelope(f: EnvelopeFields): WebConnectivityMeasurement {
+export function createEnvelope<TK = WebConnectivityTestKeys>(f: EnvelopeFields<TK>): Measurement<TK> {
   return {
     annotations: {
       architecture: arch(),
@@ -74,9 +78,9 @@ export function createEnvelope(f: EnvelopeFields): WebConnectivityMeasurement {
     software_version: SOFTWARE_VERSION,
     test_helpers: f.helperUrl ? { backend: { address: f.helperUrl, type: 'https' } } : null,
     test_keys: f.testKeys,
-    test_name: TEST_NAME,
+    test_name: f.testName ?? TEST_NAME,
     test_runtime: f.runtimeSeconds,
     test_start_time: formatOoniTime(f.testStartMs),
-    test_version: TEST_VERSION,
+    test_version: f.testVersion ?? TEST_VERSION,
   };
 }

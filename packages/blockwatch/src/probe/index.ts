@@ -7,7 +7,7 @@
  * The rest are small single-purpose modules the `blockwatch probe` command composes.
  *
  * Operations:
- *   measureUrl            one measurement (web-connectivity.ts)
+ *   measureUrl            one measurement (experiments/web_connectivity/measure.ts)
  *   createControlClient   the helper client (OONI test-helper protocol, control.ts)
  *   createScrubber        privacy scrubbing (scrub.ts)
  *   ensureConsent         informed consent, remembered in the config dir (consent.ts)
@@ -15,6 +15,16 @@
  *   createSubmitQueue     on-disk queue to a collector with backoff (submit-queue.ts)
  *   runPool               bounded concurrency over URLs (run-pool.ts)
  */
+
+export {
+  CONTROL_USER_AGENT,
+  MAX_BODY_BYTES,
+  type MeasureOptions,
+  measureUrl,
+  type ProbeIdentity,
+  REQUEST_HEADERS,
+  type ResolverIdentity,
+} from '../experiments/web_connectivity/measure.ts';
 export { type Analyzer, createAnalyzer } from './analyzer.ts';
 export { configDir } from './config-dir.ts';
 export { ensureConsent, RISK_TEXT, RISK_TEXT_VERSION, readConsent, writeConsent } from './consent.ts';
@@ -32,12 +42,3 @@ export { runPool } from './run-pool.ts';
 export { createScrubber, SCRUBBED, type Scrubber } from './scrub.ts';
 export { createSubmitQueue, type SubmitQueue } from './submit-queue.ts';
 export { parseTestList, readTestList, type TestListEntry, urlProblem } from './test-list.ts';
-export {
-  CONTROL_USER_AGENT,
-  MAX_BODY_BYTES,
-  type MeasureOptions,
-  measureUrl,
-  type ProbeIdentity,
-  REQUEST_HEADERS,
-  type ResolverIdentity,
-} from './web-connectivity.ts';

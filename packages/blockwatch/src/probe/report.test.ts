@@ -59,7 +59,7 @@ test('the progress line fits the terminal and shows the tally', () => {
 test('the table keeps one row per measurement under a header', () => {
   const table = renderTable([measurement({ blocking: false, accessible: true }, false)], 100);
   assert.deepEqual(table.trimEnd().split('\n'), [
-    'URL                VERDICT     FAILURES',
+    'INPUT              VERDICT     FAILURES',
     'http://site.test/  accessible  -',
   ]);
 });

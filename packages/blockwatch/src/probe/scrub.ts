@@ -10,7 +10,7 @@
  */
 import { isIP } from 'node:net';
 import { parseIp } from '../geo/ip.ts';
-import type { WebConnectivityMeasurement } from '../model/index.ts';
+import type { Measurement } from '../model/index.ts';
 
 export const SCRUBBED = '[scrubbed]';
 
@@ -35,8 +35,8 @@ export interface Scrubber {
   text(s: string): string;
   /** Whether a string contains one of them. */
   has(s: string): boolean;
-  /** Returns a scrubbed deep copy of a measurement (and sets probe_ip). */
-  measurement(m: WebConnectivityMeasurement): WebConnectivityMeasurement;
+  /** Returns a scrubbed deep copy of a measurement, of any experiment (and sets probe_ip). */
+  measurement<M extends Pick<Measurement<unknown>, 'probe_ip'>>(m: M): M;
 }
 
 /**
@@ -99,7 +99,7 @@ export function createScrubber(ownAddresses: Iterable<string>, serverAddresses: 
     text,
     has,
     measurement(m) {
-      const scrubbed = walk(m) as WebConnectivityMeasurement;
+      const scrubbed = walk(m) as typeof m;
       scrubbed.probe_ip = '127.0.0.1';
       return scrubbed;
     },

@@ -1,15 +1,16 @@
 /**
  * The server's side of analysis: loads the outside data the pure verdict engine needs (fingerprints, the
  * offline IP→ASN table, Citizen Lab test-list categories) once, then analyses measurements with it.
- * Also extracts OONI's own verdict from a measurement, to keep it beside ours.
+ * Every test type is analysed by its registered experiment (`blockwatch/experiments/registry.ts`). Also extracts
+ * OONI's own verdict from a measurement, to keep it beside ours.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDir, hasFingerprints, loadFingerprints } from 'blockwatch/data/index.ts';
+import { analyzeAny, ooniVerdictAny } from 'blockwatch/experiments/registry.ts';
 import { createAsnLookup, loadGeoRegistry } from 'blockwatch/geo/index.ts';
 import type { Measurement, Verdict } from 'blockwatch/model';
-import { analyzeRemoteRecord } from 'blockwatch/remote/reanalyze.ts';
-import { analyzeMeasurement, type TransferBaseline } from 'blockwatch/verdict';
+import type { AnalyzeOptions, TransferBaseline } from 'blockwatch/verdict';
 import { parseCsv } from 'blockwatch/verdict/csv.ts';
 import { asnNumber, domainOf, type OoniVerdict } from '../store/rows.ts';
 
@@ -99,22 +100,17 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   const asnOf = (ip: string) => asnLookup(ip)?.asn ?? null;
   const describeAsn = (asn: number) => asnLookup.orgOf(asn);
   const isPublicOverride = registry ? (ip: string) => registry.find(ip) !== null : undefined;
-  const remoteOptions = {
-    asnOf,
+  const analyzeOptions: AnalyzeOptions = {
     ...(fingerprints ? { fingerprints } : {}),
+    asnOf,
+    describeAsn,
     ...(isPublicOverride ? { isPublicOverride } : {}),
   };
   return {
+    // every test type through its registered experiment (web_connectivity, remote records, the messengers, …);
+    // a page's transfer is also judged against the same site on the country's other networks
     analyze: (measurement) =>
-      // remote records (dns_remote, http_remote) have their own pure analysis; everything else is web_connectivity's
-      analyzeRemoteRecord(measurement, remoteOptions) ??
-      analyzeMeasurement(measurement, {
-        fingerprints,
-        asnOf,
-        describeAsn,
-        ...(isPublicOverride ? { isPublicOverride } : {}),
-        ...baselineFor(measurement, options.transferBaseline),
-      }),
+      analyzeAny(measurement, { ...analyzeOptions, ...baselineFor(measurement, options.transferBaseline) }),
     categoryOf: createCategoryIndex(options.testListsDir),
     fingerprintCount: fingerprints?.size ?? 0,
   };
@@ -133,12 +129,7 @@ function baselineFor(
   return found ? { transferBaseline: found } : {};
 }
 
-/** OONI's verdict as the probe wrote it (test_keys.blocking / accessible), when the test has one. */
+/** OONI's verdict as the probe wrote it (its test keys, read by the measurement's experiment), when it states one. */
 export function ooniVerdictOf(measurement: Measurement<Record<string, unknown>>): OoniVerdict | undefined {
-  const keys = measurement.test_keys;
-  if (!keys || typeof keys !== 'object') return undefined;
-  const out: OoniVerdict = {};
-  if ('blocking' in keys) out.blocking = keys.blocking as OoniVerdict['blocking'];
-  if ('accessible' in keys) out.accessible = keys.accessible as boolean | null;
-  return Object.keys(out).length ? out : undefined;
+  return ooniVerdictAny(measurement);
 }

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Measurement } from 'blockwatch/model';
-import type { Analyzer } from '../analysis/analyzer.ts';
+import { type Analyzer, ooniVerdictOf } from '../analysis/analyzer.ts';
 import { type QuarantineEntry, quarantine, quarantinedAmong } from '../store/quarantine.ts';
 import type { AnalyzedMeasurement } from '../store/rows.ts';
 import { type Logger, type Store, UnstorableMeasurements } from '../store/store.ts';
@@ -37,12 +37,14 @@ export interface Loader {
 /** `measurementJson`: the measurement as JSON when already at hand (the raw column reuses it). */
 export function toAnalyzed(record: SpoolRecord, analyzer: Analyzer, measurementJson?: string): AnalyzedMeasurement {
   const measurement = record.m as Measurement<Record<string, unknown>>;
+  const ooni = record.ooni ?? ooniVerdictOf(measurement);
   const input = typeof measurement.input === 'string' ? measurement.input : '';
   return {
     uid: record.uid,
     measurement,
     verdict: analyzer.analyze(measurement),
-    ...(record.ooni ? { ooni: record.ooni } : {}),
+    // what the submitting probe's test keys state (OONI Probe's own verdict), beside ours
+    ...(ooni ? { ooni } : {}),
     categoryCode: analyzer.categoryOf(input, String(measurement.probe_cc ?? '')),
     source: record.src,
     ...(measurementJson === undefined ? {} : { measurementJson }),

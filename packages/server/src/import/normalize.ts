@@ -7,6 +7,7 @@
  *   (each filled field is listed in `filled`);
  * - scrubs `probe_ip`.
  */
+import { ooniVerdictAny } from 'blockwatch/experiments/registry.ts';
 import type { OoniVerdict } from '../store/rows.ts';
 
 export interface Normalized {
@@ -118,11 +119,8 @@ export function normalize(value: unknown, sidecar?: Record<string, unknown>): No
         : undefined;
   delete m.measurement_uid;
 
-  const keys = isObject(m.test_keys) ? m.test_keys : undefined;
-  const fromProbe: OoniVerdict = {};
-  if (keys && 'blocking' in keys) fromProbe.blocking = keys.blocking as OoniVerdict['blocking'];
-  if (keys && 'accessible' in keys) fromProbe.accessible = keys.accessible as boolean | null;
-  const ooni = { ...fromProbe, ...(meta ? fastpathVerdict(meta) : {}) };
+  // the probe's own verdict, as its experiment reads its test keys; OONI's fastpath flags, if published, win
+  const ooni = { ...ooniVerdictAny(m), ...(meta ? fastpathVerdict(meta) : {}) };
   return {
     measurement: m,
     ...(ooniUid ? { ooniUid } : {}),

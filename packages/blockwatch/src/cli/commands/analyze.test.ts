@@ -32,8 +32,10 @@ test('analyze --json prints one verdict per measurement with OONI ids and the ri
   assert.equal(ir.method, 'dns');
   assert.equal(ir.layers.dns.status, 'blocked');
   assert.equal(ir.fingerprints[0].name, 'ooni.ir_10dot10_ipv4_1');
-  assert.equal(tor.skipped, true);
+  // a test type no experiment is registered for: unknown, and the reason names it
   assert.equal(tor.test_name, 'tor');
+  assert.equal(tor.outcome, 'unknown');
+  assert.match(tor.reason, /'tor' is not a registered experiment/);
 });
 
 test('analyze reads JSON Lines and API wrappers, reports bad lines as FILE:LINE and goes on', async () => {
@@ -79,4 +81,30 @@ test('analyze prints a table without --json, and a missing file is an error nami
   const missing = await runCommand(['analyze', '/nonexistent/x.json']);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /\/nonexistent\/x\.json is not a readable file/);
+});
+
+test("analyze reads OONI's messaging measurements with their experiment and prints OONI's verdict beside ours", async () => {
+  const r = await runCommand([
+    'analyze',
+    '--json',
+    '--fingerprints',
+    FP,
+    join(M, 'explorer-e2e__20221109225810.435617_RU_telegram_ecbc73cacd8ea566.json'),
+    join(M, 'explorer-e2e__20221110103854.762862_US_whatsapp_cb48f652956e71e0.json'),
+    join(M, 'explorer-e2e__20210415084230.511612_IR_signal_ed269d082953bf2e.json'),
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((l) => l.engine),
+    ['telegram-0.1', 'whatsapp-0.1', 'signal-0.1'],
+  );
+  for (const l of lines) {
+    assert.ok(l.ooni, `${l.test_name}: OONI's verdict is printed`);
+    assert.deepEqual([l.blocking, l.accessible], [l.ooni.blocking, l.ooni.accessible], l.test_name);
+  }
+  assert.equal(lines[0].outcome, 'blocked', 'the Russian telegram measurement is one OONI calls blocked');
 });

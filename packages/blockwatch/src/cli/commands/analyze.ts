@@ -3,10 +3,11 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { dataDir, hasFingerprints, loadFingerprints } from '../../data/index.ts';
 import { BlockwatchError, UsageError } from '../../errors.ts';
+import { analyzeAny, experimentNames, ooniVerdictAny } from '../../experiments/registry.ts';
 import { createAsnLookup } from '../../geo/index.ts';
 import type { Verdict } from '../../model/verdict.ts';
 import { configDir } from '../../probe/config-dir.ts';
-import { type AnalyzeOptions, analyzeMeasurement, unwrapMeasurement } from '../../verdict/index.ts';
+import { type AnalyzeOptions, unwrapMeasurement } from '../../verdict/index.ts';
 import { defineCommand } from '../command.ts';
 
 interface Item {
@@ -78,11 +79,14 @@ export default defineCommand({
   summary: 'print the verdict of OONI-format measurements (JSON or JSONL)',
   usage: 'FILE… [--json] [--fingerprints DIR]',
   details: `
-Reads web_connectivity measurements (OONI's or blockwatch's; JSON, JSON Lines, arrays, and the OONI API's
-{"raw_measurement": …} or the collector's {"content": …} wrappers) and prints one verdict each. blocking and
-accessible keep exactly OONI's classic meaning; the rest (outcome, method, per-layer results, fingerprints,
-explanation) is blockwatch's. Other tests are listed as skipped. Fingerprints come from the data directory
-(see 'blockwatch update') unless --fingerprints is given.
+Reads measurements of the registered tests, OONI's or blockwatch's:
+  ${experimentNames().join(', ')}
+(JSON, JSON Lines, arrays, and the OONI API's {"raw_measurement": …} or the collector's {"content": …}
+wrappers) and prints one verdict each, by the measurement's experiment. blocking and accessible keep exactly
+OONI's classic meaning; the rest (outcome, method, per-layer results, fingerprints, explanation) is blockwatch's;
+--json also prints OONI's own verdict as the test keys state it ("ooni"). Another test gets the outcome unknown,
+with the reason. Fingerprints come from the data directory (see 'blockwatch update') unless --fingerprints is
+given.
 
 Examples:
   blockwatch analyze measurement.json
@@ -132,24 +136,17 @@ Examples:
       for await (const item of readMeasurements(file, onError)) {
         const ids = describe(item);
         count++;
-        if (ids.test_name !== null && ids.test_name !== 'web_connectivity') {
-          if (values.json)
-            ctx.stdout.write(
-              `${JSON.stringify({ ...ids, file: item.file, line: item.line, skipped: true, reason: `${ids.test_name} is not analysed (only web_connectivity)` })}\n`,
-            );
-          else
-            ctx.stdout.write(
-              `${pad(ids.input ?? `(${ids.test_name})`, inputWidth)} skipped: ${ids.test_name} is not analysed\n`,
-            );
-          continue;
-        }
-        const verdict: Verdict = analyzeMeasurement(item.value, options);
+        const verdict: Verdict = analyzeAny(item.value, options);
         if (values.json) {
-          ctx.stdout.write(`${JSON.stringify({ ...ids, file: item.file, line: item.line, ...verdict })}\n`);
+          // OONI's own verdict beside ours, as the measurement's test keys state it
+          const ooni = ooniVerdictAny(item.value);
+          ctx.stdout.write(
+            `${JSON.stringify({ ...ids, file: item.file, line: item.line, ...verdict, ...(ooni ? { ooni } : {}) })}\n`,
+          );
         } else {
           const rest = Math.max(20, width - inputWidth - 53);
           ctx.stdout.write(
-            `${pad(ids.input ?? '?', inputWidth)} ${pad(String(verdict.blocking), 12)} ${pad(String(verdict.accessible), 10)} ${pad(verdict.outcome, 10)} ${pad(verdict.method ?? (verdict.confirmed ? 'fingerprint' : '-'), 16)} ${ctx.stdout.isTTY ? pad(verdict.explanation, rest) : verdict.explanation}\n`,
+            `${pad(ids.input ?? `(${ids.test_name ?? '?'})`, inputWidth)} ${pad(String(verdict.blocking), 12)} ${pad(String(verdict.accessible), 10)} ${pad(verdict.outcome, 10)} ${pad(verdict.method ?? (verdict.confirmed ? 'fingerprint' : '-'), 16)} ${ctx.stdout.isTTY ? pad(verdict.explanation, rest) : verdict.explanation}\n`,
           );
         }
       }

@@ -10,8 +10,13 @@ import { after, before, test } from 'node:test';
 import { runCommand } from '../../../test/helpers/cli.ts';
 import { getTestPki } from '../../../test/helpers/pki.ts';
 import { type RunningServer, startSite } from '../../../test/helpers/probe-servers.ts';
-import { startTcpServer } from '../../../test/helpers/servers.ts';
-import { validateMeasurement, type WebConnectivityMeasurement } from '../../model/index.ts';
+import { startTcpServer, unusedPort } from '../../../test/helpers/servers.ts';
+import {
+  type Measurement,
+  type Verdict,
+  validateMeasurement,
+  type WebConnectivityMeasurement,
+} from '../../model/index.ts';
 import { runCli } from '../main.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'bw-probe-cli-'));
@@ -104,6 +109,12 @@ test('bad input is one clear error line and exit 2, before anything is measured'
       ['probe', plain.url, '--lab-time', '2014-11-24 12:00', '--accept-risks'],
       /--lab-time must be an ISO 8601 time with a zone/,
     ],
+    [
+      ['probe', '--test', 'no_such_test', '--accept-risks'],
+      /--test: unknown test 'no_such_test'; registered: .*web_connectivity/,
+    ],
+    [['probe', '--test', 'dns_remote', 'x.test', '--accept-risks'], /--test dns_remote is measured by another command/],
+    [['probe', plain.url, '--targets', 'bad.csv', '--accept-risks'], /--targets: web_connectivity takes no targets/],
   ];
   for (const [argv, pattern] of cases) {
     const r = await runCommand(argv, { env: env('bad'), cwd: root });
@@ -154,7 +165,7 @@ test('a test list with --out writes JSONL and prints a table; failures are measu
   }
   assert.equal(new Set(written.map((m) => m.report_id)).size, 1, 'one report per run');
   const lines = r.stdout.trimEnd().split('\n');
-  assert.match(lines[0], /^URL\s+VERDICT\s+FAILURES/);
+  assert.match(lines[0], /^INPUT\s+VERDICT\s+FAILURES/);
   assert.match(lines[1], /one\.test/);
   assert.match(lines[2], /gone\.test.*tcp connection_refused/);
   assert.match(r.stderr, /2 measurements written to .*run\.jsonl/);
@@ -272,4 +283,49 @@ test('--submit sends the measurements to the collector', async () => {
   } finally {
     collector.close();
   }
+});
+
+test('--test telegram --targets: an input-less experiment measures once, with its verdict, in JSONL and the table', async () => {
+  // the web front-end by name (the analysis tells the DCs by their IP literals), pinned to the loopback site
+  const site = `http://web.telegram.test:${plain.port}/`;
+  writeFileSync(
+    join(root, 'telegram-ok.json'),
+    JSON.stringify({ dc: ['127.0.0.2'], dc_ports: [plain.port], web: site }),
+  );
+  const closed = await unusedPort();
+  writeFileSync(
+    join(root, 'telegram-dropped.json'),
+    JSON.stringify({ dc: ['127.0.0.2'], dc_ports: [closed], web: site }),
+  );
+  const pin = `web.telegram.test:${plain.port}:127.0.0.2`;
+  const base = ['probe', '--test', 'telegram', '--resolve', pin, '--accept-risks', '--timeout', '10'];
+  const ok = await runCommand([...base, '--targets', 'telegram-ok.json', '--json'], {
+    env: env('telegram'),
+    cwd: root,
+  });
+  assert.equal(ok.code, 0, ok.stderr);
+  const [m] = jsonl(ok.stdout) as unknown as Measurement<Record<string, unknown>>[];
+  assert.equal(m.test_name, 'telegram');
+  assert.equal(m.input, null);
+  assert.match(m.report_id, /_telegram_/);
+  assert.equal(validateMeasurement(m).ok, true);
+  const verdict = m.test_keys.x_blockwatch_verdict as Verdict;
+  assert.deepEqual([verdict.engine, verdict.outcome], ['telegram-0.1', 'accessible']);
+
+  const blocked = await runCommand([...base, '--targets', 'telegram-dropped.json'], {
+    env: env('telegram'),
+    cwd: root,
+  });
+  assert.equal(blocked.code, 0, blocked.stderr);
+  const [header, row] = blocked.stdout.trim().split('\n');
+  assert.match(header, /^INPUT\s+VERDICT\s+FAILURES/);
+  assert.match(row, /^\(telegram\)\s+blocked: tcp_ip\s+tcp connection_refused/);
+
+  const bad = await runCommand([...base, 'https://example.org/'], { env: env('telegram'), cwd: root });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /telegram takes no URL or list/);
+  writeFileSync(join(root, 'telegram-bad.json'), JSON.stringify({ dc: ['not-an-ip'] }));
+  const badTargets = await runCommand([...base, '--targets', 'telegram-bad.json'], { env: env('telegram'), cwd: root });
+  assert.equal(badTargets.code, 2, badTargets.stderr);
+  assert.match(badTargets.stderr, /telegram-bad\.json/);
 });

@@ -1,14 +1,19 @@
 /**
- * `blockwatch probe`: Web Connectivity measurements of URLs from this network, in OONI's format.
- * A thin shell: it validates every input first (bad input changes nothing and exits 2), asks for consent,
- * then runs `measureUrl` over the URLs with a concurrency limit and writes JSONL and/or a table.
+ * `blockwatch probe`: measurements from this network, in OONI's format, by any registered experiment
+ * (`--test NAME`, Web Connectivity by default). A thin shell: it validates every input first (bad input changes
+ * nothing and exits 2), asks for consent, then runs the experiment's `measure` over the inputs with a concurrency
+ * limit, stores the verdict of the experiment's analysis in each, and writes JSONL and/or a table.
  */
 
 import { getServers } from 'node:dns';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve as resolvePath } from 'node:path';
 import { dataDir, hasFingerprints, loadFingerprints } from '../../data/index.ts';
-import { BlockwatchError, UsageError } from '../../errors.ts';
+import { BlockwatchError, InvalidArgumentError, UsageError } from '../../errors.ts';
+import type { Experiment } from '../../experiments/experiment.ts';
+import { experimentNamed, measurableExperiments } from '../../experiments/registry.ts';
+import { CONTROL_USER_AGENT } from '../../experiments/web_connectivity/measure.ts';
 import {
   createAsnLookup,
   createCountryLookup,
@@ -19,18 +24,18 @@ import {
   parseAsnOption,
   parseCcOption,
 } from '../../geo/index.ts';
-import { validateMeasurement, type WebConnectivityMeasurement } from '../../model/index.ts';
+import { type Measurement, validateMeasurement } from '../../model/index.ts';
 import { createAnalyzer } from '../../probe/analyzer.ts';
 import { configDir } from '../../probe/config-dir.ts';
 import { ensureConsent } from '../../probe/consent.ts';
 import { createControlClient } from '../../probe/control.ts';
 import { createReportId } from '../../probe/envelope.ts';
+import { probeInputs } from '../../probe/inputs.ts';
 import { outcomeOf, progressLine, renderTable } from '../../probe/report.ts';
 import { parseResolvePins } from '../../probe/resolve-pins.ts';
 import { runPool } from '../../probe/run-pool.ts';
 import { createSubmitQueue } from '../../probe/submit-queue.ts';
-import { readTestList, urlProblem } from '../../probe/test-list.ts';
-import { CONTROL_USER_AGENT, measureUrl } from '../../probe/web-connectivity.ts';
+import { readTestList } from '../../probe/test-list.ts';
 import { defineCommand, httpUrlOption, intOption, labTimeOption, secondsOption } from '../command.ts';
 import { openOut, readCa } from '../files.ts';
 
@@ -49,21 +54,76 @@ function resolverOption(value: string | undefined): string | undefined {
   return value;
 }
 
+const DEFAULT_TEST = 'web_connectivity';
+
+/** The experiment `--test` names; an unknown or analysis-only name is a usage error listing the runnable ones. */
+function experimentOption(name: string): Experiment {
+  const experiment = experimentNamed(name);
+  if (experiment?.measure) return experiment;
+  const runnable = measurableExperiments()
+    .map((e) => e.name)
+    .join(', ');
+  throw new UsageError(
+    experiment
+      ? `--test ${name} is measured by another command (see 'blockwatch remote'); probe runs: ${runnable}`
+      : `--test: unknown test '${name}'; registered: ${runnable}`,
+  );
+}
+
+/** `--targets FILE.json`, read by the experiment; a file it cannot read is an error naming the file. */
+function targetsOption(experiment: Experiment, file: string | undefined, cwd: string): unknown {
+  if (file === undefined) return undefined;
+  if (!experiment.parseTargets) throw new UsageError(`--targets: ${experiment.name} takes no targets`);
+  const path = resolvePath(cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new BlockwatchError('BW_ERR_NOT_FOUND', `--targets: cannot read ${file} (${(err as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidArgumentError(`--targets: ${file} is not valid JSON (${(err as Error).message})`);
+  }
+  return experiment.parseTargets(json, file);
+}
+
+/** One line per test the probe runs, for --help. */
+function testTable(): string {
+  return measurableExperiments()
+    .map((e) => `  ${e.name.padEnd(18)} ${(e.input === 'none' ? 'no input' : e.input).padEnd(9)} ${e.summary}`)
+    .join('\n');
+}
+
 export default defineCommand({
   name: 'probe',
-  summary: 'measure URLs from this network (Web Connectivity, OONI format)',
-  usage: '[URL…] [--list FILE.csv] [options]',
+  summary: 'measure from this network (Web Connectivity or --test NAME, OONI format)',
+  usage: '[URL…|DOMAIN…] [--test NAME] [--list FILE.csv] [options]',
   details: `
-Measures each URL step by step (DNS, TCP and TLS to every address, HTTP), asks a control helper to measure
-it from an unfiltered network, and writes one OONI-format measurement per URL with blockwatch's verdict.
-Before the first run it shows the risks of measuring and asks for your consent (see docs/probe.md).
+Runs one test (--test, default web_connectivity) and writes one OONI-format measurement per input with
+blockwatch's verdict. web_connectivity measures each URL step by step (DNS, TCP and TLS to every address,
+HTTP) and asks a control helper to measure it from an unfiltered network. Before the first run it shows the
+risks of measuring and asks for your consent (see docs/probe.md).
+
+Tests:
+${testTable()}
 
 Examples:
   blockwatch probe https://example.org/ --helper https://th.example.net/
   blockwatch probe --list global.csv --concurrency 8 --out run.jsonl
-  blockwatch probe https://example.org/ --resolve example.org:443:127.0.0.1 --ca test-ca.pem --json`,
+  blockwatch probe https://example.org/ --resolve example.org:443:127.0.0.1 --ca test-ca.pem --json
+  blockwatch probe --test telegram
+  blockwatch probe --test dnscheck example.org --resolver 192.0.2.53 --doh https://dns.example/dns-query`,
   positionals: true,
   options: {
+    test: { type: 'string', arg: 'NAME', description: 'the test to run', default: DEFAULT_TEST },
+    targets: {
+      type: 'string',
+      arg: 'FILE.json',
+      description: "where the test's fixed endpoints are instead (tests and the lab)",
+    },
     list: { type: 'string', arg: 'FILE.csv', description: 'a Citizen Lab test list (url,category_code,…)' },
     resolver: { type: 'string', arg: 'IP[:PORT]', description: 'also resolve over UDP with this DNS server' },
     doh: { type: 'string', arg: 'URL', description: 'also resolve with this DNS-over-HTTPS server' },
@@ -93,18 +153,14 @@ Examples:
   async run({ values, positionals }, ctx) {
     // 1. Validate everything before touching anything.
     const cwd = ctx.cwd;
-    const urls: { url: string; category_code: string }[] = [];
-    for (const [i, u] of positionals.entries()) {
-      const problem = urlProblem(u);
-      if (problem) throw new UsageError(`argument ${i + 1}: ${problem}`);
-      urls.push({ url: u, category_code: '' });
-    }
-    if (values.list) {
-      for (const e of readTestList(resolvePath(cwd, values.list))) {
-        if (!urls.some((u) => u.url === e.url)) urls.push(e);
-      }
-    }
-    if (urls.length === 0) throw new UsageError('probe: give at least one URL or --list FILE.csv');
+    const experiment = experimentOption(values.test ?? DEFAULT_TEST);
+    const inputs = probeInputs(
+      experiment.input,
+      experiment.name,
+      positionals,
+      values.list ? readTestList(resolvePath(cwd, values.list)) : [],
+    );
+    const targets = targetsOption(experiment, values.targets, cwd);
     const pins = parseResolvePins(values.resolve);
     const resolver = resolverOption(values.resolver);
     const doh = httpUrlOption('doh', values.doh);
@@ -151,7 +207,12 @@ Examples:
     const realStartMs = Date.now();
     const testStartMs = labStartMs ?? realStartMs;
     const nowMs = labStartMs === undefined ? Date.now : () => labStartMs + (Date.now() - realStartMs);
-    const reportId = createReportId({ nowMs: testStartMs, cc: location.probe_cc, asn: location.probe_asn });
+    const reportId = createReportId({
+      nowMs: testStartMs,
+      cc: location.probe_cc,
+      asn: location.probe_asn,
+      testName: experiment.name,
+    });
     // Block-page fingerprints from the data directory ('blockwatch update'): without them nothing is "confirmed".
     const fingerprintDir = dataDir(ctx.env);
     const fingerprints = hasFingerprints(fingerprintDir) ? loadFingerprints(fingerprintDir) : undefined;
@@ -172,18 +233,21 @@ Examples:
       : undefined;
     const queue = submitUrl ? createSubmitQueue({ dir: join(dir, 'queue'), collectorUrl: submitUrl }) : undefined;
     const showProgress = !values.json && !!ctx.stderr.isTTY;
-    const results: WebConnectivityMeasurement[] = [];
+    const measure = experiment.measure as NonNullable<Experiment['measure']>;
+    const results: Measurement<Record<string, unknown>>[] = [];
     let invalid = 0;
     let done = 0;
     const tally = new Map<string, number>();
     let queueBroken = false;
     const columns = (ctx.stderr as { columns?: number }).columns || 80;
-    if (showProgress) ctx.stderr.write(progressLine(0, urls.length, '', columns));
+    if (showProgress) ctx.stderr.write(progressLine(0, inputs.length, '', columns));
+    const label = (input: string | null) => input ?? experiment.name;
     await runPool(
-      urls,
+      inputs,
       concurrency,
       (entry) =>
-        measureUrl(entry.url, {
+        // the run options every experiment takes, plus web_connectivity's helper and verdict engine
+        measure(entry.input, {
           ...(resolver ? { resolver } : {}),
           ...(doh ? { doh } : {}),
           pins,
@@ -202,8 +266,9 @@ Examples:
           asnOf,
           ownAddresses: location.address ? [...ownAddresses, location.address] : ownAddresses,
           analyze,
+          ...(targets === undefined ? {} : { targets }),
           signal: ctx.signal,
-        }).catch((err: unknown) => err as Error),
+        } as Parameters<typeof measure>[1]).catch((err: unknown) => err as Error),
       (m, entry) => {
         // Finished after Ctrl-C: its steps were cut short ('interrupted'), which says nothing about the network.
         if (ctx.signal.aborted) return;
@@ -212,15 +277,20 @@ Examples:
           // One URL the probe cannot measure must not cost the others their measurements.
           invalid++;
           ctx.stderr.write(
-            `\nblockwatch: ${entry.url}: ${BlockwatchError.is(m) ? m.message : `internal error: ${m.stack}`}\n`,
+            `\nblockwatch: ${label(entry.input)}: ${BlockwatchError.is(m) ? m.message : `internal error: ${m.stack}`}\n`,
           );
           return;
+        }
+        // web_connectivity's measure stores its verdict itself (with OONI's classic keys); the others' here
+        const keys = m.test_keys as Record<string, unknown>;
+        if (keys && typeof keys === 'object' && keys.x_blockwatch_verdict === undefined) {
+          keys.x_blockwatch_verdict = analyze(m);
         }
         const check = validateMeasurement(m);
         if (!check.ok) {
           invalid++;
           ctx.stderr.write(
-            `\nblockwatch: internal error: the measurement of ${entry.url} does not validate at ${check.path}: ${check.message}\n`,
+            `\nblockwatch: internal error: the measurement of ${label(entry.input)} does not validate at ${check.path}: ${check.message}\n`,
           );
           return;
         }
@@ -237,7 +307,8 @@ Examples:
         }
         const outcome = outcomeOf(m);
         tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
-        if (showProgress) ctx.stderr.write(`\r\x1b[K${progressLine(done, urls.length, entry.url, columns, tally)}`);
+        if (showProgress)
+          ctx.stderr.write(`\r\x1b[K${progressLine(done, inputs.length, label(entry.input), columns, tally)}`);
       },
       ctx.signal,
     );
@@ -246,9 +317,9 @@ Examples:
     if (out)
       await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     if (!values.json) {
-      // Keep URL order, not completion order.
-      const order = new Map(urls.map((u, i) => [u.url, i]));
-      results.sort((a, b) => (order.get(String(a.input)) ?? 0) - (order.get(String(b.input)) ?? 0));
+      // Keep input order, not completion order.
+      const order = new Map(inputs.map((u, i) => [u.input, i]));
+      results.sort((a, b) => (order.get(a.input) ?? 0) - (order.get(b.input) ?? 0));
       ctx.stdout.write(renderTable(results, (ctx.stdout as { columns?: number }).columns || 120));
     }
     if (outPath) ctx.stderr.write(`${results.length} measurements written to ${outPath}\n`);
@@ -271,7 +342,9 @@ Examples:
       }
     }
     if (ctx.signal.aborted) {
-      ctx.stderr.write(`interrupted: ${done} of ${urls.length} URLs measured\n`);
+      ctx.stderr.write(
+        `interrupted: ${done} of ${inputs.length} ${experiment.input === 'url' ? 'URLs' : 'inputs'} measured\n`,
+      );
       return 130;
     }
     return invalid ? 70 : 0;

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { getTestPki, type TestPki } from '../../test/helpers/pki.ts';
-import { type RunningServer, startFakeHelper, startSite } from '../../test/helpers/probe-servers.ts';
-import { dnsReplies, startDohServer, startTcpServer, startUdpDnsServer } from '../../test/helpers/servers.ts';
-import { createAsnLookup } from '../geo/index.ts';
-import type { Verdict } from '../model/index.ts';
-import { validateMeasurement } from '../model/index.ts';
-import { createAnalyzer } from './analyzer.ts';
-import { createReportId } from './envelope.ts';
-import { parseResolvePins } from './resolve-pins.ts';
-import { SCRUBBED } from './scrub.ts';
-import { type MeasureOptions, measureUrl } from './web-connectivity.ts';
+import { getTestPki, type TestPki } from '../../../test/helpers/pki.ts';
+import { type RunningServer, startFakeHelper, startSite } from '../../../test/helpers/probe-servers.ts';
+import { dnsReplies, startDohServer, startTcpServer, startUdpDnsServer } from '../../../test/helpers/servers.ts';
+import { createAsnLookup } from '../../geo/index.ts';
+import type { Verdict } from '../../model/index.ts';
+import { validateMeasurement } from '../../model/index.ts';
+import { createAnalyzer } from '../../probe/analyzer.ts';
+import { createReportId } from '../../probe/envelope.ts';
+import { parseResolvePins } from '../../probe/resolve-pins.ts';
+import { SCRUBBED } from '../../probe/scrub.ts';
+import { type MeasureOptions, measureUrl } from './measure.ts';
 
 let pki: TestPki;
 let https: RunningServer;

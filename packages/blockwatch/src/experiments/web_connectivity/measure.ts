@@ -17,8 +17,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
-import { InvalidArgumentError } from '../errors.ts';
-import { type AsnLookup, parseIp } from '../geo/index.ts';
+import { InvalidArgumentError } from '../../errors.ts';
+import { type AsnLookup, parseIp } from '../../geo/index.ts';
 import type {
   DnsQuery,
   HttpTransaction,
@@ -27,20 +27,29 @@ import type {
   Verdict,
   WebConnectivityMeasurement,
   WebConnectivityTestKeys,
-} from '../model/index.ts';
-import { unknownFailure } from '../netx/classify.ts';
-import type { Trace } from '../netx/index.ts';
-import { createTrace, httpGet, lookupDoh, lookupSystem, lookupUdp, tcpConnect, tlsHandshake } from '../netx/index.ts';
+} from '../../model/index.ts';
+import { unknownFailure } from '../../netx/classify.ts';
+import {
+  createTrace,
+  httpGet,
+  lookupDoh,
+  lookupSystem,
+  lookupUdp,
+  tcpConnect,
+  tlsHandshake,
+} from '../../netx/index.ts';
 import {
   buildControlRequest,
   type ControlClient,
   type ControlResult,
   formatEndpoint,
   requestControl,
-} from './control.ts';
-import { createEnvelope, SOFTWARE_NAME, SOFTWARE_VERSION } from './envelope.ts';
-import { pinKey, type ResolvePins, urlPort } from './resolve-pins.ts';
-import { createScrubber } from './scrub.ts';
+} from '../../probe/control.ts';
+import { createEnvelope, SOFTWARE_NAME, SOFTWARE_VERSION } from '../../probe/envelope.ts';
+import { pinKey, type ResolvePins, urlPort } from '../../probe/resolve-pins.ts';
+import { createScrubber } from '../../probe/scrub.ts';
+import type { ProbeIdentity, ResolverIdentity } from '../experiment.ts';
+import { pinnedQuery } from '../urlgetter.ts';
 
 /** The headers OONI's probe sends (and the helper forwards), so both fetch the same page. */
 export const REQUEST_HEADERS: Record<string, string> = {
@@ -57,17 +66,7 @@ const STEP_MS = { dns: 4_000, connect: 10_000, tls: 10_000, http: 15_000, contro
 /** Body snapshot kept in the measurement (OONI v0.5: 512 KiB). */
 export const MAX_BODY_BYTES = 1 << 19;
 
-export interface ProbeIdentity {
-  probe_cc: string;
-  probe_asn: string;
-  probe_network_name: string;
-}
-
-export interface ResolverIdentity {
-  ip: string;
-  asn: string;
-  networkName: string;
-}
+export type { ProbeIdentity, ResolverIdentity } from '../experiment.ts';
 
 export interface MeasureOptions {
   /** UDP resolver "ip[:port]" (--resolver) */
@@ -126,25 +125,6 @@ function isLoopback(ip: string): boolean {
   return a === 0 && b === 0 && c === 0 && d === 1;
 }
 
-function pinnedQuery(host: string, addresses: string[], trace: Trace): DnsQuery {
-  const t = trace.now();
-  return {
-    hostname: host,
-    query_type: 'ANY',
-    // QUIRK: a pin acts like an /etc/hosts entry, which getaddrinfo would return; the tag says it was a pin.
-    engine: 'getaddrinfo',
-    resolver_address: '',
-    failure: null,
-    answers: addresses.map((ip) =>
-      isIP(ip) === 6 ? { answer_type: 'AAAA', ipv6: ip, ttl: null } : { answer_type: 'A', ipv4: ip, ttl: null },
-    ),
-    t0: t,
-    t,
-    tags: ['classic', 'x_pinned'],
-    transaction_id: trace.nextId(),
-  };
-}
-
 export async function measureUrl(input: string, options: MeasureOptions): Promise<WebConnectivityMeasurement> {
   let url: URL;
   try {
@@ -176,7 +156,7 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
   let systemQuery: DnsQuery | undefined;
   const literal = isIP(host) !== 0;
   const dnsSteps: Promise<void>[] = [];
-  if (pinned) systemQuery = pinnedQuery(host, pinned, trace);
+  if (pinned) systemQuery = pinnedQuery(host, pinned, trace, ['classic']);
   else if (!literal) {
     dnsSteps.push(
       lookupSystem(host, { trace, timeoutMs: budget(STEP_MS.dns), signal }).then((q) => {
