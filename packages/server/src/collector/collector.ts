@@ -76,12 +76,16 @@ export async function createCollector(options: CollectorOptions): Promise<Collec
         throw new SubmissionError('measurements', `at most ${maxBatch} per submission, got ${measurements.length}`);
       }
       const records: SpoolRecord[] = [];
+      const jsonOf = new Map<SpoolRecord, string>();
       const uids: string[] = [];
       for (let i = 0; i < measurements.length; i++) {
         const checked = checkMeasurement(measurements[i], pathOf(i));
         if (!checked.ok) throw new SubmissionError(checked.path, checked.message);
         uids.push(checked.uid);
-        records.push({ uid: checked.uid, m: checked.measurement, src: 'collector' });
+        const record: SpoolRecord = { uid: checked.uid, m: checked.measurement, src: 'collector' };
+        records.push(record);
+        // The canonical JSON the uid was hashed from is the stored form: no second serialisation.
+        jsonOf.set(record, checked.json);
       }
       const unseen = [...new Set(uids)].filter((uid) => !recent.has(uid));
       const stored = unseen.length
@@ -97,7 +101,10 @@ export async function createCollector(options: CollectorOptions): Promise<Collec
         known.add(record.uid);
         fresh.push(record);
       }
-      await spool.append(fresh);
+      await spool.append(
+        fresh,
+        fresh.map((record) => jsonOf.get(record)!),
+      );
       for (const record of fresh) remember(record.uid);
       return { accepted: measurements.length, duplicates: measurements.length - fresh.length, uids };
     },
