@@ -452,7 +452,7 @@ async function main() {
       ratio: round(median(directLines) / median(direct), 2),
     });
     figures.push({
-      metric: `load average (1 min) beside the ingest repetitions, median (1, 5, 15 min each: ${loads.join('; ')})`,
+      metric: `ingest: load average (1 min) beside the repetitions, median (1, 5, 15 min each: ${loads.join('; ')})`,
       value: median(loads.map((l) => Number(l.split(' ')[0]))),
       unit: 'load',
     });
