@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { BlockwatchError, InvalidArgumentError } from 'blockwatch/errors.ts';
 
@@ -107,11 +108,14 @@ export async function openClient(location: StoreLocation): Promise<OpenedClient>
   }
   const insertLines: InsertLines = async (table, lines, settings) => {
     if (lines.length === 0) return;
-    await client.exec({
+    const { stream } = await client.exec({
       query: `INSERT INTO ${table} FORMAT JSONEachRow`,
       values: Readable.from([lines], { objectMode: false }),
       ...(settings ? { clickhouse_settings: settings } : {}),
     });
+    // The answer is empty, but only a response read to its end frees the connection for the next request.
+    stream.resume();
+    await finished(stream);
   };
   return { client, insertLines };
 }
