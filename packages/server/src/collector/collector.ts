@@ -76,30 +76,50 @@ export async function createCollector(options: CollectorOptions): Promise<Collec
         throw new SubmissionError('measurements', `at most ${maxBatch} per submission, got ${measurements.length}`);
       }
       const records: SpoolRecord[] = [];
+      const jsonOf = new Map<SpoolRecord, string>();
       const uids: string[] = [];
       for (let i = 0; i < measurements.length; i++) {
         const checked = checkMeasurement(measurements[i], pathOf(i));
         if (!checked.ok) throw new SubmissionError(checked.path, checked.message);
         uids.push(checked.uid);
-        records.push({ uid: checked.uid, m: checked.measurement, src: 'collector' });
+        const record: SpoolRecord = { uid: checked.uid, m: checked.measurement, src: 'collector' };
+        records.push(record);
+        // The canonical JSON the uid was hashed from is the stored form: no second serialisation.
+        jsonOf.set(record, checked.json);
       }
-      const unseen = [...new Set(uids)].filter((uid) => !recent.has(uid));
-      const stored = unseen.length
-        ? await options.store.query<{ measurement_uid: string }>(
-            'SELECT DISTINCT measurement_uid FROM measurement_raw WHERE measurement_uid IN {uids:Array(String)}',
-            { uids: unseen },
-          )
-        : [];
-      const known = new Set([...uids.filter((uid) => recent.has(uid)), ...stored.map((r) => r.measurement_uid)]);
+      // What this process spooled lately is not spooled again. Whether the rest is already in the store is asked
+      // while the rest is being made durable, not before: the acknowledgement waits for the slower of the two,
+      // not for both in turn (the engine may be busy with a large insert). A measurement found there has been
+      // spooled once more, and `store.insert` drops it; if the store cannot answer, only the count suffers.
+      const seen = new Set<string>();
       const fresh: SpoolRecord[] = [];
+      let duplicates = 0;
       for (const record of records) {
-        if (known.has(record.uid)) continue;
-        known.add(record.uid);
+        if (seen.has(record.uid) || recent.has(record.uid)) {
+          duplicates++;
+          continue;
+        }
+        seen.add(record.uid);
         fresh.push(record);
       }
-      await spool.append(fresh);
+      const inStore = fresh.length
+        ? options.store
+            .query<{ measurement_uid: string }>(
+              'SELECT DISTINCT measurement_uid FROM measurement_raw WHERE measurement_uid IN {uids:Array(String)}',
+              { uids: fresh.map((record) => record.uid) },
+            )
+            .then(
+              (rows) => rows.length,
+              () => 0,
+            )
+        : Promise.resolve(0);
+      await spool.append(
+        fresh,
+        fresh.map((record) => jsonOf.get(record)!),
+      );
       for (const record of fresh) remember(record.uid);
-      return { accepted: measurements.length, duplicates: measurements.length - fresh.length, uids };
+      duplicates += await inStore;
+      return { accepted: measurements.length, duplicates, uids };
     },
     async close() {
       await spool.close();

@@ -56,10 +56,29 @@ function uidTime(startTime: unknown): string {
 }
 
 export function measurementUid(measurement: Record<string, unknown>): string {
-  const { measurement_uid: _ignored, ...body } = measurement;
-  const hash = createHash('sha512').update(canonicalJson(body)).digest('hex').slice(0, 16);
+  return measurementIdentity(measurement).uid;
+}
+
+/**
+ * The uid and the canonical JSON it hashes (the measurement without its `measurement_uid`). That JSON is the
+ * measurement's stored form too: the collector writes it to the spool and the raw column instead of
+ * serialising the measurement a second time.
+ */
+export function measurementIdentity(measurement: Record<string, unknown>): { uid: string; canonical: string } {
+  // (The copy also turns anything but a plain object into one, as the uid has always been computed.)
+  const body =
+    'measurement_uid' in measurement || Object.getPrototypeOf(measurement) !== Object.prototype
+      ? withoutUid(measurement)
+      : measurement;
+  const canonical = canonicalJson(body);
+  const hash = createHash('sha512').update(canonical).digest('hex').slice(0, 16);
   const cc = typeof body.probe_cc === 'string' && /^[A-Z]{2}$/.test(body.probe_cc) ? body.probe_cc : 'ZZ';
-  return `${uidTime(body.measurement_start_time)}_${cc}_${compactTestName(body.test_name)}_${hash}`;
+  return { uid: `${uidTime(body.measurement_start_time)}_${cc}_${compactTestName(body.test_name)}_${hash}`, canonical };
+}
+
+function withoutUid(measurement: Record<string, unknown>): Record<string, unknown> {
+  const { measurement_uid: _ignored, ...body } = measurement;
+  return body;
 }
 
 /** A uid as OONI or we write it; also OONI's older 40-hex ids and temp ids. */

@@ -15,7 +15,7 @@ import { type Analyzer, ooniVerdictOf } from '../analysis/analyzer.ts';
 import { type QuarantineEntry, quarantine, quarantinedAmong } from '../store/quarantine.ts';
 import type { AnalyzedMeasurement } from '../store/rows.ts';
 import { type Logger, type Store, UnstorableMeasurements } from '../store/store.ts';
-import { comparePositions, type Spool, type SpoolPosition, type SpoolRecord } from './spool.ts';
+import { comparePositions, measurementJsonOf, type Spool, type SpoolPosition, type SpoolRecord } from './spool.ts';
 
 export interface LoaderOptions {
   spool: Spool;
@@ -94,6 +94,8 @@ export function prepare(
     const uid = isUid(record?.uid) ? record.uid : `unreadable-${sha(raw)}`;
     return { measurement_uid: uid, raw, error: shapeProblem, source: String(record?.src ?? '') };
   }
+  // Read back from the file: the measurement's JSON is cut out of the line, not made again.
+  if (measurementJson === undefined && typeof line === 'string') measurementJson = measurementJsonOf(line, record);
   try {
     return toAnalyzed(record, analyzer, measurementJson);
   } catch (err) {

@@ -5,7 +5,7 @@ import { after, describe, test } from 'node:test';
 import { tempDir } from '../../test/fixtures.ts';
 import { canonicalJson, measurementUid, newReportId } from './ids.ts';
 import { createRateLimiter } from './rate-limit.ts';
-import { Spool, type SpoolRecord } from './spool.ts';
+import { measurementJsonOf, Spool, type SpoolRecord } from './spool.ts';
 
 const dir = tempDir();
 after(() => dir.remove());
@@ -40,6 +40,25 @@ describe('spool', () => {
     assert.deepEqual(fromMemory, (await readAll(spool)).uids, 'memory and file agree');
     assert.deepEqual(pos, spool.durableEnd(), 'handed over up to the durable end');
     assert.equal(spool.takeFresh(pos, 64), null, 'nothing left');
+    await spool.close();
+  });
+
+  test('a line read back from the file gives the measurement JSON it was written with, byte for byte', async () => {
+    const spool = await Spool.open(join(dir.path, 'json'));
+    const start = spool.durableEnd();
+    const records: SpoolRecord[] = [
+      { uid: 'u-a', m: { b: 1, a: 'x"\\\n', c: ',"src":"y"' }, src: 'collector' },
+      { uid: 'u-b', m: { k: [1, { z: null }] }, src: 'import', ooni: { blocking: 'dns', scores: { src: 'x' } } },
+    ];
+    // As the collector passes it: a canonical form that differs from JSON.stringify(m).
+    const json = records.map((r) => canonicalJson(r.m));
+    await spool.append(records, json);
+    const { lines } = await spool.read(start, 1 << 20);
+    assert.deepEqual(
+      lines.map((line) => measurementJsonOf(line, JSON.parse(line) as SpoolRecord)),
+      json,
+    );
+    assert.equal(measurementJsonOf('{"uid":"u-c","m":{},"src":"other"}', records[0]!), undefined, 'not its line');
     await spool.close();
   });
 

@@ -95,12 +95,15 @@ export class Spool {
     return spool;
   }
 
-  /** Appends records; resolves once they are on disk (fdatasync), i.e. safe to acknowledge. */
-  append(records: SpoolRecord[]): Promise<void> {
+  /**
+   * Appends records; resolves once they are on disk (fdatasync), i.e. safe to acknowledge. `json[i]`, if given,
+   * is record i's measurement as JSON already made (the collector's canonical form), else it is serialised here.
+   */
+  append(records: SpoolRecord[], json?: string[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the spool is closed'));
     if (records.length === 0) return Promise.resolve();
     // Each measurement is serialised once: the same JSON goes to the file and, through the loader, to the store.
-    const measurementJson = records.map((r) => JSON.stringify(r.m));
+    const measurementJson = json ?? records.map((r) => JSON.stringify(r.m));
     const data = Buffer.from(records.map((r, i) => spoolLine(r, measurementJson[i]!)).join(''));
     return new Promise((resolve, reject) => {
       this.pending.push({ data, records, measurementJson, resolve, reject });
@@ -326,8 +329,22 @@ async function cutTornTail(fd: FileHandle): Promise<number> {
 
 /** One spool line: the record as JSON, with the measurement's JSON already made. */
 function spoolLine(record: SpoolRecord, measurementJson: string): string {
-  const ooni = record.ooni ? `,"ooni":${JSON.stringify(record.ooni)}` : '';
-  return `{"uid":${JSON.stringify(record.uid)},"m":${measurementJson},"src":${JSON.stringify(record.src)}${ooni}}\n`;
+  return `${lineHead(record)}${measurementJson}${lineTail(record)}\n`;
+}
+
+const lineHead = (record: SpoolRecord) => `{"uid":${JSON.stringify(record.uid)},"m":`;
+const lineTail = (record: SpoolRecord) =>
+  `,"src":${JSON.stringify(record.src)}${record.ooni ? `,"ooni":${JSON.stringify(record.ooni)}` : ''}}`;
+
+/**
+ * The measurement's JSON as it stands in a spool line read back from the file (`record` is that line parsed),
+ * cut out instead of serialised again; undefined if the line is not laid out as `spoolLine` writes it.
+ */
+export function measurementJsonOf(line: string, record: SpoolRecord): string | undefined {
+  const head = lineHead(record);
+  const tail = lineTail(record);
+  if (line.length <= head.length + tail.length || !line.startsWith(head) || !line.endsWith(tail)) return undefined;
+  return line.slice(head.length, line.length - tail.length);
 }
 
 function runBytes(run: FreshRun): number {

@@ -6,12 +6,13 @@
 import { validateMeasurement } from 'blockwatch/model';
 import { fieldProblem, isWellFormed } from '../store/columns.ts';
 import { surelyValid } from './fast-check.ts';
-import { measurementUid } from './ids.ts';
+import { measurementIdentity } from './ids.ts';
 
 export const MAX_DEPTH = 48;
 
 export type Checked =
-  | { ok: true; uid: string; measurement: Record<string, unknown> }
+  /** `json`: the measurement's canonical JSON (the uid's hash input), its stored form. */
+  | { ok: true; uid: string; measurement: Record<string, unknown>; json: string }
   | { ok: false; path: string; message: string };
 
 /** What `structureProblem` finds: a value nested too deep, or a string (or key) that is not valid UTF-8. */
@@ -101,5 +102,6 @@ export function checkMeasurement(value: unknown, prefix = ''): Checked {
   // Privacy: whatever the probe sent, its address is never stored.
   const measurement: Record<string, unknown> = { ...(value as Record<string, unknown>), probe_ip: '127.0.0.1' };
   delete measurement.measurement_uid;
-  return { ok: true, uid: measurementUid(measurement), measurement };
+  const { uid, canonical } = measurementIdentity(measurement);
+  return { ok: true, uid, measurement, json: canonical };
 }

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Measurement } from 'blockwatch/model';
 import { request } from 'undici';
 import type { Analyzer } from '../analysis/analyzer.ts';
-import { MEASUREMENT_UID, measurementUid } from '../collector/ids.ts';
+import { MEASUREMENT_UID, measurementIdentity } from '../collector/ids.ts';
 import { measurementProblem } from '../collector/submission.ts';
 import type { AnalyzedMeasurement } from '../store/rows.ts';
 import type { Store } from '../store/store.ts';
@@ -52,6 +52,8 @@ interface Prepared {
   uid: string;
   measurement: Record<string, unknown>;
   ooni?: AnalyzedMeasurement['ooni'];
+  /** the measurement as JSON, when already made (its canonical form) */
+  json?: string;
 }
 
 function sidecarOf(file: string): Record<string, unknown> | undefined {
@@ -131,6 +133,7 @@ export async function importFiles(files: string[], options: ImportOptions): Prom
             String(measurement.probe_cc),
           ),
           source: 'import',
+          ...(p.json === undefined ? {} : { measurementJson: p.json }),
         };
       });
       // Pipelined: the engine inserts this batch (its own threads) while the next is read and analysed (JS).
@@ -185,11 +188,20 @@ export async function importFiles(files: string[], options: ImportOptions): Prom
           problem({ ...where, message: `${bad.path}: ${bad.message}` });
           continue;
         }
-        const uid =
+        const m = normalized.measurement;
+        const ooniUid =
           normalized.ooniUid && MEASUREMENT_UID.test(normalized.ooniUid) && options.sink.kind === 'store'
             ? normalized.ooniUid
-            : measurementUid(normalized.measurement);
-        batch.push({ uid, measurement: normalized.measurement, ...(normalized.ooni ? { ooni: normalized.ooni } : {}) });
+            : null;
+        const identity = ooniUid ? null : measurementIdentity(m);
+        // The canonical JSON the uid hashed is the raw column's text too (when it is the whole measurement).
+        const json = identity && !('measurement_uid' in m) ? identity.canonical : undefined;
+        batch.push({
+          uid: ooniUid ?? identity!.uid,
+          measurement: m,
+          ...(normalized.ooni ? { ooni: normalized.ooni } : {}),
+          ...(json === undefined ? {} : { json }),
+        });
         if (batch.length >= batchSize) await flush();
         options.onProgress?.({ bytes, totalBytes, records: summary.records, file });
       }

@@ -5,6 +5,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { BlockwatchError, InvalidArgumentError } from 'blockwatch/errors.ts';
 
@@ -17,7 +19,31 @@ const PINNED_SETTINGS = {
   date_time_input_format: 'best_effort',
 } as const;
 
-export async function openClient(location: StoreLocation): Promise<ClickHouseClient> {
+/**
+ * Inserts rows already written as JSONEachRow lines. The embedded engine gets the bytes as they are (chdb's raw
+ * insert: no copy into a JS string, no SQL text of the size of the batch, parsed on the engine's thread); a
+ * server gets them as the request body.
+ */
+export type InsertLines = (table: string, lines: Buffer, settings?: Record<string, string | number>) => Promise<void>;
+
+export interface OpenedClient {
+  client: ClickHouseClient;
+  insertLines: InsertLines;
+}
+
+/** The part of chdb's connection used for raw inserts (`connection.chdb.rawInsert`). */
+interface ChdbRawInsert {
+  chdb: {
+    rawInsert(params: {
+      table: string;
+      values: Buffer;
+      format: 'JSONEachRow';
+      settings?: Record<string, string | number>;
+    }): Promise<unknown>;
+  };
+}
+
+export async function openClient(location: StoreLocation): Promise<OpenedClient> {
   if ('dataDir' in location) {
     const path = resolve(location.dataDir, 'clickhouse');
     mkdirSync(path, { recursive: true });
@@ -37,11 +63,22 @@ export async function openClient(location: StoreLocation): Promise<ClickHouseCli
     // chdb declares the Connection contract from @clickhouse/client-common 1.23.0, the client bundles 1.23.1's
     // copy of the same interface: identical at run time, distinct nominal types for TypeScript.
     type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
-    return createClient({
+    const client = createClient({
       connection: connection as unknown as ClientConnection,
       clickhouse_settings: PINNED_SETTINGS,
       log: { level: ClickHouseLogLevel.OFF },
     });
+    const raw = connection as unknown as ChdbRawInsert;
+    const insertLines: InsertLines = async (table, lines, settings) => {
+      if (lines.length === 0) return;
+      await raw.chdb.rawInsert({
+        table,
+        values: lines,
+        format: 'JSONEachRow',
+        settings: { ...PINNED_SETTINGS, ...settings },
+      });
+    };
+    return { client, insertLines };
   }
   let url: URL;
   try {
@@ -69,5 +106,16 @@ export async function openClient(location: StoreLocation): Promise<ClickHouseCli
     await client.close();
     throw new BlockwatchError('BW_ERR_STORE', `cannot reach ClickHouse at ${url.host}: ${ping.error.message}`);
   }
-  return client;
+  const insertLines: InsertLines = async (table, lines, settings) => {
+    if (lines.length === 0) return;
+    const { stream } = await client.exec({
+      query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+      values: Readable.from([lines], { objectMode: false }),
+      ...(settings ? { clickhouse_settings: settings } : {}),
+    });
+    // The answer is empty, but only a response read to its end frees the connection for the next request.
+    stream.resume();
+    await finished(stream);
+  };
+  return { client, insertLines };
 }

@@ -107,6 +107,24 @@ describe('store (embedded engine)', () => {
     assert.equal(await store.get('nope'), null);
   });
 
+  test('the raw column keeps the measurement JSON byte for byte, whatever it holds', async () => {
+    // The raw JSON reaches the engine as an object, not a string: escapes, non-ASCII text, numbers and empty
+    // containers must come back exactly as sent (measurementJson is what the spool holds).
+    const tricky = makeMeasurement({
+      input: 'https://raw.example/',
+      annotations: {
+        quote: 'a "quoted" \\ back\\slash, tab\t, newline\n, nul \u0000, \u2028 and \u{1F600} ünïcødé 中文',
+        numbers: [0, -0, 1e308, -1.5e-300, 12345678901234567000, 0.1],
+        empty: [{}, [], '', null, false],
+        nested: { '': { 'key with "quotes"': ['{', '}', '[', ']', ','] } },
+      },
+    });
+    const json = JSON.stringify(tricky);
+    await store.insert([{ ...item('u-raw'), measurement: tricky, measurementJson: json }]);
+    assert.equal((await store.get('u-raw'))?.raw, json);
+    await store.delete('u-raw');
+  });
+
   test('aggregation follows OONI count semantics, from the rollup and from the table alike', async () => {
     const fromRollup = await store.aggregate({ axis_x: 'probe_cc', filter: {} });
     assert.equal(fromRollup.source, 'rollup_cc_daily');

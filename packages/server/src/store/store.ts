@@ -18,10 +18,18 @@ const COUNT_EXPRESSIONS = [
   'toInt64(countIf(NOT anomaly AND NOT confirmed AND NOT failure))',
 ];
 
-import { openClient, type StoreLocation } from './client.ts';
+import { type InsertLines, openClient, type StoreLocation } from './client.ts';
 import { type MeasurementFilter, whereClause } from './filters.ts';
 import { migrate } from './migrate.ts';
-import { type AnalyzedMeasurement, type MeasurementRow, SUMMARY_FIELDS, toRows } from './rows.ts';
+import {
+  type AnalyzedMeasurement,
+  jsonLines,
+  type MeasurementRow,
+  RAW_LINES_SETTINGS,
+  rawLines,
+  SUMMARY_FIELDS,
+  toRows,
+} from './rows.ts';
 
 export interface Logger {
   info(obj: unknown, msg?: string): void;
@@ -119,6 +127,8 @@ export interface Store {
   command(sql: string, params?: Record<string, unknown>): Promise<void>;
   /** Inserts rows into a table (JSONEachRow). */
   insertRows(table: string, rows: Record<string, unknown>[]): Promise<void>;
+  /** Inserts rows already written as JSONEachRow lines (`rows.ts`: jsonLines, rawLines), the insert's fast path. */
+  insertLines: InsertLines;
   onStored(listener: StoredListener): () => void;
   /**
    * Removes what a failed insert may have left of these measurements (an analytics row without its raw row,
@@ -132,7 +142,7 @@ export const SUMMARY_COLUMNS = SUMMARY_FIELDS.join(', ');
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const log = options.log ?? silentLogger;
-  const client = await openClient(options.location);
+  const { client, insertLines } = await openClient(options.location);
   const cluster = 'cluster' in options.location ? options.location.cluster : undefined;
   try {
     await migrate(client, { cluster });
@@ -239,12 +249,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       try {
         const analytics = rows.filter((r) => !analyticsDone.has(r.row.measurement_uid));
         // The analytics row (and its rollup) first, the raw row last: a uid in measurement_raw means complete.
-        if (analytics.length) {
-          await client.insert({ table: 'measurements', values: analytics.map((r) => r.row), format: 'JSONEachRow' });
-        }
+        if (analytics.length) await insertLines('measurements', jsonLines(analytics.map((r) => r.row)));
         if (rows.length && mayHavePartialBatch) await recountRollups(rows.map((r) => r.row));
         if (rows.length) {
-          await client.insert({ table: 'measurement_raw', values: rows.map((r) => r.raw), format: 'JSONEachRow' });
+          await insertLines('measurement_raw', rawLines(rows.map((r) => r.raw)), RAW_LINES_SETTINGS);
         }
       } catch (err) {
         mayHavePartialBatch = true;
@@ -371,6 +379,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         });
       }
     },
+
+    insertLines,
 
     async discardPartial(uids) {
       if (uids.length === 0) return;
