@@ -119,4 +119,15 @@ test('npm pack + npm install into an empty folder gives a probe with no loader, 
   assert.equal(m.test_keys.control_failure, null);
   assert.equal(m.test_keys.accessible, true);
   assert.match(m.probe_asn, /^AS\d+$/);
+
+  // the server's and the lab's commands are listed, and name the package they need
+  const help = await runAsync('npx', ['--no-install', 'blockwatch', '--help'], folder);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /serve +\(not installed: npm install @blockwatch\/server\)/);
+  const serve = await runAsync('npx', ['--no-install', 'blockwatch', 'serve'], folder);
+  assert.equal(serve.code, 2);
+  assert.match(
+    serve.stderr,
+    /'blockwatch serve' needs the @blockwatch\/server package: npm install @blockwatch\/server/,
+  );
 });

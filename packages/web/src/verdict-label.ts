@@ -3,13 +3,17 @@
  * disagreed because each computed its own). Order matters: a failed measurement says nothing either way,
  * a fingerprint-confirmed block outranks the engine's outcome, which outranks the OONI-style anomaly flag.
  */
-import type { MeasurementRow } from './api/types.ts';
+// The model's index would bundle its zod schemas, whose compiler needs eval: the CSP refuses it.
+import { BLOCKING_METHODS } from 'blockwatch/model/verdict.ts';
+import type { MeasurementSummaryJson } from './api/types.ts';
 import { OUTCOME_COLORS } from './charts/palette.ts';
 import type { MessageKey } from './i18n/index.ts';
 
 export type VerdictLabel = 'failure' | 'confirmed' | 'blocked' | 'anomaly' | 'down' | 'accessible' | 'unknown';
 
-export function verdictLabel(row: Pick<MeasurementRow, 'failure' | 'confirmed' | 'anomaly' | 'outcome'>): VerdictLabel {
+export function verdictLabel(
+  row: Pick<MeasurementSummaryJson, 'failure' | 'confirmed' | 'anomaly' | 'outcome'>,
+): VerdictLabel {
   if (row.failure) return 'failure';
   if (row.confirmed) return 'confirmed';
   if (row.outcome === 'blocked') return 'blocked';
@@ -31,12 +35,10 @@ export const VERDICT_MESSAGE: Record<VerdictLabel, MessageKey> = {
 
 export const VERDICT_COLOR: Record<VerdictLabel, string> = OUTCOME_COLORS;
 
-/** The message key of a blocking method, or null for one this interface does not name (shown raw). */
+/**
+ * The message key of one of our blocking methods (`BLOCKING_METHODS`), or null for any other text (shown raw).
+ * OONI's classic `blocking` values (`http-failure`, `http-diff`) are not methods: they are shown as OONI wrote them.
+ */
 export function methodMessage(method: string): MessageKey | null {
-  const key = `method.${method}`;
-  return /^method\.(dns|tcp_ip|tls|tls_interception|http_blockpage|http_failure|throttling|http-diff|http-failure)$/.test(
-    key,
-  )
-    ? (key as MessageKey)
-    : null;
+  return (BLOCKING_METHODS as readonly string[]).includes(method) ? (`method.${method}` as MessageKey) : null;
 }

@@ -1,12 +1,13 @@
 /**
  * The web UI in a real browser (Debian's Chromium via playwright-core) against the real `blockwatch serve`,
  * seeded with the shared OONI measurements, synthetic ones whose fields carry script-injection payloads, and a
- * stream in which a site becomes blocked by TLS interception on two of three networks (a real detected event).
+ * stream in which a site becomes blocked by TLS interception on two of three networks (a real detected event), and
+ * OONI's telegram and whatsapp measurements on one of those networks (several test names in one place).
  * Each page must load without console errors or CSP violations; filters, deep links, exports, the language
  * switch, keyboard use and a phone-width layout are checked; screenshots go to test-output/screenshots/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -14,15 +15,9 @@ import { chromiumMissing, launchBrowser, type TestBrowser } from './helpers/brow
 import { ensureBuilt } from './helpers/build.ts';
 import { eventStream, STREAM_CC, STREAM_HOST } from './helpers/event-stream.ts';
 import { HOSTILE_CC, HOSTILE_DOMAIN, hostileMeasurements, PAYLOADS } from './helpers/hostile.ts';
-import { OONI_MEASUREMENTS, SCREENSHOTS } from './helpers/paths.ts';
-import {
-  createDataDir,
-  importFiles,
-  type RunningServer,
-  rebuildEvents,
-  removeDataDir,
-  startServe,
-} from './helpers/serve.ts';
+import { OTHER_TEST_NAMES, OTHER_TESTS_NETWORK, otherTestMeasurements } from './helpers/other-tests.ts';
+import { SCREENSHOTS } from './helpers/paths.ts';
+import { type RunningServer, removeDataDir, seedDataDir, startServe } from './helpers/serve.ts';
 
 const skip = chromiumMissing();
 
@@ -71,15 +66,7 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     ensureBuilt();
-    dataDir = createDataDir();
-    const synthetic = join(dataDir, 'synthetic.jsonl');
-    const lines = [...(await hostileMeasurements()), ...eventStream()].map((m) => JSON.stringify(m));
-    writeFileSync(synthetic, `${lines.join('\n')}\n`);
-    const shared = readdirSync(OONI_MEASUREMENTS)
-      .filter((f) => f.endsWith('.json') && !f.startsWith('index'))
-      .map((f) => join(OONI_MEASUREMENTS, f));
-    importFiles(dataDir, [...shared, synthetic]);
-    rebuildEvents(dataDir);
+    dataDir = seedDataDir([...(await hostileMeasurements()), ...eventStream(), ...otherTestMeasurements()]);
     server = await startServe(dataDir);
     browser = await launchBrowser();
 
@@ -300,6 +287,37 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'overview-kk.png'), fullPage: true });
     assert.deepEqual(problems, []);
     await page.close();
+  });
+
+  test("a country's and a network's pages show each test's results; the network also each test's latest verdict", async () => {
+    const tests = ['web_connectivity', ...OTHER_TEST_NAMES];
+    const country = await visit(`/country/${STREAM_CC}`, 'country-tests');
+    const names = await country.page.locator('#tests tbody tr td:first-child').allTextContents();
+    for (const name of tests) assert.ok(names.includes(name), `${name} in the country's tests: ${names}`);
+    assert.deepEqual(country.problems, []);
+    await country.page.close();
+
+    const asn = OTHER_TESTS_NETWORK.asn;
+    const network = await visit(`/network/${asn}?probe_cc=${STREAM_CC}`, 'network-tests');
+    for (const name of tests) {
+      const row = network.page.locator('#tests tbody tr', { hasText: name });
+      assert.equal(await row.count(), 1, `one row for ${name}`);
+      assert.equal(await row.locator('.badge').count(), 1, `${name} shows its latest verdict`);
+      const [newest] = (await api(`/api/v1/measurements?probe_asn=${asn}&test_name=${name}&limit=1`)).results as {
+        measurement_uid: string;
+      }[];
+      assert.equal(
+        await row.locator(`a[href="/m/${encodeURIComponent(newest!.measurement_uid)}"]`).count(),
+        1,
+        `${name}'s latest verdict links to its newest measurement`,
+      );
+    }
+    assert.deepEqual(network.problems, []);
+    await network.page.close();
+
+    const kk = await visit(`/network/${asn}?probe_cc=${STREAM_CC}&lang=kk`);
+    assert.equal(await kk.page.locator('#tests-title').textContent(), 'Тесттер бойынша нәтижелер');
+    await kk.page.close();
   });
 
   test('keyboard: the skip link comes first and moves focus to the content', async () => {

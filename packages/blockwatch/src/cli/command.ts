@@ -1,6 +1,7 @@
 /**
  * Declarative commands (style-anchors §15): each command is one file in `cli/commands/` (or in an optional
- * package), exporting `defineCommand({...})`. The option table drives parsing (node:util parseArgs, strict),
+ * package), exporting `defineCommand({...})`. This module is the leaf every command imports (as `blockwatch/cli`):
+ * it knows nothing of the command list, so the packages that add commands do not import the CLI that runs them. The option table drives parsing (node:util parseArgs, strict),
  * `--help` text and validation; `run` gets typed values and an injectable context, so tests call commands
  * directly without spawning processes.
  */
@@ -52,6 +53,17 @@ export interface Command<T extends OptionTable = OptionTable> {
   positionals?: boolean;
   /** Returns the exit code (default 0). Throw UsageError / BlockwatchError for bad input. */
   run(args: { values: OptionValues<T>; positionals: string[] }, ctx: CommandContext): Promise<number | undefined>;
+}
+
+/**
+ * A command as the top-level help lists it, before its module is loaded: `load` imports the module (which may
+ * pull in a database engine or the lab), so `blockwatch --help` stays fast. A package that adds commands exports
+ * a list of these as `commands` from its `cli` entry point.
+ */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<{ default: Command }>;
 }
 
 /** Returns its input: exists so the option table types `run`'s values (citty's trick). */

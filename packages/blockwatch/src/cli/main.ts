@@ -1,73 +1,98 @@
 /**
  * The CLI entry: picks a command, parses its flags, runs it. The only place that sets process.exitCode.
  *
- * Commands from the optional packages (@blockwatch/server, @blockwatch/lab) are loaded lazily, so the probe's
- * own install (the `blockwatch` package alone) stays light: no database engine, no browser.
+ * The probe install's own commands are listed in `commands/index.ts`. The optional packages (@blockwatch/server,
+ * @blockwatch/lab) depend on this one, never the reverse: each lists its commands in its `cli` entry point, which
+ * is imported here by name at run time only, so the probe's install (the `blockwatch` package alone) stays light
+ * (no database engine, no browser) and says what to install for a command it lacks.
  */
 import { setMaxListeners } from 'node:events';
 import { BlockwatchError, UsageError } from '../errors.ts';
-import { type Command, type CommandContext, parseCommandArgs, renderHelp } from './command.ts';
+import { type Command, type CommandContext, type CommandEntry, parseCommandArgs, renderHelp } from './command.ts';
+import { commands as builtIn } from './commands/index.ts';
 
-interface CommandEntry {
-  name: string;
-  summary: string;
-  /** npm package that provides the command, when it is not part of the probe install. */
+/**
+ * The packages that add commands, with the names of those commands: the names let `blockwatch serve` without
+ * the package say what to install; the commands themselves (summary, module) come from the package.
+ */
+export const COMMAND_PACKAGES = [
+  { package: '@blockwatch/server', names: ['serve', 'import', 'events', 'history', 'quarantine', 'registry'] },
+  { package: '@blockwatch/lab', names: ['lab'] },
+] as const;
+
+export interface ListedCommand extends CommandEntry {
+  /** The package that provides the command, when it is not part of the probe install. */
   fromPackage?: string;
-  load: () => Promise<{ default: Command }>;
+  /** False when that package is not installed (`load` then throws BW_ERR_NOT_INSTALLED). */
+  installed: boolean;
 }
 
-// biome-ignore format: one row per command reads best
-export const COMMANDS: CommandEntry[] = [
-  { name: 'probe', summary: 'measure URLs from this network (Web Connectivity, OONI format)', load: () => import('./commands/probe.ts') },
-  { name: 'analyze', summary: 'print the verdict of OONI-format measurements (JSON or JSONL)', load: () => import('./commands/analyze.ts') },
-  { name: 'remote', summary: 'measure networks from outside through their resolvers and servers (nobody inside at risk)', load: () => import('./commands/remote.ts') },
-  { name: 'helper', summary: 'run a control helper (OONI test-helper protocol)', load: () => import('./commands/helper.ts') },
-  { name: 'update', summary: 'download current test lists and blocking fingerprints', load: () => import('./commands/update.ts') },
-  { name: 'serve', summary: 'run the collector, API and web UI', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/serve.ts') },
-  { name: 'import', summary: 'import OONI measurements (JSON, JSONL, .gz) into the store', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/import.ts') },
-  { name: 'events', summary: 'list or rebuild detected blocking events', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/events.ts') },
-  { name: 'history', summary: 'show since when a URL is blocked in a country', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/history.ts') },
-  { name: 'quarantine', summary: 'list acknowledged measurements that could not be stored', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/quarantine.ts') },
-  { name: 'registry', summary: 'import official blocklists and compare them with observations', fromPackage: '@blockwatch/server', load: () => importOptional('@blockwatch/server/cli/registry.ts') },
-  { name: 'lab', summary: 'run the simulated censored network (root)', fromPackage: '@blockwatch/lab', load: () => importOptional('@blockwatch/lab/cli/lab.ts') },
-];
+/**
+ * A package's `cli` entry point. The specifier is a plain string on purpose: this package does not depend on
+ * those packages (they depend on it), so neither the type checker nor the build may follow the import.
+ */
+async function packageCommands(name: string): Promise<CommandEntry[] | null> {
+  const specifier = `${name}/cli`;
+  try {
+    const module = (await import(specifier)) as { commands?: CommandEntry[] };
+    if (!Array.isArray(module.commands)) throw new Error(`${specifier} exports no 'commands' list`);
+    return module.commands;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED';
+    if (missing && String((err as Error).message).includes(name)) return null;
+    throw err;
+  }
+}
 
-function topLevelHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+function notInstalled(name: string, fromPackage: string): CommandEntry['load'] {
+  return () =>
+    Promise.reject(
+      new BlockwatchError(
+        'BW_ERR_NOT_INSTALLED',
+        `'blockwatch ${name}' needs the ${fromPackage} package: npm install ${fromPackage}`,
+      ),
+    );
+}
+
+/** Every command, in help order: the probe install's, then each package's (or its placeholders when absent). */
+export async function listCommands(): Promise<ListedCommand[]> {
+  const listed: ListedCommand[] = builtIn.map((c) => ({ ...c, installed: true }));
+  for (const { package: fromPackage, names } of COMMAND_PACKAGES) {
+    const provided = await packageCommands(fromPackage);
+    for (const name of names) {
+      const entry = provided?.find((c) => c.name === name);
+      listed.push(
+        entry
+          ? { ...entry, fromPackage, installed: true }
+          : {
+              name,
+              summary: `(not installed: npm install ${fromPackage})`,
+              fromPackage,
+              installed: false,
+              load: notInstalled(name, fromPackage),
+            },
+      );
+    }
+  }
+  return listed;
+}
+
+function topLevelHelp(commands: ListedCommand[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
   return [
     'Usage: blockwatch <command> [options]',
     '',
     'blockwatch measures internet censorship and turns it into evidence anyone can check.',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}${c.fromPackage ? ` [${c.fromPackage}]` : ''}`),
+    ...commands.map(
+      (c) => `  ${c.name.padEnd(width)}${c.summary}${c.installed && c.fromPackage ? ` [${c.fromPackage}]` : ''}`,
+    ),
     '',
     "Run 'blockwatch <command> --help' for the options of a command.",
     '',
   ].join('\n');
-}
-
-/**
- * A command module of an optional package. The specifier is a plain string on purpose: the probe package does not
- * depend on those packages (they depend on it), so neither the type checker nor the build may follow the import.
- */
-function importOptional(specifier: string): Promise<{ default: Command }> {
-  return import(specifier);
-}
-
-async function loadCommand(entry: CommandEntry): Promise<Command> {
-  try {
-    return (await entry.load()).default;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (entry.fromPackage && (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED')) {
-      throw new BlockwatchError(
-        'BW_ERR_NOT_INSTALLED',
-        `'blockwatch ${entry.name}' needs the ${entry.fromPackage} package: npm install ${entry.fromPackage}`,
-      );
-    }
-    throw err;
-  }
 }
 
 export function defaultContext(): CommandContext {
@@ -91,21 +116,34 @@ export function defaultContext(): CommandContext {
   };
 }
 
+/** A command by name, loading only the package that provides it. */
+async function findCommand(name: string): Promise<CommandEntry | undefined> {
+  const own = builtIn.find((c) => c.name === name);
+  if (own) return own;
+  const owner = COMMAND_PACKAGES.find((p) => (p.names as readonly string[]).includes(name));
+  if (!owner) return undefined;
+  const provided = await packageCommands(owner.package);
+  return provided
+    ? provided.find((c) => c.name === name)
+    : { name, summary: '', load: notInstalled(name, owner.package) };
+}
+
 /** Runs one command line; returns the exit code (also used by tests, with an injected context). */
 export async function runCli(argv: string[], ctx: CommandContext): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    ctx.stdout.write(topLevelHelp());
+    ctx.stdout.write(topLevelHelp(await listCommands()));
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-V') {
     ctx.stdout.write('blockwatch 0.1.0\n');
     return 0;
   }
-  const entry = COMMANDS.find((c) => c.name === name);
+  let entry: CommandEntry | undefined;
   try {
+    entry = await findCommand(name);
     if (!entry) throw new UsageError(`unknown command '${name}'`);
-    const command = await loadCommand(entry);
+    const command: Command = (await entry.load()).default;
     const { values, positionals, help } = parseCommandArgs(command, rest);
     if (help) {
       ctx.stdout.write(renderHelp(command));

@@ -1,6 +1,6 @@
 /** The command-line reference (docs/cli.md), rendered from every command's `--help`. */
 import { PassThrough } from 'node:stream';
-import { COMMANDS, runCli } from './main.ts';
+import { listCommands, runCli } from './main.ts';
 
 async function help(argv: string[]): Promise<string> {
   const stdout = new PassThrough();
@@ -29,6 +29,7 @@ export async function renderCliReference(): Promise<string> {
     await help(['--help']),
     '```',
   ];
-  for (const c of COMMANDS) parts.push('', `## blockwatch ${c.name}`, '', '```', await help([c.name, '--help']), '```');
+  for (const c of await listCommands())
+    parts.push('', `## blockwatch ${c.name}`, '', '```', await help([c.name, '--help']), '```');
   return `${parts.join('\n')}\n`;
 }

@@ -19,13 +19,21 @@ export interface DialTarget {
   secure?: { serverName: string; alpn: string[]; trust: Trust };
 }
 
-export async function dial(target: DialTarget, signal: AbortSignal): Promise<net.Socket | tls.TLSSocket> {
+/** `onConnect` hears the TCP step's outcome (null: connected; else its failure), before any TLS. */
+export async function dial(
+  target: DialTarget,
+  signal: AbortSignal,
+  onConnect?: (failure: string | null) => void,
+): Promise<net.Socket | tls.TLSSocket> {
   let socket: net.Socket;
   try {
     socket = await openTcp(target.address, target.port, signal);
   } catch (err) {
-    throw new ClassifiedError(classifyError(err, OPERATIONS.connect), OPERATIONS.connect, { cause: err });
+    const failure = classifyError(err, OPERATIONS.connect);
+    onConnect?.(failure);
+    throw new ClassifiedError(failure, OPERATIONS.connect, { cause: err });
   }
+  onConnect?.(null);
   if (!target.secure) return socket;
   const { serverName, alpn, trust } = target.secure;
   let tlsSocket: tls.TLSSocket;

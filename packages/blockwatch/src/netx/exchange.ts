@@ -3,6 +3,7 @@
  * `httpGet` and DoH. A new Client per exchange: nothing (connections, TLS sessions, cookies) carries over from
  * one measurement, or one hop, to the next.
  */
+import type * as net from 'node:net';
 import type { Readable } from 'node:stream';
 import type * as tls from 'node:tls';
 import { Client } from 'undici';
@@ -21,6 +22,8 @@ export interface ExchangeRequest {
   idleTimeoutMs: number;
   /** aborts everything (the caller's total deadline) */
   signal: AbortSignal;
+  /** hears the TCP connect's outcome (null: connected), then gets the socket the exchange reads from */
+  observe?: { connected(failure: string | null): void; socket(socket: net.Socket): void };
 }
 
 export interface ExchangeResponse {
@@ -65,11 +68,14 @@ export function openExchange(req: ExchangeRequest): Exchange {
           secure: secure ? { serverName: hostname, alpn: ['http/1.1'], trust: req.trust } : undefined,
         },
         deadline.signal,
+        req.observe?.connected,
       )
         .then(
           (socket) => {
             alpn = (socket as tls.TLSSocket).alpnProtocol || '';
             callback(null, socket);
+            // after undici has the socket: no response byte can come before its request is written
+            req.observe?.socket(socket);
           },
           (err: Error) => callback(err, null),
         )

@@ -14,7 +14,7 @@ import {
   startTcpServer,
   unusedPort,
 } from '../../test/helpers/servers.ts';
-import { createTrace } from '../measure/trace.ts';
+import { createTrace, MAX_NETWORK_EVENTS } from '../measure/trace.ts';
 import { type HttpGetOptions, httpGet } from './http.ts';
 
 let pki: TestPki;
@@ -304,6 +304,46 @@ describe('httpGet', () => {
     const drip = await get(`${s.url}drip`, { hopTimeoutMs: 300, timeoutMs: 700 });
     assert.equal(drip.failure, 'generic_timeout_error');
     assert.ok(drip.elapsedMs >= 690 && drip.elapsedMs < 2000, `took ${drip.elapsedMs} ms`);
+  });
+
+  test('network events: connect, request write, reads adding up to the head and body, the stall that ended it', async () => {
+    const body = 'x'.repeat(200_000);
+    const s = keep(
+      await startHttpServer((req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        if (req.url === '/stall') res.write(body.slice(0, 30_000));
+        else res.end(body);
+      }),
+    );
+    const trace = createTrace();
+    const full = await httpGet(s.url, { trace });
+    const tx = full.requests[0]!;
+    const mine = trace.networkEvents().filter((e) => e.transaction_id === tx.transaction_id);
+    assert.deepEqual(
+      mine.slice(0, 2).map((e) => [e.operation, e.address, e.failure]),
+      [
+        ['connect', tx.address, null],
+        ['write', tx.address, null],
+      ],
+    );
+    const reads = mine.filter((e) => e.operation === 'read');
+    const readBytes = reads.reduce((sum, e) => sum + (e.num_bytes ?? 0), 0);
+    assert.ok(readBytes > body.length && readBytes < body.length + 1000, `${readBytes} bytes read: head + body`);
+    assert.ok(
+      reads.every((e, i) => i === 0 || e.t >= reads[i - 1]!.t),
+      'in time order',
+    );
+    assert.ok(trace.networkEvents().length <= MAX_NETWORK_EVENTS + 4, 'bounded');
+
+    const stallTrace = createTrace();
+    const stalled = await httpGet(`${s.url}stall`, { trace: stallTrace, hopTimeoutMs: 300 });
+    assert.equal(stalled.failure, 'generic_timeout_error');
+    const events = stallTrace.networkEvents();
+    const last = events[events.length - 1]!;
+    assert.deepEqual([last.operation, last.failure], ['read', 'generic_timeout_error']);
+    const got = events.filter((e) => e.operation === 'read' && e.failure === null);
+    const lastByte = got[got.length - 1]!.t;
+    assert.ok(last.t - lastByte >= 0.29, 'the failure comes one idle period after the last byte');
   });
 
   test('oversized headers and garbage instead of HTTP are http_invalid_response', async () => {

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as dns } from 'node:dns';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { InvalidArgumentError } from '../errors.ts';
@@ -240,6 +240,7 @@ async function fetchHop(
     tx.t = trace.now();
     return tx;
   }
+  const events = hopEvents(trace, tx);
   const exchange = openExchange({
     url,
     address: target,
@@ -250,6 +251,7 @@ async function fetchHop(
     idleTimeoutMs: limits.hopTimeoutMs,
     // a slow but steady body may take longer than one idle period: only the total deadline bounds the transfer
     signal: totalSignal,
+    observe: events,
   });
   try {
     const res = await exchange.response;
@@ -261,16 +263,58 @@ async function fetchHop(
     if (body.failure !== null) {
       tx.failure = body.failure;
       tx.x_failed_operation = OPERATIONS.read;
+      events.failed(body.failure);
     }
   } catch (err) {
     tx.failure = classifyError(err, OPERATIONS.httpRoundTrip);
     // the analysis needs the phase: a stalled TLS handshake and a stalled response are different blocking
     tx.x_failed_operation = failedOperation(err);
+    if (tx.x_failed_operation === OPERATIONS.httpRoundTrip) events.failed(tx.failure);
   } finally {
     exchange.close();
   }
   tx.t = trace.now();
   return tx;
+}
+
+/**
+ * A hop's network events on the trace: the TCP connect, the bytes written by the time the response began, each
+ * read as the HTTP client received it (after TLS: the bytes of the exchange itself) and the read failure that
+ * ended the hop, all under the hop's transaction id.
+ */
+function hopEvents(trace: Trace, tx: HttpTransaction) {
+  const { address, transaction_id } = tx;
+  let socket: Socket | null = null;
+  let written = 0;
+  const flushWrites = () => {
+    const n = socket ? socket.bytesWritten - written : 0;
+    if (n <= 0) return;
+    written += n;
+    trace.event({ operation: 'write', address, num_bytes: n, failure: null, t: trace.now(), transaction_id });
+  };
+  return {
+    connected(failure: string | null) {
+      trace.event({ operation: 'connect', address, proto: 'tcp', failure, t: trace.now(), transaction_id });
+    },
+    socket(s: Socket) {
+      socket = s;
+      s.on('data', (chunk: Buffer) => {
+        flushWrites();
+        trace.event({
+          operation: 'read',
+          address,
+          num_bytes: chunk.length,
+          failure: null,
+          t: trace.now(),
+          transaction_id,
+        });
+      });
+    },
+    failed(failure: string) {
+      flushWrites();
+      trace.event({ operation: 'read', address, failure, t: trace.now(), transaction_id });
+    },
+  };
 }
 
 /** The step a dial failure names (connect or TLS, possibly wrapped by undici); else the round trip. */

@@ -8,7 +8,7 @@ import type { Trace } from '../measure/trace.ts';
 import { OPERATIONS, type TcpConnect } from '../model/index.ts';
 import { classifyError } from './classify.ts';
 import { createDeadline } from './deadline.ts';
-import { checkIp, checkPort, checkTimeoutMs } from './validate.ts';
+import { checkIp, checkPort, checkTimeoutMs, formatEndpoint } from './validate.ts';
 
 export const DEFAULT_TCP_TIMEOUT_MS = 10_000;
 
@@ -31,11 +31,25 @@ export async function tcpConnect(
   const transactionId = trace.nextId();
   const t0 = trace.now();
   const deadline = createDeadline(timeoutMs, 'connect', opts.signal);
+  const connected = (failure: string | null) => {
+    const record = tcpRecord(ip, port, failure, t0, trace.now(), transactionId);
+    const address = formatEndpoint(ip, port);
+    trace.event({
+      operation: 'connect',
+      address,
+      proto: 'tcp',
+      failure,
+      t0,
+      t: record.t,
+      transaction_id: transactionId,
+    });
+    return record;
+  };
   try {
     const socket = await openTcp(ip, port, deadline.signal);
-    return { record: tcpRecord(ip, port, null, t0, trace.now(), transactionId), socket };
+    return { record: connected(null), socket };
   } catch (err) {
-    return { record: tcpRecord(ip, port, classifyError(err, OPERATIONS.connect), t0, trace.now(), transactionId) };
+    return { record: connected(classifyError(err, OPERATIONS.connect)) };
   } finally {
     deadline.dispose();
   }

@@ -62,12 +62,23 @@ export async function tlsHandshake(
     transaction_id: transactionId,
   };
   const deadline = createDeadline(timeoutMs, 'TLS handshake', opts.signal);
+  // The handshake's bytes on the wire each way, as two events at its end (the connection's counters).
+  const wireEvents = () => {
+    for (const [operation, n] of [
+      ['write', socket.bytesWritten],
+      ['read', socket.bytesRead],
+    ] as const) {
+      const e = { operation, address: opts.address, failure: null, t: record.t, transaction_id: transactionId };
+      if (n > 0) trace.event({ ...e, num_bytes: n });
+    }
+  };
   try {
     const tlsSocket = await negotiateTls(socket, { serverName: opts.serverName, alpn, trust }, deadline.signal);
     const sent = sentCertificates(tlsSocket);
     const verdict = verifyPeer(tlsSocket, sent, opts.serverName, trust);
     Object.assign(record, describeSession(tlsSocket, sent), { failure: verdict.failure, t: trace.now() });
     if (trust.extra.length > 0 && verdict.failure === null) record.x_validated_by_extra_ca = verdict.validatedByExtraCa;
+    wireEvents();
     if (verdict.failure !== null) {
       tlsSocket.destroy();
       return { record };
@@ -77,6 +88,7 @@ export async function tlsHandshake(
     socket.destroy();
     record.failure = classifyError(err, OPERATIONS.tlsHandshake);
     record.t = trace.now();
+    wireEvents();
     return { record };
   } finally {
     deadline.dispose();

@@ -160,10 +160,13 @@ export function explain(x: ExplainInputs): string {
         break;
       case 'throttling': {
         const stall = x.layers.http?.evidence.find((e) => e.startsWith('the body stalled after '));
+        const slow = x.layers.http?.evidence.find((e) => e.startsWith('the body arrived at '));
         sentences.push(
           stall
             ? `The page began to arrive, then ${stall.replace(/ while the control read it all$/, '')}, while the control read the whole page: throttling`
-            : 'The transfer was far slower than the network baseline',
+            : slow
+              ? `The page arrived whole, but ${slow.slice('the body arrived '.length)}: throttling`
+              : 'The transfer was far slower than the network baseline',
         );
         break;
       }

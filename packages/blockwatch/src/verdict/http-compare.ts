@@ -3,7 +3,7 @@
  * The two versions differ in small ways that decide real verdicts, so each rule is written out twice rather than
  * parameterised.
  */
-import { utf8Length } from './input.ts';
+import { utf8Length } from './utf8-length.ts';
 
 /** Header names too common to tell two servers apart (same list in v0.4 and v0.5). */
 const COMMON_HEADERS = new Set([

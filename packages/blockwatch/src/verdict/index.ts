@@ -24,6 +24,7 @@ import { type MeasurementView, readMeasurement } from './input.ts';
 import { findInterception } from './interception.ts';
 import { deriveLayers } from './layers.ts';
 import { strengthOf } from './strength.ts';
+import type { TransferBaseline } from './transfer.ts';
 
 export { isBogon, isIpLiteral, isLoopback } from './bogons.ts';
 export { X_STATUS } from './classic-v04.ts';
@@ -38,6 +39,7 @@ export {
 } from './fingerprints.ts';
 export { extractTitle } from './http-compare.ts';
 export { unwrapMeasurement } from './input.ts';
+export { MIN_RATE_BYTES, SLOW_TRANSFER_RATIO, type TransferBaseline } from './transfer.ts';
 
 /** The classic comparison keys of a verdict that compared nothing (a failed analysis, a non-web test). */
 export function noClassicKeys(): ClassicKeys {
@@ -60,6 +62,12 @@ export interface AnalyzeOptions {
   isPublicOverride?: (ip: string) => boolean;
   /** Organisation name of an AS, for explanations. */
   describeAsn?: (asn: number) => string | null;
+  /**
+   * The same site's body transfer rate on other networks of the probe's country (the server's per-(country,
+   * domain) median, from its store): a complete transfer far slower than it is throttling. Without it only a
+   * stalled transfer can be.
+   */
+  transferBaseline?: TransferBaseline;
 }
 
 function unknownVerdict(reason: string): Verdict {
@@ -135,6 +143,7 @@ function analyze(measurement: unknown, options: AnalyzeOptions): Verdict {
     fingerprints,
     interception,
     controlFetched,
+    ...(options.transferBaseline ? { transferBaseline: options.transferBaseline } : {}),
   });
 
   const confirmed = fingerprints.some((m) => m.confirms);

@@ -7,6 +7,7 @@
 import { parseIp } from './bogons.ts';
 import { BoundedCache } from './bounded-cache.ts';
 import { extractTitle } from './http-compare.ts';
+import { utf8Length } from './utf8-length.ts';
 
 export interface Tagged {
   /** Redirect depth from a `depth=N` tag; 0 when the probe wrote no tags (v0.4 and early v0.5). */
@@ -71,6 +72,15 @@ export interface HttpView extends Tagged {
   bodyBytesRead: number | null;
   /** the hop's duration in seconds (`t − t0`), null when not recorded */
   seconds: number | null;
+  /** the hop's successful reads in `network_events` (bytes, times of the first and last), null when none recorded */
+  reads: HopReads | null;
+}
+
+export interface HopReads {
+  bytes: number;
+  /** seconds since the measurement began */
+  first: number;
+  last: number;
 }
 
 export interface ControlView {
@@ -179,31 +189,6 @@ function decodeBase64(data: string): Uint8Array {
 }
 
 const utf8 = new TextDecoder('utf-8');
-
-const encoder = new TextEncoder();
-const nodeByteLength = (globalThis as { Buffer?: { byteLength(s: string, enc: 'utf8'): number } }).Buffer?.byteLength;
-let scratch = new Uint8Array(1 << 16);
-
-/** UTF-8 byte length of a string: what Go's len() gives for the body the probe read. Native encoder for big ones. */
-export function utf8Length(s: string): number {
-  if (s.length > 256) {
-    // Node's counter reads the string in place; the encoder (browsers) has to write every byte out.
-    if (nodeByteLength) return nodeByteLength(s, 'utf8');
-    if (scratch.length < s.length * 3) scratch = new Uint8Array(s.length * 3);
-    return encoder.encodeInto(s, scratch).written;
-  }
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      i++;
-      n += 2;
-    } else n += 2;
-  }
-  return n;
-}
 
 /**
  * Byte lengths of big bodies seen before: the same pages come back across measurements, and comparing a body with
@@ -497,7 +482,7 @@ export function readMeasurement(value: unknown): ReadResult {
   }
 
   // OONI's network_events can hold thousands of entries: summed only if a verdict asks for a hop's byte count.
-  let reads: Map<number, number> | undefined;
+  let reads: Map<number, HopReads> | undefined;
   const readsOf = (tx: number | null) => {
     reads ??= networkReads(tk.network_events);
     return reads.get(tx ?? -1) ?? null;
@@ -509,7 +494,10 @@ export function readMeasurement(value: unknown): ReadResult {
     const bodyLength = response && int(response.x_body_length);
     return {
       get bodyBytesRead() {
-        return bodyLength ?? readsOf(int(r.transaction_id));
+        return bodyLength ?? readsOf(int(r.transaction_id))?.bytes ?? null;
+      },
+      get reads() {
+        return readsOf(int(r.transaction_id));
       },
       get bodyBytes() {
         return body.bytes;
@@ -569,15 +557,23 @@ export function readMeasurement(value: unknown): ReadResult {
   };
 }
 
-/** Bytes read per transaction id, from OONI's `network_events` (`operation: "read"`, `num_bytes`). */
-function networkReads(events: unknown): Map<number, number> {
-  const out = new Map<number, number>();
+/** Bytes read per transaction id and when, from `network_events` (`operation: "read"`, `num_bytes`, `t`). */
+function networkReads(events: unknown): Map<number, HopReads> {
+  const out = new Map<number, HopReads>();
   if (!Array.isArray(events)) return out;
   for (const e of events) {
     if (!isObj(e) || e.operation !== 'read' || e.failure !== null) continue;
     const tx = int(e.transaction_id);
     const n = int(e.num_bytes);
-    if (tx !== null && n !== null && n > 0) out.set(tx, (out.get(tx) ?? 0) + n);
+    const t = int(e.t) ?? 0;
+    if (tx === null || n === null || n <= 0) continue;
+    const hop = out.get(tx);
+    if (!hop) out.set(tx, { bytes: n, first: t, last: t });
+    else {
+      hop.bytes += n;
+      hop.first = Math.min(hop.first, t);
+      hop.last = Math.max(hop.last, t);
+    }
   }
   return out;
 }

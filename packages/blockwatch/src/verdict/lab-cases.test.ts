@@ -554,3 +554,70 @@ test('a body that stalls after it began, where the control read it all, is throt
   // A reset mid-body is not a slow transfer.
   assert.deepEqual(analyzeMeasurement(stalled('connection_reset', 240_000), { asnOf }).methods, ['http_failure']);
 });
+
+test("OONI's network_events give a stalled hop's bytes and the rate over its reads, not over its idle wait", () => {
+  const url = `http://${HOST}/`;
+  const m = measurement({
+    hops: [
+      {
+        url,
+        address: `${SITE_IP}:80`,
+        code: 200,
+        body: SITE_PAGE.slice(0, 1000),
+        failure: 'generic_timeout_error',
+        t0: 0.5,
+        t: 30.5,
+      },
+    ],
+    control: controlFor(url, {
+      http_request: { failure: null, status_code: 200, body_length: 4_194_304, title: 'Meduza', headers: {} },
+    }),
+  });
+  const keys = m.test_keys as Record<string, unknown>;
+  (keys.requests as Record<string, unknown>[])[0]!.transaction_id = 7;
+  // 40 reads of 3 000 bytes from 1.0 s to 4.9 s (about 246 kbit/s), then nothing until the 30 s timeout
+  keys.network_events = [
+    { operation: 'connect', address: `${SITE_IP}:80`, proto: 'tcp', failure: null, t: 0.6, transaction_id: 7 },
+    ...Array.from({ length: 40 }, (_, i) => ({
+      operation: 'read',
+      num_bytes: 3000,
+      failure: null,
+      t: 1 + i * 0.1,
+      transaction_id: 7,
+    })),
+    { operation: 'read', failure: 'generic_timeout_error', t: 30.5, transaction_id: 7 },
+  ];
+  const v = analyzeMeasurement(m, { asnOf });
+  assert.deepEqual(v.methods, ['throttling']);
+  assert.match(v.explanation, /stalled after 120000 of 4194304 bytes \(246 kbit\/s, last byte at 4\.9 s\)/);
+});
+
+test('a complete transfer far slower than the same site on other networks is throttling, with both rates', () => {
+  const url = `http://${HOST}/`;
+  const page = `<html><head><title>Meduza independent news</title></head><body>${'y'.repeat(400_000)}</body></html>`;
+  const m = (seconds: number) =>
+    measurement({
+      hops: [{ url, address: `${SITE_IP}:80`, code: 200, body: page, t0: 0.5, t: 0.5 + seconds }],
+      control: controlFor(url, {
+        http_request: {
+          failure: null,
+          status_code: 200,
+          body_length: page.length,
+          title: 'Meduza independent news',
+          headers: COMMON_HEADERS,
+        },
+      }),
+    });
+  const baseline = { peerKbps: 8000, networks: 3 };
+  const slow = analyzeMeasurement(m(40), { asnOf, transferBaseline: baseline });
+  assert.equal(slow.outcome, 'blocked');
+  assert.deepEqual(slow.methods, ['throttling']);
+  assert.equal(slow.layers.http?.status, 'blocked');
+  assert.match(
+    slow.explanation,
+    /arrived whole, but at 80 kbit\/s, 100× slower than the same site on 3 other networks \(median 8000 kbit\/s\)/,
+  );
+  // Without a baseline, or at a rate within the peers' range, the page is accessible.
+  assert.equal(analyzeMeasurement(m(40), { asnOf }).outcome, 'accessible');
+  assert.equal(analyzeMeasurement(m(1), { asnOf, transferBaseline: baseline }).outcome, 'accessible');
+});

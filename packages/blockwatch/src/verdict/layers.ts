@@ -11,7 +11,7 @@ import type { HttpComparison } from './http-compare.ts';
 import { endpointKey, type HttpView, type MeasurementView, splitEndpoint } from './input.ts';
 import type { InterceptionFinding } from './interception.ts';
 import { findBrokenSite, findSiteRestriction } from './site-faults.ts';
-import { findStalledTransfer } from './transfer.ts';
+import { findSlowTransfer, findStalledTransfer, type TransferBaseline } from './transfer.ts';
 
 export interface LayerInputs {
   view: MeasurementView;
@@ -31,6 +31,8 @@ export interface LayerInputs {
   interception: InterceptionFinding | null;
   /** the control fetched the page (its HTTP request succeeded) */
   controlFetched: boolean;
+  /** the same site's transfer rate on other networks (for throttling of a complete transfer) */
+  transferBaseline?: TransferBaseline;
 }
 
 export interface LayerView {
@@ -320,12 +322,17 @@ export function deriveLayers(input: LayerInputs): LayerView {
       if (control?.http && input.controlFetched)
         ev.push(`control status ${control.http.status}, ${control.http.bodyLength} bytes`);
       const ourDiff = https ? null : pageDiffers(classic.http, dnsBlocked);
+      const slow = findSlowTransfer(final, finalFailure, control, input.transferBaseline);
       if (classic.blocking === 'http-diff' || ourDiff) {
         status = 'blocked';
         const keys = classic.http ? differences(classic.http, true).join(', ') : '';
         ev.push(`the page differs from the control's (${ourDiff ?? (keys || 'OONI comparison')})`);
         if (fromForgedAnswer) ev.push('served from the forged DNS answer');
         else methods.add('http_blockpage');
+      } else if (slow && !dnsBlocked) {
+        status = 'blocked';
+        ev.push(slow.evidence);
+        methods.add('throttling');
       } else if (https || classic.accessible === true) status = 'ok';
       else if (!control) status = 'unknown';
       else if (classic.blocking === 'dns' && !input.controlFetched) status = 'unknown';

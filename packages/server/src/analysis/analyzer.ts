@@ -10,9 +10,9 @@ import { dataDir, hasFingerprints, loadFingerprints } from 'blockwatch/data/inde
 import { analyzeAny, ooniVerdictAny } from 'blockwatch/experiments/registry.ts';
 import { createAsnLookup, loadGeoRegistry } from 'blockwatch/geo/index.ts';
 import type { Measurement, Verdict } from 'blockwatch/model';
-import type { AnalyzeOptions } from 'blockwatch/verdict';
+import type { AnalyzeOptions, TransferBaseline } from 'blockwatch/verdict';
 import { parseCsv } from 'blockwatch/verdict/csv.ts';
-import type { OoniVerdict } from '../store/rows.ts';
+import { asnNumber, domainOf, type OoniVerdict } from '../store/rows.ts';
 
 export interface AnalyzerOptions {
   /** Folder with fingerprints_dns.csv and fingerprints_http.csv (OONI blocking-fingerprints). */
@@ -26,6 +26,11 @@ export interface AnalyzerOptions {
    * although the lab's plan sits in reserved space.
    */
   asnRegistryFile?: string;
+  /**
+   * The same site's transfer rate on other networks of the country (see transfer-baselines.ts): with it, a
+   * complete but far slower transfer is throttling. Synchronous: it answers from memory.
+   */
+  transferBaseline?: (cc: string, domain: string, asn: number) => TransferBaseline | undefined;
 }
 
 export interface Analyzer {
@@ -102,11 +107,26 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     ...(isPublicOverride ? { isPublicOverride } : {}),
   };
   return {
-    // every test type through its registered experiment (web_connectivity, remote records, the messengers, …)
-    analyze: (measurement) => analyzeAny(measurement, analyzeOptions),
+    // every test type through its registered experiment (web_connectivity, remote records, the messengers, …);
+    // a page's transfer is also judged against the same site on the country's other networks
+    analyze: (measurement) =>
+      analyzeAny(measurement, { ...analyzeOptions, ...baselineFor(measurement, options.transferBaseline) }),
     categoryOf: createCategoryIndex(options.testListsDir),
     fingerprintCount: fingerprints?.size ?? 0,
   };
+}
+
+/** The baseline option for one measurement: its country, its input's host, its network. */
+function baselineFor(
+  measurement: Measurement<Record<string, unknown>>,
+  baseline: AnalyzerOptions['transferBaseline'],
+): { transferBaseline?: TransferBaseline } {
+  if (!baseline || typeof measurement.input !== 'string') return {};
+  const domain = domainOf(measurement.input);
+  const asn = asnNumber(measurement.probe_asn);
+  if (!domain || asn === 0) return {};
+  const found = baseline(String(measurement.probe_cc ?? ''), domain, asn);
+  return found ? { transferBaseline: found } : {};
 }
 
 /** OONI's verdict as the probe wrote it (its test keys, read by the measurement's experiment), when it states one. */

@@ -3,3 +3,4 @@
  * and runs the pure verdict engine (`blockwatch/verdict`) with them.
  */
 export * from './analyzer.ts';
+export * from './transfer-baselines.ts';

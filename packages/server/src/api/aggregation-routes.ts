@@ -6,9 +6,26 @@ import type { FastifyInstance } from 'fastify';
 import { AXES, type Axis, MAX_AGGREGATION_ROWS, TIME_GRAINS, type TimeGrain } from '../store/aggregation.ts';
 import { countries, coverage, networks, overview } from '../store/explore.ts';
 import type { Store } from '../store/store.ts';
+import type {
+  AggregationResponse,
+  CountriesResponse,
+  CoverageResponse,
+  NetworksResponse,
+  OverviewResponse,
+} from './contract.ts';
 import { HttpError } from './http-errors.ts';
 import { FILTER_PROPERTIES, type FilterQuery, parseTime, toFilter } from './params.ts';
+import {
+  AGGREGATION_SCHEMA,
+  COUNTRIES_SCHEMA,
+  COVERAGE_SCHEMA,
+  NETWORKS_SCHEMA,
+  OVERVIEW_SCHEMA,
+} from './responses.ts';
 import './route-doc.ts';
+
+/** `test_name=telegram,signal` → the names; absent → all tests. */
+const testNames = (q: { test_name?: string }) => q.test_name?.split(',');
 
 const COUNT_COLUMNS = ['anomaly_count', 'confirmed_count', 'failure_count', 'ok_count', 'measurement_count'];
 
@@ -20,12 +37,6 @@ function csvCell(value: unknown): string {
 export function toCsv(columns: string[], rows: Record<string, unknown>[]): string {
   return `${[columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))].join('\r\n')}\r\n`;
 }
-
-const countsSchema = {
-  type: 'object',
-  properties: Object.fromEntries(COUNT_COLUMNS.map((c) => [c, { type: 'integer' }])),
-};
-const SHARE = { blocked_share: { type: 'number', description: '(confirmed + anomaly) / measurements' } };
 
 export async function aggregationRoutes(app: FastifyInstance, { store }: { store: Store }): Promise<void> {
   app.get(
@@ -52,15 +63,7 @@ export async function aggregationRoutes(app: FastifyInstance, { store }: { store
             'Counts are mutually exclusive as in OONI: confirmed = confirmed ∧ ¬failure; anomaly = anomaly ∧ ¬confirmed ∧ ¬failure; failure; ok = none. Without axes `result` is one object; with axes a list. `format=CSV` answers text/csv.',
           tags: ['aggregation'],
           produces: ['application/json', 'text/csv'],
-          response: {
-            type: 'object',
-            properties: {
-              v: { type: 'integer' },
-              dimension_count: { type: 'integer' },
-              db_stats: { type: 'object' },
-              result: { oneOf: [countsSchema, { type: 'array', items: countsSchema }] },
-            },
-          },
+          response: AGGREGATION_SCHEMA,
         },
       },
     },
@@ -98,7 +101,7 @@ export async function aggregationRoutes(app: FastifyInstance, { store }: { store
       }
       if (q.download) reply.header('content-disposition', 'attachment; filename="aggregation.json"');
       const zero = Object.fromEntries(COUNT_COLUMNS.map((c) => [c, 0]));
-      return {
+      const answer: AggregationResponse = {
         v: 0,
         dimension_count: axes.length,
         db_stats: {
@@ -106,8 +109,10 @@ export async function aggregationRoutes(app: FastifyInstance, { store }: { store
           elapsed_seconds: Math.round(performance.now() - started) / 1000,
           source,
         },
-        result: axes.length ? rows : (rows[0] ?? zero),
+        // The store's rows are typed loosely (any axes); the schema names the axes and counts they carry.
+        result: (axes.length ? rows : (rows[0] ?? zero)) as AggregationResponse['result'],
       };
+      return answer;
     },
   );
 
@@ -121,6 +126,7 @@ export async function aggregationRoutes(app: FastifyInstance, { store }: { store
           properties: {
             min_sample: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 30 },
             days: { type: 'integer', minimum: 1, maximum: 3660, default: 90 },
+            test_name: FILTER_PROPERTIES.test_name,
           },
         },
       },
@@ -130,58 +136,37 @@ export async function aggregationRoutes(app: FastifyInstance, { store }: { store
           description:
             '`most_blocking` lists countries with at least `min_sample` measurements, highest blocked share first; `coverage` covers the last `days` days that have data.',
           tags: ['summaries'],
-          response: {
-            type: 'object',
-            properties: {
-              totals: { type: 'object' },
-              most_blocking: {
-                type: 'array',
-                items: { type: 'object', properties: { probe_cc: { type: 'string' }, ...SHARE } },
-              },
-              coverage: { type: 'array', items: { type: 'object', properties: { day: { type: 'string' } } } },
-              min_sample: { type: 'integer' },
-            },
-          },
+          response: OVERVIEW_SCHEMA,
         },
       },
     },
-    async (request) => {
-      const q = request.query as { min_sample: number; days: number };
-      return overview(store, { minSample: q.min_sample, days: q.days });
+    async (request): Promise<OverviewResponse> => {
+      const q = request.query as { min_sample: number; days: number; test_name?: string };
+      return overview(store, { minSample: q.min_sample, days: q.days, tests: testNames(q) });
     },
   );
 
   app.get(
     '/api/v1/countries',
     {
-      schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } },
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { test_name: FILTER_PROPERTIES.test_name },
+        },
+      },
       config: {
         doc: {
           summary: 'Every country with measurements: counts, number of networks, blocked share',
           tags: ['summaries'],
-          response: {
-            type: 'object',
-            properties: {
-              results: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    probe_cc: { type: 'string' },
-                    networks: { type: 'integer' },
-                    first_day: { type: 'string' },
-                    last_day: { type: 'string' },
-                    ...countsSchema.properties,
-                    ...SHARE,
-                  },
-                },
-              },
-            },
-          },
+          response: COUNTRIES_SCHEMA,
         },
       },
     },
-    async () => ({ results: await countries(store) }),
+    async (request): Promise<CountriesResponse> => ({
+      results: await countries(store, testNames(request.query as { test_name?: string })),
+    }),
   );
 
   app.get(
@@ -192,35 +177,24 @@ export async function aggregationRoutes(app: FastifyInstance, { store }: { store
           type: 'object',
           additionalProperties: false,
           required: ['probe_cc'],
-          properties: { probe_cc: { type: 'string', pattern: '^[A-Z]{2}$', description: 'one country code' } },
+          properties: {
+            probe_cc: { type: 'string', pattern: '^[A-Z]{2}$', description: 'one country code' },
+            test_name: FILTER_PROPERTIES.test_name,
+          },
         },
       },
       config: {
         doc: {
           summary: 'The networks (ASNs) measured in a country, with names and counts',
           tags: ['summaries'],
-          response: {
-            type: 'object',
-            properties: {
-              results: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    probe_asn: { type: 'integer' },
-                    probe_network_name: { type: 'string' },
-                    last_day: { type: 'string' },
-                    ...countsSchema.properties,
-                    ...SHARE,
-                  },
-                },
-              },
-            },
-          },
+          response: NETWORKS_SCHEMA,
         },
       },
     },
-    async (request) => ({ results: await networks(store, (request.query as { probe_cc: string }).probe_cc) }),
+    async (request): Promise<NetworksResponse> => {
+      const q = request.query as { probe_cc: string; test_name?: string };
+      return { results: await networks(store, q.probe_cc, testNames(q)) };
+    },
   );
 
   app.get(
@@ -234,6 +208,7 @@ export async function aggregationRoutes(app: FastifyInstance, { store }: { store
             probe_cc: { type: 'string', pattern: '^[A-Z]{2}$' },
             since: FILTER_PROPERTIES.since,
             until: FILTER_PROPERTIES.until,
+            test_name: FILTER_PROPERTIES.test_name,
           },
         },
       },
@@ -241,26 +216,15 @@ export async function aggregationRoutes(app: FastifyInstance, { store }: { store
         doc: {
           summary: 'Measurements per day (optionally in one country and a date range)',
           tags: ['summaries'],
-          response: {
-            type: 'object',
-            properties: {
-              results: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: { day: { type: 'string' }, ...countsSchema.properties, ...SHARE },
-                },
-              },
-            },
-          },
+          response: COVERAGE_SCHEMA,
         },
       },
     },
-    async (request) => {
-      const q = request.query as { probe_cc?: string; since?: string; until?: string };
+    async (request): Promise<CoverageResponse> => {
+      const q = request.query as { probe_cc?: string; since?: string; until?: string; test_name?: string };
       const since = q.since ? parseTime('since', q.since).slice(0, 10) : undefined;
       const until = q.until ? parseTime('until', q.until).slice(0, 10) : undefined;
-      return { results: await coverage(store, { probe_cc: q.probe_cc, since, until }) };
+      return { results: await coverage(store, { probe_cc: q.probe_cc, since, until, tests: testNames(q) }) };
     },
   );
 }

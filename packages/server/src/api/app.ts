@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Analyzer } from '../analysis/analyzer.ts';
 import { type Collector, createCollector } from '../collector/collector.ts';
 import type { RateLimitOptions } from '../collector/rate-limit.ts';
@@ -15,6 +15,7 @@ import type { Logger, Store } from '../store/store.ts';
 import { aggregationRoutes } from './aggregation-routes.ts';
 import { collectorRoutes } from './collector-routes.ts';
 import { installContentEncoding } from './content-encoding.ts';
+import type { RoutePlugin, ServerContext } from './context.ts';
 import { formatSchemaErrors, HttpError, installErrorHandlers, sendError } from './http-errors.ts';
 import { measurementRoutes } from './measurement-routes.ts';
 import { createOpenApi } from './openapi.ts';
@@ -23,14 +24,7 @@ import { createAdminCheck, installRateLimit, installSecurityHeaders } from './se
 
 export const DEFAULT_WEB_DIR = new URL('../../../web/dist/', import.meta.url).pathname;
 
-/** What route plugins (event detection, registry) get. */
-export interface ServerContext {
-  store: Store;
-  collector: Collector;
-  /** Throws 401/403 unless the request carries the admin token; call it in an onRequest hook. */
-  requireAdmin: (request: FastifyRequest) => void;
-}
-export type RoutePlugin = (app: FastifyInstance, context: ServerContext) => Promise<void>;
+export type { RoutePlugin, ServerContext } from './context.ts';
 
 export interface ServerOptions {
   store: Store;

@@ -5,8 +5,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MEASUREMENT_UID } from '../collector/ids.ts';
 import type { MeasurementSummary, Store } from '../store/store.ts';
+import type {
+  MeasurementDetailResponse,
+  MeasurementListResponse,
+  MeasurementSummaryJson,
+  OoniVerdictJson,
+} from './contract.ts';
 import { HttpError } from './http-errors.ts';
 import { FILTER_PROPERTIES, type FilterQuery, isoTime, toFilter } from './params.ts';
+import { MEASUREMENT_DETAIL_SCHEMA, MEASUREMENT_LIST_SCHEMA } from './responses.ts';
 import './route-doc.ts';
 
 const UID_PARAM = { type: 'string', maxLength: 128, pattern: MEASUREMENT_UID.source } as const;
@@ -15,7 +22,7 @@ export const MAX_LIMIT = 1000;
 
 const origin = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
 
-function summaryJson(row: MeasurementSummary, base: string) {
+function summaryJson(row: MeasurementSummary, base: string): MeasurementSummaryJson {
   return {
     measurement_uid: row.measurement_uid,
     report_id: row.report_id,
@@ -30,7 +37,7 @@ function summaryJson(row: MeasurementSummary, base: string) {
     anomaly: row.anomaly,
     confirmed: row.confirmed,
     failure: row.failure,
-    outcome: row.outcome,
+    outcome: row.outcome as MeasurementSummaryJson['outcome'],
     blocking_type: row.blocking_type || null,
     accessible: row.accessible,
     fingerprints: row.fingerprints,
@@ -39,7 +46,7 @@ function summaryJson(row: MeasurementSummary, base: string) {
   };
 }
 
-function ooniJson(row: MeasurementSummary) {
+function ooniJson(row: MeasurementSummary): OoniVerdictJson {
   if (row.ooni_blocking === '' && row.ooni_anomaly === null) return null;
   const blocking =
     row.ooni_blocking === 'null' ? null : row.ooni_blocking === 'false' ? false : row.ooni_blocking || undefined;
@@ -77,28 +84,11 @@ export async function measurementRoutes(
         doc: {
           summary: 'Search measurements (OONI filters plus blocking_type), newest first',
           tags: ['measurements'],
-          response: {
-            type: 'object',
-            properties: {
-              metadata: {
-                type: 'object',
-                properties: {
-                  count: { type: 'integer' },
-                  current_page: { type: 'integer' },
-                  limit: { type: 'integer' },
-                  next_url: { type: ['string', 'null'] },
-                  offset: { type: 'integer' },
-                  pages: { type: 'integer' },
-                  query_time: { type: 'number' },
-                },
-              },
-              results: { type: 'array', items: { type: 'object' } },
-            },
-          },
+          response: MEASUREMENT_LIST_SCHEMA,
         },
       },
     },
-    async (request) => {
+    async (request): Promise<MeasurementListResponse> => {
       const started = performance.now();
       const q = request.query as FilterQuery & { report_id?: string; limit: number; offset: number };
       const filter = { ...toFilter(q), ...(q.report_id ? { report_id: q.report_id } : {}) };
@@ -137,15 +127,7 @@ export async function measurementRoutes(
         doc: {
           summary: 'One measurement: metadata, our verdict with its explanation, OONI verdict, raw measurement',
           tags: ['measurements'],
-          response: {
-            type: 'object',
-            properties: {
-              measurement_uid: { type: 'string' },
-              verdict: { type: 'object', description: 'our verdict (blockwatch model Verdict)' },
-              ooni_verdict: { type: ['object', 'null'], description: 'OONI verdict as the probe/fastpath wrote it' },
-              raw_measurement: { type: 'object' },
-            },
-          },
+          response: MEASUREMENT_DETAIL_SCHEMA,
         },
       },
     },
@@ -154,8 +136,14 @@ export async function measurementRoutes(
       const detail = await store.get(uid);
       if (!detail) throw new HttpError(404, 'BW_HTTP_NOT_FOUND', `no measurement '${uid}'`);
       const meta = detail.row ? summaryJson(detail.row, origin(request)) : { measurement_uid: uid };
-      const ooni = detail.row ? (ooniJson(detail.row) ?? detail.ooni) : detail.ooni;
-      const head = JSON.stringify({ ...meta, verdict: detail.verdict, ooni_verdict: ooni ?? null });
+      const stored = detail.ooni as OoniVerdictJson | undefined;
+      const ooni = detail.row ? (ooniJson(detail.row) ?? stored) : stored;
+      const answer: Omit<MeasurementDetailResponse, 'raw_measurement'> = {
+        ...meta,
+        verdict: detail.verdict as MeasurementDetailResponse['verdict'],
+        ooni_verdict: ooni ?? null,
+      };
+      const head = JSON.stringify(answer);
       // The raw JSON is spliced in as stored: no parse and re-serialise of a possibly large document.
       reply.type('application/json; charset=utf-8');
       return `${head.slice(0, -1)},"raw_measurement":${detail.raw}}`;

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { runCli } from 'blockwatch/cli';
+import { runCli } from 'blockwatch/cli/main.ts';
 import { makeMeasurement, makeVerdict, tempDir } from '../../test/fixtures.ts';
 import { openStore } from '../store/store.ts';
 

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { defineCommand } from 'blockwatch/cli';
 import { UsageError } from 'blockwatch/errors.ts';
 import { analyzerOptionsFor, createAnalyzer } from '../analysis/analyzer.ts';
+import { createTransferBaselines, type TransferBaselines } from '../analysis/transfer-baselines.ts';
 import { type ImportSummary, importFiles } from '../import/importer.ts';
 import { openStore } from '../store/store.ts';
 import { ASN_REGISTRY_OPTION, STORE_OPTIONS, storeLocation } from './store-options.ts';
@@ -88,13 +89,18 @@ reported as unsupported. Exit status 1 when any record was skipped.`,
       });
     } else {
       const location = storeLocation(values, ctx.cwd);
+      let baselines: TransferBaselines | undefined;
       const analyzer = createAnalyzer({
+        transferBaseline: (cc, domain, asn) => baselines?.lookup(cc, domain, asn),
         ...analyzerOptionsFor(values.reference ? resolve(ctx.cwd, values.reference) : undefined, ctx.env),
         ...('dataDir' in location && location.dataDir ? { geoCacheDir: join(location.dataDir, 'geo') } : {}),
         ...(values['asn-registry'] ? { asnRegistryFile: resolve(ctx.cwd, values['asn-registry']) } : {}),
       });
       const store = await openStore({ location });
       try {
+        // the same site on other networks, as stored before this import (one query; throttling of complete transfers)
+        baselines = createTransferBaselines(store);
+        await baselines.refresh();
         summary = await importFiles(files, {
           sink: { kind: 'store', store, analyzer },
           onProblem,

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { defineCommand } from 'blockwatch/cli';
 import { UsageError } from 'blockwatch/errors.ts';
 import { analyzerOptionsFor, createAnalyzer } from '../analysis/analyzer.ts';
+import { createTransferBaselines, keepFresh, type TransferBaselines } from '../analysis/transfer-baselines.ts';
 import { buildServer, DEFAULT_WEB_DIR } from '../api/app.ts';
 import { openStore } from '../store/store.ts';
 import { ASN_REGISTRY_OPTION, STORE_OPTIONS, storeLocation } from './store-options.ts';
@@ -47,12 +48,19 @@ The admin token can also come from BLOCKWATCH_ADMIN_TOKEN (keeps it out of the p
     const spoolDir = values.spool ? resolve(ctx.cwd, values.spool) : dataDir ? join(dataDir, 'spool') : undefined;
     if (!spoolDir) throw new UsageError('--clickhouse needs --spool DIR (a local directory for accepted measurements)');
     const adminToken = values['admin-token'] ?? ctx.env.BLOCKWATCH_ADMIN_TOKEN;
+    // The same site's transfer rate on other networks, for the throttling check: read from the store once it is open.
+    let baselines: TransferBaselines | undefined;
     const analyzer = createAnalyzer({
       ...analyzerOptionsFor(values.reference ? resolve(ctx.cwd, values.reference) : undefined, ctx.env),
+      transferBaseline: (cc, domain, asn) => baselines?.lookup(cc, domain, asn),
       ...(dataDir ? { geoCacheDir: join(dataDir, 'geo') } : {}),
       ...(values['asn-registry'] ? { asnRegistryFile: resolve(ctx.cwd, values['asn-registry']) } : {}),
     });
     const store = await openStore({ location });
+    baselines = createTransferBaselines(store);
+    const stopBaselines = keepFresh(baselines, 15 * 60_000, (err) =>
+      ctx.stderr.write(`transfer baselines not refreshed: ${err.message}\n`),
+    );
     const app = await buildServer({
       store,
       analyzer,
@@ -67,6 +75,7 @@ The admin token can also come from BLOCKWATCH_ADMIN_TOKEN (keeps it out of the p
     try {
       address = await app.listen({ host, port });
     } catch (err) {
+      stopBaselines();
       await app.close();
       await store.close();
       throw new UsageError(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
@@ -78,6 +87,7 @@ The admin token can also come from BLOCKWATCH_ADMIN_TOKEN (keeps it out of the p
     if (ctx.signal.aborted) return 0;
     await new Promise<void>((done) => ctx.signal.addEventListener('abort', () => done(), { once: true }));
     ctx.stderr.write('stopping: finishing requests and loading the spool into the store…\n');
+    stopBaselines();
     await app.close();
     await store.close();
     return 0;

@@ -130,12 +130,21 @@ describe('event detection (pure)', () => {
   });
 
   test('a network that measured first is detected when a second network confirms, not at its own third verdict', () => {
-    // network 1 measures every 2 h, network 2 every 6 h: 1's two blocked verdicts wait for 2's first
+    // network 1 measures every 2 h, network 2 every 6 h: 1's two blocked verdicts wait for 2's first (an injected
+    // reset: strong evidence)
     const fast = stream({ 1: 'aaaaaabb......' }, { cadenceH: 2 });
-    const slow = stream({ 2: 'aaab..' }, { cadenceH: 6 });
+    const slow = stream({ 2: 'aaab..' }, { cadenceH: 6 }).map((o) =>
+      o.outcome === 'blocked' ? { ...o, strength: 'strong' as const } : o,
+    );
     const [e] = run([...fast, ...slow]);
     const n1 = e?.networks.find((n) => n.asn === 1);
     assert.equal(n1?.detected.id, 'm-2-3', "detected at the other network's verdict, after two of its own");
+  });
+
+  test('one weak verdict on another network does not corroborate two weak ones (what noise does daily)', () => {
+    const fast = stream({ 1: 'aaaaaabbaaaa' }, { cadenceH: 2 });
+    const slow = stream({ 2: 'aaabaa' }, { cadenceH: 6 });
+    assert.deepEqual(run([...fast, ...slow]), []);
   });
 
   test('restoring from a snapshot mid-stream gives the same events as one pass', () => {

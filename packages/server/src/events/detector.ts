@@ -153,9 +153,13 @@ export function createDetector(
     // other kind counts half as well.
     if (o.outcome === 'blocked' && before > 0 && s.pendingStrength != null && strengthClass(o) !== s.pendingStrength)
       ratio *= 0.5;
-    s.upScore = Math.max(0, s.upScore + ratio);
+    // A verdict that weighs more alone than added to the excursion so far (a strong one after weak noise of
+    // another kind) starts a new excursion: the CUSUM's own restart, which the halving above would otherwise defeat.
+    const alone = o.outcome === 'blocked' ? blockedLlr(o) : 0;
+    const restart = o.outcome === 'blocked' && before > 0 && alone > before + ratio;
+    s.upScore = restart ? alone : Math.max(0, s.upScore + ratio);
     if (o.outcome === 'blocked') {
-      if (before === 0) resetPending(s);
+      if (before === 0 || restart) resetPending(s);
       if (s.pending.length < params.maxPending) s.pending.push(ref);
       s.runStart ??= ref;
       s.pendingStrength ??= strengthClass(o);
@@ -268,38 +272,49 @@ export function createDetector(
   function crossesOnset(group: Group, s: SeriesState, nowMs: number): boolean {
     if (s.pending.length === 0) return false;
     const myStart = s.pending[0].timeMs;
-    let threshold = params.onsetThreshold;
-    let siblings = 0;
+    const strong = s.upScore >= llr.strong - 1e-9;
+    let corroborated = false;
     let sameRound = 0;
-    let opened = 0;
-    // Corroboration needs a change at about the same time on another network: an old, ongoing block elsewhere
-    // (partial blocking) or an old one-off verdict says nothing about this network now.
+    let openedSameRound = 0;
+    let openedFirmly = 0;
+    let openedNear = 0;
     for (const sib of group.series.values()) {
       if (sib === s || nowMs - sib.lastTimeMs > params.corroborationWindowMs) continue;
-      const sibStart =
-        sib.phase === 'blocked' && sib.episode
-          ? sib.episode.onset.after.timeMs
-          : sib.upScore > 0 && sib.pending.length > 0
-            ? sib.pending[0].timeMs
-            : null;
+      const opened = sib.phase === 'blocked' && sib.episode ? sib.episode : null;
+      const sibStart = opened
+        ? opened.onset.after.timeMs
+        : sib.upScore > 0 && sib.pending.length > 0
+          ? sib.pending[0].timeMs
+          : null;
       if (sibStart === null) continue;
       const apart = Math.abs(sibStart - myStart);
-      if (apart <= params.corroborationWindowMs) siblings++;
-      if (apart <= params.quorumWindowMs) {
-        sameRound++;
-        if (sib.phase === 'blocked') opened++;
+      const near = apart <= params.corroborationWindowMs;
+      const sameTime = apart <= params.quorumWindowMs;
+      if (sameTime) sameRound++;
+      if (opened) {
+        // An open episode elsewhere corroborates even when it began days ago: partial blocking reaches the
+        // networks of a country days apart.
+        corroborated = true;
+        if (near) openedNear++;
+        if (sameTime) openedSameRound++;
+        if (sameTime && opened.evidenceLlr >= params.openedSupportLlr) openedFirmly++;
+      } else if (near && sib.upScore >= params.suspectSupportLlr) {
+        // A suspect network corroborates once it holds more than one weak verdict: one-off weak verdicts on two
+        // networks at once are what noise produces on some URL every day.
+        corroborated = true;
       }
     }
-    if (siblings >= 1) threshold = params.corroboratedOnsetThreshold;
-    // A quorum of other networks changing in the same round accepts one clean blocked verdict (central blocking).
-    const quorum = sameRound >= params.quorumNetworks;
-    if (quorum) threshold = Math.min(threshold, llr.blocked - 1e-9);
-    // One strong verdict is enough where another network opened an episode in the same round (central blocking
-    // seen a little later here); without that, strong evidence shortens the wait to a second verdict, it does not
-    // replace it (one-off strong faults exist: a reset, a CDN's odd answer). Certain evidence is decisive alone.
-    if (opened >= 1 && s.upScore >= llr.strong - 1e-9) threshold = Math.min(threshold, llr.strong - 1e-9);
-    if (opened >= 2) threshold = Math.min(threshold, llr.blocked - 1e-9);
-    const decisive = quorum || opened >= 1 || s.pendingConfirmed || s.upScore >= llr.confirmed - 1e-9;
+    let threshold = corroborated ? params.corroboratedOnsetThreshold : params.onsetThreshold;
+    // One clean blocked verdict is enough beside a quorum of networks changing in the same round, two networks that
+    // opened in it, or one that opened in it on firm evidence (central blocking seen a little later here).
+    const single = sameRound >= params.quorumNetworks || openedSameRound >= 2 || openedFirmly >= 1;
+    if (single) threshold = Math.min(threshold, llr.blocked - 1e-9);
+    // One strong verdict is enough where another network opened an episode in the last day and a half; without
+    // that, strong evidence shortens the wait to a second verdict, it does not replace it (one-off strong faults
+    // exist: a reset, a CDN's odd answer). Certain evidence is decisive alone.
+    const strongBeside = strong && openedNear >= 1;
+    if (strongBeside) threshold = Math.min(threshold, llr.strong - 1e-9);
+    const decisive = single || strongBeside || s.pendingConfirmed || s.upScore >= llr.confirmed - 1e-9;
     if (s.pending.length < 2 && !decisive) return false;
     return s.upScore >= threshold;
   }

@@ -6,12 +6,14 @@
  * while it is blocked (the rest are leaks). Page's CUSUM on these log-likelihood ratios is the optimal sequential
  * test for such a change (Lorden): the thresholds below are in nats and chosen so that
  *   - one plain (weak: a timeout, a failed lookup) blocked verdict (+2.89) never opens an event on its own;
- *   - three in a row (+8.67) do, on one network alone;
- *   - two in a row (+5.78) do when another network of the same URL and country is blocked or suspect;
- *   - one does when three other networks are (central blocking is seen by all networks in the same round);
+ *   - three in a row (+8.67) do, on one network alone (7.6);
+ *   - two in a row (+5.78) do when another network of the same URL and country has an open episode, or a run of
+ *     more than one weak verdict's evidence (`suspectSupportLlr`) that began within 36 h;
+ *   - one does when three other networks began a run in the same round, two opened an episode in it, or one
+ *     opened in it on firm evidence (`openedSupportLlr`: central blocking is seen by all networks in a round);
  *   - a strong verdict (a block page, a forged answer's page, an injected reset: +6.1) and any second blocked
  *     verdict of the same kind do, on one network alone; one strong verdict does when another network opened an
- *     episode in the same round;
+ *     episode within 36 h;
  *   - a fingerprint-confirmed block page or an answer that proves itself forged (+8.4) is decisive;
  *   - four accessible verdicts in a row (+9.0) end an episode; three (+6.75) do not, so leaky blocking is not split.
  * `down` and `unknown` verdicts carry no evidence either way (a site down for everyone is not blocked).
@@ -24,8 +26,10 @@ export const DEFAULT_PARAMS: Readonly<DetectorParams> = Object.freeze({
   blockedRate: 0.9,
   falseConfirmedRate: 0.0002,
   falseStrongRate: 0.002,
-  onsetThreshold: 7.5,
+  onsetThreshold: 7.6,
   corroboratedOnsetThreshold: 5.5,
+  suspectSupportLlr: 3,
+  openedSupportLlr: 8,
   quorumNetworks: 3,
   endThreshold: 7.5,
   corroborationWindowMs: 36 * 3600_000,
@@ -51,6 +55,8 @@ export function resolveParams(overrides: Partial<DetectorParams> = {}): Detector
   const positive = [
     'onsetThreshold',
     'corroboratedOnsetThreshold',
+    'suspectSupportLlr',
+    'openedSupportLlr',
     'endThreshold',
     'corroborationWindowMs',
     'quorumWindowMs',

@@ -11,7 +11,7 @@ import { BLOCKING_METHODS } from 'blockwatch/model';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { renderAtomFeed } from '../alerts/atom.ts';
 import { createWebhookDispatcher, type WebhookDispatcher, type WebhookOptions } from '../alerts/webhooks.ts';
-import type { ServerContext } from '../api/app.ts';
+import type { ServerContext } from '../api/context.ts';
 import { HttpError } from '../api/http-errors.ts';
 import { parseTime } from '../api/params.ts';
 import '../api/route-doc.ts';

@@ -166,6 +166,10 @@ export interface DetectorParams {
   onsetThreshold: number;
   /** Onset threshold (nats) when another network of the same URL and country is blocked or suspect. */
   corroboratedOnsetThreshold: number;
+  /** A suspect network (not yet opened) corroborates another once its excursion holds this much evidence (nats). */
+  suspectSupportLlr: number;
+  /** A network that opened in the same round on this much evidence (nats) accepts one blocked verdict elsewhere. */
+  openedSupportLlr: number;
   /** Other networks in a blocked excursion needed to accept a single blocked measurement. */
   quorumNetworks: number;
   /** End threshold (nats). */

@@ -1,7 +1,7 @@
 /**
  * The web UI's summary queries (overview, countries, networks, coverage), all served from daily rollups
  * so they stay fast at any table size. "Blocked share" = (confirmed + anomaly) / measurements, with OONI's
- * mutually exclusive counts.
+ * mutually exclusive counts. Each can be narrowed to some test names (the rollups keep `test_name`).
  */
 import type { Store } from './store.ts';
 
@@ -48,28 +48,35 @@ export interface Overview {
   min_sample: number;
 }
 
-export async function countries(store: Store): Promise<CountryRow[]> {
+/** Test names to keep (all when absent or empty), as a condition on a rollup and its bound parameter. */
+const TESTS = 'test_name IN {tests:Array(String)}';
+const testsWhere = (tests: string[] | undefined, join: 'WHERE' | 'AND') => (tests?.length ? `${join} ${TESTS}` : '');
+
+export async function countries(store: Store, tests?: string[]): Promise<CountryRow[]> {
   return store.query<CountryRow>(
     `SELECT probe_cc, ${COUNTS}, uniqExact(probe_asn) AS networks,
        toString(min(test_day)) AS first_day, toString(max(test_day)) AS last_day
-     FROM rollup_network_daily GROUP BY probe_cc HAVING measurement_count > 0 ORDER BY measurement_count DESC`,
+     FROM rollup_network_daily ${testsWhere(tests, 'WHERE')}
+     GROUP BY probe_cc HAVING measurement_count > 0 ORDER BY measurement_count DESC`,
+    { tests },
   );
 }
 
-export async function networks(store: Store, probeCc: string): Promise<NetworkRow[]> {
+export async function networks(store: Store, probeCc: string, tests?: string[]): Promise<NetworkRow[]> {
   return store.query<NetworkRow>(
     `SELECT probe_asn, any(probe_network_name) AS probe_network_name, ${COUNTS}, toString(max(test_day)) AS last_day
-     FROM rollup_network_daily WHERE probe_cc = {cc:String}
+     FROM rollup_network_daily WHERE probe_cc = {cc:String} ${testsWhere(tests, 'AND')}
      GROUP BY probe_asn HAVING measurement_count > 0 ORDER BY measurement_count DESC`,
-    { cc: probeCc },
+    { cc: probeCc, tests },
   );
 }
 
 export async function coverage(
   store: Store,
-  q: { probe_cc?: string; since?: string; until?: string },
+  q: { probe_cc?: string; since?: string; until?: string; tests?: string[] },
 ): Promise<CoverageRow[]> {
   const conditions: string[] = [];
+  if (q.tests?.length) conditions.push(TESTS);
   if (q.probe_cc) conditions.push('probe_cc = {cc:String}');
   if (q.since) conditions.push('test_day >= toDate({since:String})');
   if (q.until) conditions.push('test_day < toDate({until:String})');
@@ -77,32 +84,37 @@ export async function coverage(
     `SELECT toString(test_day) AS day, ${COUNTS} FROM rollup_cc_daily
      ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
      GROUP BY test_day HAVING measurement_count > 0 ORDER BY test_day`,
-    { cc: q.probe_cc, since: q.since, until: q.until },
+    { cc: q.probe_cc, since: q.since, until: q.until, tests: q.tests },
   );
 }
 
-export async function overview(store: Store, options: { minSample?: number; days?: number } = {}): Promise<Overview> {
+export async function overview(
+  store: Store,
+  options: { minSample?: number; days?: number; tests?: string[] } = {},
+): Promise<Overview> {
   const minSample = options.minSample ?? 30;
   const days = options.days ?? 90;
+  const tests = options.tests;
   const [totals] = await store.query<Overview['totals'] & { first_day: string; last_day: string }>(
     `SELECT ${COUNTS}, uniqExact(probe_cc) AS countries, uniqExact(probe_asn) AS networks,
-       (SELECT uniqExactIf(domain, domain != '') FROM rollup_domain_daily) AS domains,
+       (SELECT uniqExactIf(domain, domain != '') FROM rollup_domain_daily ${testsWhere(tests, 'WHERE')}) AS domains,
        toString(min(test_day)) AS first_day, toString(max(test_day)) AS last_day
-     FROM rollup_network_daily`,
+     FROM rollup_network_daily ${testsWhere(tests, 'WHERE')}`,
+    { tests },
   );
   const empty = !totals || totals.measurement_count <= 0;
   const most = await store.query<CountRow & { probe_cc: string }>(
-    `SELECT probe_cc, ${COUNTS} FROM rollup_cc_daily GROUP BY probe_cc
+    `SELECT probe_cc, ${COUNTS} FROM rollup_cc_daily ${testsWhere(tests, 'WHERE')} GROUP BY probe_cc
      HAVING measurement_count >= {min:UInt32} ORDER BY blocked_share DESC, measurement_count DESC LIMIT 10`,
-    { min: minSample },
+    { min: minSample, tests },
   );
   const recent = empty
     ? []
     : await store.query<CoverageRow>(
         `SELECT toString(test_day) AS day, ${COUNTS} FROM rollup_cc_daily
-         WHERE test_day > toDate({last:String}) - {days:UInt32}
+         WHERE test_day > toDate({last:String}) - {days:UInt32} ${testsWhere(tests, 'AND')}
          GROUP BY test_day HAVING measurement_count > 0 ORDER BY test_day`,
-        { last: totals.last_day, days },
+        { last: totals.last_day, days, tests },
       );
   const zero = {
     measurement_count: 0,

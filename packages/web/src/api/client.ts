@@ -1,23 +1,12 @@
 /**
  * The typed API client. Every call resolves (never rejects) to a `Loaded<T>`, so a page renders an empty state
  * when this server does not offer an endpoint (404 route, or the SPA's HTML instead of JSON) and a precise
- * message on errors (the server's `{statusCode, code, error, message}` body).
+ * message on errors (the server's `{statusCode, code, error, message}` body). Answers are typed by the server's
+ * contract and used as they come: no renaming, no fallback keys (the server's contract test checks them).
  */
 import { toQueryString } from '../router.ts';
-import * as normalize from './normalize.ts';
-import type {
-  Aggregation,
-  CountryRow,
-  CoverageDay,
-  EventRow,
-  History,
-  Loaded,
-  MeasurementDetail,
-  MeasurementPage,
-  NetworkRow,
-  Overview,
-  Tables,
-} from './types.ts';
+import type * as Api from './types.ts';
+import type { Loaded } from './types.ts';
 
 export type Params = Record<string, string | number | boolean | null | undefined>;
 
@@ -28,7 +17,7 @@ export function apiUrl(path: string, params: Params = {}): string {
   return `/api/v1/${path}${toQueryString(params)}`;
 }
 
-export async function getJson(path: string, params: Params = {}, signal?: AbortSignal): Promise<Loaded<unknown>> {
+export async function getJson<T>(path: string, params: Params = {}, signal?: AbortSignal): Promise<Loaded<T>> {
   const url = apiUrl(path, params);
   const timeout = AbortSignal.timeout(TIMEOUT_MS);
   let response: Response;
@@ -50,67 +39,57 @@ export async function getJson(path: string, params: Params = {}, signal?: AbortS
   } catch {
     return { state: 'error', message: `${url} answered with malformed JSON`, status: response.status };
   }
-  if (response.ok) return { state: 'ok', data: body };
-  const message = normalize.isObject(body) && typeof body.message === 'string' ? body.message : response.statusText;
+  if (response.ok) return { state: 'ok', data: body as T };
+  const error = body as { message?: unknown } | null;
+  const message = typeof error?.message === 'string' ? error.message : response.statusText;
   // Fastify's answer for a route it does not have: the endpoint is not there (yet), not an error in the query.
   if (response.status === 404 && /^Route \w+:.* not found$/.test(message)) return { state: 'missing', path: url };
   return { state: 'error', message, status: response.status };
 }
 
-function mapLoaded<T>(loaded: Loaded<unknown>, convert: (data: unknown) => T): Loaded<T> {
+function mapLoaded<T, U>(loaded: Loaded<T>, convert: (data: T) => U): Loaded<U> {
   return loaded.state === 'ok' ? { state: 'ok', data: convert(loaded.data) } : loaded;
 }
 
 /** OONI's measurement filters (probe_cc, probe_asn, domain, input, since, anomaly, …) plus paging. */
 export type MeasurementQuery = Params & { offset?: number; limit?: number };
 
+/** Aggregation rows: OONI answers one object without axes and a list with them; pages always get the list. */
+const aggregationRows = (answer: Api.AggregationResponse): Api.AggregationRowJson[] =>
+  Array.isArray(answer.result) ? answer.result : [answer.result];
+
 export const api = {
-  async measurements(query: MeasurementQuery, signal?: AbortSignal): Promise<Loaded<MeasurementPage>> {
-    const offset = query.offset ?? 0;
-    const limit = query.limit ?? 50;
-    const loaded = await getJson('measurements', { ...query, offset, limit }, signal);
-    return mapLoaded(loaded, (d) => normalize.measurementPage(d, offset, limit));
+  measurements(query: MeasurementQuery, signal?: AbortSignal): Promise<Loaded<Api.MeasurementListResponse>> {
+    return getJson('measurements', { ...query, offset: query.offset ?? 0, limit: query.limit ?? 50 }, signal);
   },
-  async measurement(uid: string, signal?: AbortSignal): Promise<Loaded<MeasurementDetail>> {
-    const loaded = await getJson(`measurements/${encodeURIComponent(uid)}`, {}, signal);
-    if (loaded.state !== 'ok') return loaded;
-    const detail = normalize.measurementDetail(loaded.data);
-    return detail
-      ? { state: 'ok', data: detail }
-      : { state: 'error', message: `measurement ${uid}: unreadable answer` };
+  measurement(uid: string, signal?: AbortSignal): Promise<Loaded<Api.MeasurementDetailResponse>> {
+    return getJson(`measurements/${encodeURIComponent(uid)}`, {}, signal);
   },
-  async aggregation(query: Params, signal?: AbortSignal): Promise<Loaded<Aggregation>> {
-    const loaded = await getJson('aggregation', query, signal);
-    const x = typeof query.axis_x === 'string' && query.axis_x ? query.axis_x : null;
-    const y = typeof query.axis_y === 'string' && query.axis_y ? query.axis_y : null;
-    return mapLoaded(loaded, (d) => normalize.aggregation(d, x, y));
+  async aggregation(query: Params, signal?: AbortSignal): Promise<Loaded<Api.AggregationRowJson[]>> {
+    return mapLoaded(await getJson<Api.AggregationResponse>('aggregation', query, signal), aggregationRows);
   },
-  async overview(signal?: AbortSignal): Promise<Loaded<Overview>> {
-    return mapLoaded(await getJson('overview', {}, signal), normalize.overview);
+  overview(signal?: AbortSignal): Promise<Loaded<Api.OverviewResponse>> {
+    return getJson('overview', {}, signal);
   },
-  async countries(signal?: AbortSignal): Promise<Loaded<CountryRow[]>> {
-    return mapLoaded(await getJson('countries', {}, signal), normalize.countries);
+  async countries(query: Params, signal?: AbortSignal): Promise<Loaded<Api.CountryJson[]>> {
+    return mapLoaded(await getJson<{ results: Api.CountryJson[] }>('countries', query, signal), (d) => d.results);
   },
-  async networks(query: Params, signal?: AbortSignal): Promise<Loaded<NetworkRow[]>> {
-    return mapLoaded(await getJson('networks', query, signal), normalize.networks);
+  async networks(query: Params, signal?: AbortSignal): Promise<Loaded<Api.NetworkJson[]>> {
+    return mapLoaded(await getJson<{ results: Api.NetworkJson[] }>('networks', query, signal), (d) => d.results);
   },
-  async coverage(query: Params, signal?: AbortSignal): Promise<Loaded<CoverageDay[]>> {
-    return mapLoaded(await getJson('coverage', query, signal), normalize.coverage);
+  async coverage(query: Params, signal?: AbortSignal): Promise<Loaded<Api.CoverageDayJson[]>> {
+    return mapLoaded(await getJson<{ results: Api.CoverageDayJson[] }>('coverage', query, signal), (d) => d.results);
   },
-  async events(query: Params, signal?: AbortSignal): Promise<Loaded<EventRow[]>> {
-    return mapLoaded(await getJson('events', query, signal), normalize.events);
+  async events(query: Params, signal?: AbortSignal): Promise<Loaded<Api.EventJson[]>> {
+    return mapLoaded(await getJson<Api.EventListResponse>('events', query, signal), (d) => d.results);
   },
-  async event(id: string, signal?: AbortSignal): Promise<Loaded<EventRow>> {
-    const loaded = await getJson(`events/${encodeURIComponent(id)}`, {}, signal);
-    if (loaded.state !== 'ok') return loaded;
-    const body = normalize.isObject(loaded.data) && loaded.data.event ? loaded.data.event : loaded.data;
-    const event = normalize.eventRow(body);
-    return event ? { state: 'ok', data: event } : { state: 'error', message: `event ${id}: unreadable answer` };
+  event(id: string, signal?: AbortSignal): Promise<Loaded<Api.EventDetailResponse>> {
+    return getJson(`events/${encodeURIComponent(id)}`, {}, signal);
   },
-  async history(query: Params, signal?: AbortSignal): Promise<Loaded<History>> {
-    return mapLoaded(await getJson('history', query, signal), normalize.history);
+  history(query: Params, signal?: AbortSignal): Promise<Loaded<Api.HistoryResponse>> {
+    return getJson('history', query, signal);
   },
-  async registryCompare(query: Params, signal?: AbortSignal): Promise<Loaded<Tables>> {
-    return mapLoaded(await getJson('registry/compare', query, signal), normalize.tables);
+  registryCompare(query: Params, signal?: AbortSignal): Promise<Loaded<Api.RegistryCompareResponse>> {
+    return getJson('registry/compare', query, signal);
   },
 };

@@ -1,46 +1,41 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { aggregation } from '../api/normalize.ts';
+import type { AggregationRowJson } from '../api/types.ts';
 import { translator } from '../i18n/index.ts';
 import { blockedOf, groupBy, matrixSpec, shareOf, timelineSpec, wilsonLowerBound } from './build.ts';
 import { chartRecords, plainChartText } from './spec.ts';
 
 const t = translator('en');
-const rows = aggregation(
+// as /api/v1/aggregation?axis_x=measurement_start_day&axis_y=blocking_type answers
+const rows: AggregationRowJson[] = [
   {
-    result: [
-      {
-        measurement_start_day: '2024-01-02',
-        blocking_type: '',
-        measurement_count: 5,
-        ok_count: 4,
-        anomaly_count: 0,
-        confirmed_count: 0,
-        failure_count: 1,
-      },
-      {
-        measurement_start_day: '2024-01-01',
-        blocking_type: 'dns',
-        measurement_count: 3,
-        ok_count: 0,
-        anomaly_count: 2,
-        confirmed_count: 1,
-        failure_count: 0,
-      },
-      {
-        measurement_start_day: '2024-01-02',
-        blocking_type: 'tls',
-        measurement_count: 2,
-        ok_count: 0,
-        anomaly_count: 2,
-        confirmed_count: 0,
-        failure_count: 0,
-      },
-    ],
+    measurement_start_day: '2024-01-02',
+    blocking_type: '',
+    measurement_count: 5,
+    ok_count: 4,
+    anomaly_count: 0,
+    confirmed_count: 0,
+    failure_count: 1,
   },
-  'measurement_start_day',
-  'blocking_type',
-).rows;
+  {
+    measurement_start_day: '2024-01-01',
+    blocking_type: 'dns',
+    measurement_count: 3,
+    ok_count: 0,
+    anomaly_count: 2,
+    confirmed_count: 1,
+    failure_count: 0,
+  },
+  {
+    measurement_start_day: '2024-01-02',
+    blocking_type: 'tls',
+    measurement_count: 2,
+    ok_count: 0,
+    anomaly_count: 2,
+    confirmed_count: 0,
+    failure_count: 0,
+  },
+];
 
 test('the daily timeline counts every measurement once, by outcome and method, days in order', () => {
   const spec = timelineSpec(rows, t);
@@ -73,32 +68,26 @@ test('the Wilson lower bound ranks a large sample above a tiny one with a higher
 });
 
 test('a row of one blocking method counts as blocked even when OONI flags it OK (e.g. TLS interception)', () => {
-  const agg = aggregation(
+  const agg: AggregationRowJson[] = [
     {
-      result: [
-        {
-          probe_asn: 9198,
-          blocking_type: 'tls_interception',
-          measurement_count: 10,
-          ok_count: 10,
-          anomaly_count: 0,
-          confirmed_count: 0,
-          failure_count: 0,
-        },
-        {
-          probe_asn: 9198,
-          blocking_type: '',
-          measurement_count: 5,
-          ok_count: 4,
-          anomaly_count: 1,
-          confirmed_count: 0,
-          failure_count: 0,
-        },
-      ],
+      probe_asn: 9198,
+      blocking_type: 'tls_interception',
+      measurement_count: 10,
+      ok_count: 10,
+      anomaly_count: 0,
+      confirmed_count: 0,
+      failure_count: 0,
     },
-    'probe_asn',
-    'blocking_type',
-  ).rows;
+    {
+      probe_asn: 9198,
+      blocking_type: '',
+      measurement_count: 5,
+      ok_count: 4,
+      anomaly_count: 1,
+      confirmed_count: 0,
+      failure_count: 0,
+    },
+  ];
   const net = groupBy(agg, 'probe_asn').get('9198')!;
   assert.equal(blockedOf(net), 11);
   assert.equal(shareOf(net), 11 / 15);

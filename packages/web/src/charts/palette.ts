@@ -2,6 +2,8 @@
  * One colour per outcome and method, used by every chart and badge so a verdict looks the same everywhere.
  * Colours pass WCAG AA against white as text or large marks; blocked methods are warm, accessible is teal.
  */
+import type { BlockingMethod } from 'blockwatch/model/verdict.ts';
+
 export const OUTCOME_COLORS = {
   accessible: '#1b7f72',
   anomaly: '#b35c00',
@@ -12,7 +14,7 @@ export const OUTCOME_COLORS = {
   failure: '#9aa0a6',
 } as const;
 
-export const METHOD_COLORS: Record<string, string> = {
+export const METHOD_COLORS: Record<BlockingMethod, string> = {
   dns: '#c0392b',
   tcp_ip: '#8e44ad',
   tls: '#d35400',
@@ -20,10 +22,8 @@ export const METHOD_COLORS: Record<string, string> = {
   http_blockpage: '#a4161a',
   http_failure: '#b8860b',
   throttling: '#2c5aa0',
-  'http-diff': '#a4161a',
-  'http-failure': '#b8860b',
 };
 
 export function methodColor(method: string): string {
-  return METHOD_COLORS[method] ?? '#7b2d26';
+  return METHOD_COLORS[method as BlockingMethod] ?? '#7b2d26';
 }

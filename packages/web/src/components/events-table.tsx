@@ -1,15 +1,22 @@
 /** Blocking events: target, where, how, since when; each row opens the event with its evidence. */
-import type { EventRow } from '../api/types.ts';
+import type { EventJson } from '../api/types.ts';
 import { useI18n } from '../i18n/index.ts';
 import { type Column, DataTable } from './data-table.tsx';
 import { Link } from './link.tsx';
 import { formatTime, targetHref } from './measurement-table.tsx';
 import { MethodText } from './verdict-badge.tsx';
 
-export function onsetText(e: EventRow, t: ReturnType<typeof useI18n>['t']): string {
-  if (e.onsetFrom && e.onsetTo)
-    return t('events.onsetBetween', { from: formatTime(e.onsetFrom), to: formatTime(e.onsetTo) });
-  return formatTime(e.onsetTo ?? e.onsetFrom ?? '');
+type Bracket = EventJson['onset'];
+
+/** A bracket in words: between the last measurement in the old state and the first in the new one. */
+export function bracketText(bracket: Bracket, t: ReturnType<typeof useI18n>['t']): string {
+  const after = formatTime(new Date(bracket.after.timeMs).toISOString());
+  if (!bracket.before) return after;
+  return t('events.onsetBetween', { from: formatTime(new Date(bracket.before.timeMs).toISOString()), to: after });
+}
+
+export function onsetText(e: EventJson, t: ReturnType<typeof useI18n>['t']): string {
+  return bracketText(e.onset, t);
 }
 
 /** The Atom feed of events for a country, domain or URL: alerts in any feed reader, no account needed. */
@@ -25,16 +32,16 @@ export function FeedLink({ params }: { params: Record<string, string | null | un
   );
 }
 
-export function EventsTable({ name, rows, apiHref }: { name: string; rows: EventRow[]; apiHref?: string }) {
+export function EventsTable({ name, rows, apiHref }: { name: string; rows: EventJson[]; apiHref?: string }) {
   const { t } = useI18n();
-  const columns: Column<EventRow>[] = [
+  const columns: Column<EventJson>[] = [
     {
       key: 'target',
       label: t('col.target'),
-      value: (e) => e.input ?? e.domain,
+      value: (e) => e.input || e.domain,
       render: (e) => (
         <Link href={`/events/${encodeURIComponent(e.id)}`} className="break">
-          {e.input ?? e.domain ?? e.id}
+          {e.input || e.domain || e.id}
         </Link>
       ),
     },
@@ -47,7 +54,7 @@ export function EventsTable({ name, rows, apiHref }: { name: string; rows: Event
     {
       key: 'networks',
       label: t('col.networks'),
-      value: (e) => e.asns.map((a) => `AS${a}`).join(' '),
+      value: (e) => e.networks.map((n) => `AS${n.asn}`).join(' '),
     },
     {
       key: 'methods',
@@ -64,14 +71,19 @@ export function EventsTable({ name, rows, apiHref }: { name: string; rows: Event
         </>
       ),
     },
-    { key: 'onset', label: t('col.onset'), value: (e) => e.onsetTo ?? e.onsetFrom, render: (e) => onsetText(e, t) },
+    {
+      key: 'onset',
+      label: t('col.onset'),
+      value: (e) => new Date(e.onset.after.timeMs).toISOString(),
+      render: (e) => onsetText(e, t),
+    },
     {
       key: 'status',
       label: t('col.status'),
       value: (e) => e.status,
       render: (e) => (
         <span className={`badge badge-${e.status === 'open' ? 'blocked' : 'unknown'}`}>
-          {e.status === 'open' ? t('events.open') : e.status === 'closed' ? t('events.closed') : e.status}
+          {e.status === 'open' ? t('events.open') : t('events.closed')}
         </span>
       ),
     },
@@ -81,7 +93,7 @@ export function EventsTable({ name, rows, apiHref }: { name: string; rows: Event
       value: (e) => e.domain,
       render: (e) =>
         e.domain || e.input ? (
-          <Link href={targetHref(e, e.cc)} aria-label={`${t('target.timeline')}: ${e.domain ?? e.input}`}>
+          <Link href={targetHref(e, e.cc)} aria-label={`${t('target.timeline')}: ${e.domain || e.input}`}>
             {t('target.timeline')}
           </Link>
         ) : null,

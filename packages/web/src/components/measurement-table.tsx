@@ -1,5 +1,5 @@
 /** Measurement lists (search results, latest blocks, a target's history): every row links to its evidence. */
-import type { MeasurementRow } from '../api/types.ts';
+import type { MeasurementSummaryJson } from '../api/types.ts';
 import { useI18n } from '../i18n/index.ts';
 import { verdictLabel } from '../verdict-label.ts';
 import { type Column, DataTable } from './data-table.tsx';
@@ -13,8 +13,10 @@ export function formatTime(iso: string): string {
     .slice(0, 16);
 }
 
-export function networkHref(asn: number, cc?: string | null): string {
-  return `/network/AS${asn}${cc ? `?probe_cc=${encodeURIComponent(cc)}` : ''}`;
+/** A network's page, from its number (12389) or the API's `probe_asn` ("AS12389"). */
+export function networkHref(asn: number | string, cc?: string | null): string {
+  const name = typeof asn === 'number' ? `AS${asn}` : asn;
+  return `/network/${encodeURIComponent(name)}${cc ? `?probe_cc=${encodeURIComponent(cc)}` : ''}`;
 }
 
 export function targetHref(row: { input: string | null; domain: string | null }, cc?: string | null): string {
@@ -26,16 +28,24 @@ export function targetHref(row: { input: string | null; domain: string | null },
 /** Measured from outside the network (docs/remote.md): the test names are the contract, as in the store. */
 export const isRemoteTest = (testName: string) => testName === 'dns_remote' || testName === 'http_remote';
 
-export function MeasurementTable({ name, rows, apiHref }: { name: string; rows: MeasurementRow[]; apiHref?: string }) {
+export function MeasurementTable({
+  name,
+  rows,
+  apiHref,
+}: {
+  name: string;
+  rows: MeasurementSummaryJson[];
+  apiHref?: string;
+}) {
   const { t, countryName } = useI18n();
-  const columns: Column<MeasurementRow>[] = [
+  const columns: Column<MeasurementSummaryJson>[] = [
     {
       key: 'measurement_start_time',
       label: t('col.time'),
-      value: (r) => r.startTime,
+      value: (r) => r.measurement_start_time,
       render: (r) => (
-        <Link href={`/m/${encodeURIComponent(r.uid)}`} className="mono">
-          {formatTime(r.startTime)}
+        <Link href={`/m/${encodeURIComponent(r.measurement_uid)}`} className="mono">
+          {formatTime(r.measurement_start_time)}
         </Link>
       ),
     },
@@ -48,8 +58,8 @@ export function MeasurementTable({ name, rows, apiHref }: { name: string; rows: 
     {
       key: 'blocking_type',
       label: t('col.method'),
-      value: (r) => r.blockingType,
-      render: (r) => <MethodText method={r.blockingType} />,
+      value: (r) => r.blocking_type,
+      render: (r) => <MethodText method={r.blocking_type} />,
     },
     {
       key: 'input',
@@ -57,50 +67,49 @@ export function MeasurementTable({ name, rows, apiHref }: { name: string; rows: 
       value: (r) => r.input,
       render: (r) =>
         r.input ? (
-          <Link href={targetHref(r, r.cc)} className="break">
+          <Link href={targetHref(r, r.probe_cc)} className="break">
             {r.input}
           </Link>
         ) : (
-          r.testName
+          r.test_name
         ),
     },
     {
       key: 'probe_cc',
       label: t('col.country'),
-      value: (r) => r.cc,
+      value: (r) => r.probe_cc,
       render: (r) => (
-        <Link href={`/country/${r.cc}`} title={countryName(r.cc)}>
-          {r.cc}
+        <Link href={`/country/${r.probe_cc}`} title={countryName(r.probe_cc)}>
+          {r.probe_cc}
         </Link>
       ),
     },
     {
       key: 'probe_asn',
       label: t('col.network'),
-      value: (r) => (r.asn === null ? null : `AS${r.asn}`),
-      render: (r) =>
-        r.asn === null ? null : (
-          <Link href={networkHref(r.asn, r.cc)}>
-            AS{r.asn}
-            {r.networkName ? <span className="muted"> {r.networkName}</span> : null}
-          </Link>
-        ),
+      value: (r) => r.probe_asn,
+      render: (r) => (
+        <Link href={networkHref(r.probe_asn, r.probe_cc)}>
+          {r.probe_asn}
+          {r.probe_network_name ? <span className="muted"> {r.probe_network_name}</span> : null}
+        </Link>
+      ),
     },
     {
       // remote measurements (dns_remote, http_remote) sit beside the in-network ones: say which is which
       key: 'vantage',
       label: t('col.vantage'),
-      value: (r) => (isRemoteTest(r.testName) ? 'remote' : 'network'),
+      value: (r) => (isRemoteTest(r.test_name) ? 'remote' : 'network'),
       render: (r) => (
-        <span title={r.testName}>{t(isRemoteTest(r.testName) ? 'vantage.remote' : 'vantage.network')}</span>
+        <span title={r.test_name}>{t(isRemoteTest(r.test_name) ? 'vantage.remote' : 'vantage.network')}</span>
       ),
     },
     {
       key: 'measurement_uid',
       label: 'uid',
-      value: (r) => r.uid,
+      value: (r) => r.measurement_uid,
       exportOnly: true,
     },
   ];
-  return <DataTable name={name} columns={columns} rows={rows} apiHref={apiHref} rowKey={(r) => r.uid} />;
+  return <DataTable name={name} columns={columns} rows={rows} apiHref={apiHref} rowKey={(r) => r.measurement_uid} />;
 }

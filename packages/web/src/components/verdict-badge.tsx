@@ -1,9 +1,13 @@
 /** The verdict of one measurement as a coloured label with text (colour is never the only signal). */
-import type { MeasurementRow } from '../api/types.ts';
+import type { MeasurementSummaryJson } from '../api/types.ts';
 import { useI18n } from '../i18n/index.ts';
 import { methodMessage, VERDICT_MESSAGE, verdictLabel } from '../verdict-label.ts';
 
-export function VerdictBadge({ row }: { row: Pick<MeasurementRow, 'failure' | 'confirmed' | 'anomaly' | 'outcome'> }) {
+export function VerdictBadge({
+  row,
+}: {
+  row: Pick<MeasurementSummaryJson, 'failure' | 'confirmed' | 'anomaly' | 'outcome'>;
+}) {
   const { t } = useI18n();
   const label = verdictLabel(row);
   return <span className={`badge badge-${label}`}>{t(VERDICT_MESSAGE[label])}</span>;

@@ -29,7 +29,6 @@ export const en = {
   'common.dataAsOf': 'data as of {date}',
   'common.previous': 'Previous',
   'common.next': 'Next',
-  'common.rows': 'rows {from}–{to}',
   'common.rowsOf': 'rows {from}–{to} of {count}',
   'common.apply': 'Apply',
   'common.reset': 'Reset',
@@ -67,8 +66,6 @@ export const en = {
   'method.http_blockpage': 'HTTP block page',
   'method.http_failure': 'HTTP failure',
   'method.throttling': 'Throttling',
-  'method.http-diff': 'HTTP difference',
-  'method.http-failure': 'HTTP failure',
 
   'col.country': 'Country',
   'col.network': 'Network',
@@ -125,6 +122,12 @@ export const en = {
   'network.timeline': 'Daily timeline',
   'network.blockedDomains': 'Blocked domains on this network',
   'network.recent': 'Latest measurements',
+
+  'tests.title': 'Results by test',
+  'tests.hint':
+    'Each test OONI and blockwatch run here (web pages, messaging apps, resolvers, …), with its verdicts counted; n excludes failed measurements.',
+  'tests.latest': 'Latest verdict',
+  'tests.explanation': 'Explanation',
 
   'target.sinceWhen': 'Since when?',
   'target.timeline': 'Daily timeline',

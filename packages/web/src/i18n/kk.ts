@@ -28,7 +28,6 @@ export const kk: Messages = {
   'common.dataAsOf': '{date} күнгі деректер',
   'common.previous': 'Артқа',
   'common.next': 'Келесі',
-  'common.rows': '{from}–{to} жолдар',
   'common.rowsOf': '{count} ішінен {from}–{to} жолдар',
   'common.apply': 'Қолдану',
   'common.reset': 'Тазарту',
@@ -67,8 +66,6 @@ export const kk: Messages = {
   'method.http_blockpage': 'HTTP бұғаттау беті',
   'method.http_failure': 'HTTP қатесі',
   'method.throttling': 'Жылдамдықты шектеу',
-  'method.http-diff': 'HTTP айырмашылығы',
-  'method.http-failure': 'HTTP қатесі',
 
   'col.country': 'Ел',
   'col.network': 'Желі',
@@ -125,6 +122,12 @@ export const kk: Messages = {
   'network.timeline': 'Күндізгі уақыт сызығы',
   'network.blockedDomains': 'Осы желіде бұғатталған домендер',
   'network.recent': 'Соңғы өлшемдер',
+
+  'tests.title': 'Тесттер бойынша нәтижелер',
+  'tests.hint':
+    'OONI мен blockwatch мұнда жүргізетін әр тест (веб-беттер, мессенджерлер, резолверлер, …), үкімдері саналған; n сәтсіз өлшемдерді қамтымайды.',
+  'tests.latest': 'Соңғы үкім',
+  'tests.explanation': 'Түсіндірме',
 
   'target.sinceWhen': 'Қашаннан бері?',
   'target.timeline': 'Күндізгі уақыт сызығы',

@@ -28,7 +28,6 @@ export const ru: Messages = {
   'common.dataAsOf': 'данные на {date}',
   'common.previous': 'Назад',
   'common.next': 'Далее',
-  'common.rows': 'строки {from}–{to}',
   'common.rowsOf': 'строки {from}–{to} из {count}',
   'common.apply': 'Применить',
   'common.reset': 'Сбросить',
@@ -66,8 +65,6 @@ export const ru: Messages = {
   'method.http_blockpage': 'Страница блокировки HTTP',
   'method.http_failure': 'Сбой HTTP',
   'method.throttling': 'Замедление',
-  'method.http-diff': 'Отличие HTTP-ответа',
-  'method.http-failure': 'Сбой HTTP',
 
   'col.country': 'Страна',
   'col.network': 'Сеть',
@@ -125,6 +122,12 @@ export const ru: Messages = {
   'network.timeline': 'По дням',
   'network.blockedDomains': 'Заблокированные в этой сети домены',
   'network.recent': 'Последние измерения',
+
+  'tests.title': 'Результаты по тестам',
+  'tests.hint':
+    'Каждый тест, который здесь проводят OONI и blockwatch (веб-страницы, мессенджеры, резолверы, …), с подсчётом вердиктов; n не включает неудавшиеся измерения.',
+  'tests.latest': 'Последний вердикт',
+  'tests.explanation': 'Объяснение',
 
   'target.sinceWhen': 'С какого времени?',
   'target.timeline': 'По дням',

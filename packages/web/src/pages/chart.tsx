@@ -4,9 +4,10 @@
  */
 import type { FormEvent } from 'react';
 import { api, apiUrl, type Params } from '../api/client.ts';
-import type { AggregationRow } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
 import {
+  type AggregationRow,
+  axisValue,
   countsSpec,
   groupBy,
   matrixSpec,
@@ -96,20 +97,20 @@ export function ChartPage() {
           </button>
         </div>
       </form>
-      <LoadedView loaded={loaded} isEmpty={(d) => d.rows.length === 0}>
-        {(agg) => (
+      <LoadedView loaded={loaded} isEmpty={(d) => d.length === 0}>
+        {(rows) => (
           <>
             <Chart
               name={`aggregation-${axisX}${axisY ? `-${axisY}` : ''}`}
               apiHref={href}
               tall={!!axisY}
-              spec={specFor(agg.rows, axisX, axisY, href, t)}
+              spec={specFor(rows, axisX, axisY, href, t)}
             />
             {axisY && axisY !== 'blocking_type' && axisX !== 'blocking_type' ? (
               <p className="hint">{t('chart.ooniCounts')}</p>
             ) : null}
             <AggregationTable
-              rows={split ? folded(agg.rows, axisX) : agg.rows}
+              rows={split ? folded(rows, axisX) : rows}
               axes={[axisX, axisY].filter(Boolean)}
               apiHref={href}
             />
@@ -123,7 +124,7 @@ export function ChartPage() {
 /** Rows of `axis` × blocking_type summed per value of `axis` (each keeps its blocked count), in axis order for days. */
 function folded(rows: AggregationRow[], axis: string): AggregationRow[] {
   const out = [...groupBy(rows, axis).values()];
-  if (axis === 'measurement_start_day') out.sort((a, b) => (a.axes[axis] ?? '').localeCompare(b.axes[axis] ?? ''));
+  if (axis === 'measurement_start_day') out.sort((a, b) => axisValue(a, axis).localeCompare(axisValue(b, axis)));
   return out;
 }
 
@@ -139,26 +140,29 @@ function specFor(rows: AggregationRow[], axisX: string, axisY: string, href: str
 
 function AggregationTable({ rows, axes, apiHref }: { rows: AggregationRow[]; axes: string[]; apiHref: string }) {
   const { t } = useI18n();
-  const extraKeys = [...new Set(rows.flatMap((r) => Object.keys(r.extra)))];
   const columns: Column<AggregationRow>[] = [
-    ...axes.map((a) => ({ key: a, label: axisName(t, a), value: (r: AggregationRow) => r.axes[a] ?? '' })),
+    ...axes.map((a) => ({ key: a, label: axisName(t, a), value: (r: AggregationRow) => axisValue(r, a) })),
     {
       key: 'blocked_share',
       label: t('col.blockedShare'),
       value: (r) => shareOf(r),
       render: (r) => <Rate share={shareOf(r)} n={usableOf(r)} />,
     },
-    { key: 'ok_count', label: t('col.ok'), value: (r) => r.ok, numeric: true },
-    { key: 'anomaly_count', label: t('col.anomaly'), value: (r) => r.anomaly, numeric: true },
-    { key: 'confirmed_count', label: t('col.confirmed'), value: (r) => r.confirmed, numeric: true },
-    { key: 'failure_count', label: t('col.failure'), value: (r) => r.failure, numeric: true },
-    { key: 'measurement_count', label: t('col.measurements'), value: (r) => r.measurement, numeric: true },
-    ...extraKeys.map((k) => ({
-      key: k,
-      label: k === 'blocked_count' ? t('col.blocked') : k,
-      value: (r: AggregationRow) => r.extra[k] ?? 0,
-      numeric: true,
-    })),
+    { key: 'ok_count', label: t('col.ok'), value: (r) => r.ok_count, numeric: true },
+    { key: 'anomaly_count', label: t('col.anomaly'), value: (r) => r.anomaly_count, numeric: true },
+    { key: 'confirmed_count', label: t('col.confirmed'), value: (r) => r.confirmed_count, numeric: true },
+    { key: 'failure_count', label: t('col.failure'), value: (r) => r.failure_count, numeric: true },
+    { key: 'measurement_count', label: t('col.measurements'), value: (r) => r.measurement_count, numeric: true },
+    ...(rows.some((r) => r.blocked_count !== undefined)
+      ? [
+          {
+            key: 'blocked_count',
+            label: t('col.blocked'),
+            value: (r: AggregationRow) => r.blocked_count ?? 0,
+            numeric: true,
+          },
+        ]
+      : []),
   ];
   return (
     <DataTable
@@ -166,7 +170,7 @@ function AggregationTable({ rows, axes, apiHref }: { rows: AggregationRow[]; axe
       columns={columns}
       rows={rows}
       apiHref={apiHref}
-      rowKey={(r, i) => `${axes.map((a) => r.axes[a]).join('|')}#${i}`}
+      rowKey={(r, i) => `${axes.map((a) => axisValue(r, a)).join('|')}#${i}`}
     />
   );
 }

@@ -3,10 +3,12 @@
 import { useMemo } from 'react';
 import { api, apiUrl } from '../api/client.ts';
 import { sharedCall } from '../api/shared-call.ts';
-import type { Aggregation, AggregationRow, Loaded, NetworkRow } from '../api/types.ts';
+import type { AggregationRowJson, Loaded, NetworkJson } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
 import {
-  blockedOf,
+  type AggregationRow,
+  type Blocking,
+  byBlocking,
   calendarSpec,
   groupBy,
   matrixSpec,
@@ -22,6 +24,7 @@ import { Link } from '../components/link.tsx';
 import { LoadedView } from '../components/loaded-view.tsx';
 import { networkHref } from '../components/measurement-table.tsx';
 import { Section } from '../components/section.tsx';
+import { TestResults } from '../components/test-results.tsx';
 import { Rate } from '../components/verdict-badge.tsx';
 import { useI18n } from '../i18n/index.ts';
 
@@ -42,9 +45,9 @@ export function CountryPage({ cc }: { cc: string }) {
   const coverage = useLoaded(`coverage:${cc}`, (s) => api.coverage({ probe_cc: cc }, s));
   const names = networkNames(networks);
   const matrixQuery = apiUrl('aggregation', { probe_cc: cc, axis_x: 'domain', axis_y: 'probe_asn' });
-  const networkRows = (rows: NetworkRow[]) =>
-    withObservedBlocking(rows, byNetwork.state === 'ok' ? byNetwork.data.rows : null, 'probe_asn', (r) =>
-      String(r.asn),
+  const networkRows = (rows: NetworkJson[]) =>
+    withObservedBlocking(rows, byNetwork.state === 'ok' ? byNetwork.data : null, 'probe_asn', (r) =>
+      String(r.probe_asn),
     );
   return (
     <>
@@ -53,6 +56,7 @@ export function CountryPage({ cc }: { cc: string }) {
       </h1>
       <nav className="jump" aria-label={countryName(cc)}>
         <a href="#networks">{t('country.networks')}</a>
+        <a href="#tests">{t('tests.title')}</a>
         <a href="#domains">{t('country.blockedDomains')}</a>
         <a href="#matrix">{t('country.matrix')}</a>
         <a href="#categories">{t('country.categories')}</a>
@@ -65,20 +69,23 @@ export function CountryPage({ cc }: { cc: string }) {
           {(rows) => <NetworksTable rows={networkRows(rows)} cc={cc} />}
         </LoadedView>
       </Section>
+      <Section id="tests" title={t('tests.title')} hint={t('tests.hint')}>
+        <TestResults name={`tests-${cc}`} filters={{ probe_cc: cc }} />
+      </Section>
       <Section id="domains" title={t('country.blockedDomains')} hint={t('common.sampleNote')}>
-        <LoadedView loaded={byDomain} isEmpty={(d) => d.rows.length === 0}>
-          {(agg) => <DomainsTable rows={agg.rows} cc={cc} apiHref={apiUrl('aggregation', domainQuery)} />}
+        <LoadedView loaded={byDomain} isEmpty={(d) => d.length === 0}>
+          {(rows) => <DomainsTable rows={rows} cc={cc} apiHref={apiUrl('aggregation', domainQuery)} />}
         </LoadedView>
       </Section>
       <Section id="matrix" title={t('country.matrix')} hint={t('country.matrixHint')}>
-        <LoadedView loaded={matrix} isEmpty={(d) => d.rows.length === 0}>
-          {(agg) => (
+        <LoadedView loaded={matrix} isEmpty={(d) => d.length === 0}>
+          {(rows) => (
             <Chart
               name={`matrix-${cc}`}
               tall
               apiHref={matrixQuery}
               spec={{
-                ...matrixSpec(agg.rows, 'domain', 'probe_asn', 25, (axis, v) =>
+                ...matrixSpec(rows, 'domain', 'probe_asn', 25, (axis, v) =>
                   axis === 'probe_asn' ? asnLabel(v, names) : v,
                 ),
                 title: `${t('country.matrix')} ${cc}`,
@@ -90,15 +97,15 @@ export function CountryPage({ cc }: { cc: string }) {
         </LoadedView>
       </Section>
       <Section id="categories" title={t('country.categories')}>
-        <LoadedView loaded={byCategory} isEmpty={(d) => d.rows.length === 0}>
-          {(agg) => {
+        <LoadedView loaded={byCategory} isEmpty={(d) => d.length === 0}>
+          {(rows) => {
             const query = apiUrl('aggregation', categoryQuery);
             return (
               <Chart
                 name={`categories-${cc}`}
                 apiHref={query}
                 spec={{
-                  ...outcomeCountsSpec(agg.rows, 'category_code', t, true),
+                  ...outcomeCountsSpec(rows, 'category_code', t, true),
                   title: `${t('country.categories')} ${cc}`,
                   caption: provenance(query, t),
                 }}
@@ -151,63 +158,70 @@ const MATRIX_NETWORKS = 12;
  */
 async function loadMatrix(
   cc: string,
-  loadNetworks: (signal: AbortSignal) => Promise<Loaded<NetworkRow[]>>,
+  loadNetworks: (signal: AbortSignal) => Promise<Loaded<NetworkJson[]>>,
   signal: AbortSignal,
-): Promise<Loaded<Aggregation>> {
+): Promise<Loaded<AggregationRowJson[]>> {
   const networks = await loadNetworks(signal);
   if (networks.state !== 'ok') return networks;
-  const top = [...networks.data].sort((a, b) => b.measurementCount - a.measurementCount).slice(0, MATRIX_NETWORKS);
+  const top = [...networks.data].sort((a, b) => b.measurement_count - a.measurement_count).slice(0, MATRIX_NETWORKS);
   const parts = await Promise.all(
     top.map((n) =>
-      api.aggregation({ probe_cc: cc, probe_asn: String(n.asn), axis_x: 'domain', axis_y: 'blocking_type' }, signal),
+      api.aggregation(
+        { probe_cc: cc, probe_asn: String(n.probe_asn), axis_x: 'domain', axis_y: 'blocking_type' },
+        signal,
+      ),
     ),
   );
   const failed = parts.find((p) => p.state !== 'ok');
-  if (failed) return failed as Loaded<Aggregation>;
+  if (failed) return failed as Loaded<AggregationRowJson[]>;
   const rows = parts.flatMap((p, i) =>
-    p.state === 'ok' ? p.data.rows.map((r) => ({ ...r, axes: { ...r.axes, probe_asn: String(top[i]!.asn) } })) : [],
+    p.state === 'ok' ? p.data.map((r) => ({ ...r, probe_asn: top[i]!.probe_asn })) : [],
   );
-  return { state: 'ok', data: { rows, axisX: 'domain', axisY: 'probe_asn' } };
+  return { state: 'ok', data: rows };
 }
 
-export function networkNames(loaded: Loaded<NetworkRow[]>): Map<number, string> {
+export function networkNames(loaded: Loaded<NetworkJson[]>): Map<number, string> {
   const out = new Map<number, string>();
-  if (loaded.state === 'ok') for (const n of loaded.data) if (n.name) out.set(n.asn, n.name);
+  if (loaded.state === 'ok') {
+    for (const n of loaded.data) if (n.probe_network_name) out.set(n.probe_asn, n.probe_network_name);
+  }
   return out;
 }
 
-export function NetworksTable({ rows, cc }: { rows: NetworkRow[]; cc: string | null }) {
+type NetworkWithBlocking = NetworkJson & { blocking: Blocking };
+
+export function NetworksTable({ rows, cc }: { rows: NetworkWithBlocking[]; cc: string | null }) {
   const { t, number } = useI18n();
-  const columns: Column<NetworkRow>[] = [
+  const columns: Column<NetworkWithBlocking>[] = [
     {
       key: 'probe_asn',
       label: t('col.asn'),
-      value: (r) => `AS${r.asn}`,
-      render: (r) => <Link href={networkHref(r.asn, cc ?? r.cc)}>AS{r.asn}</Link>,
+      value: (r) => `AS${r.probe_asn}`,
+      render: (r) => <Link href={networkHref(r.probe_asn, cc)}>AS{r.probe_asn}</Link>,
     },
-    { key: 'network_name', label: t('col.network'), value: (r) => r.name },
+    { key: 'network_name', label: t('col.network'), value: (r) => r.probe_network_name },
     {
       key: 'blocked_share',
       label: t('col.blockedShare'),
-      value: (r) => r.blockedShare,
-      render: (r) => <Rate share={r.blockedShare} n={r.usableCount} />,
+      value: (r) => r.blocking.share,
+      render: (r) => <Rate share={r.blocking.share} n={r.blocking.usable} />,
     },
     {
       key: 'measurement_count',
       label: t('col.measurements'),
-      value: (r) => r.measurementCount,
-      render: (r) => number(r.measurementCount),
+      value: (r) => r.measurement_count,
+      render: (r) => number(r.measurement_count),
       numeric: true,
     },
   ];
-  const sorted = [...rows].sort((a, b) => b.measurementCount - a.measurementCount);
+  const sorted = [...rows].sort((a, b) => b.measurement_count - a.measurement_count);
   return (
     <DataTable
       name={`networks-${cc ?? 'all'}`}
       columns={columns}
       rows={sorted}
       apiHref={apiUrl('networks', { probe_cc: cc })}
-      rowKey={(r) => String(r.asn)}
+      rowKey={(r) => String(r.probe_asn)}
     />
   );
 }
@@ -215,20 +229,17 @@ export function NetworksTable({ rows, cc }: { rows: NetworkRow[]; cc: string | n
 export function DomainsTable({ rows, cc, apiHref }: { rows: AggregationRow[]; cc: string | null; apiHref: string }) {
   const { t, number } = useI18n();
   const grouped = [...groupBy(rows, 'domain').values()]
-    .filter((r) => r.axes.domain)
-    .sort((a, b) => blockedOf(b) - blockedOf(a) || b.measurement - a.measurement)
+    .filter((r) => r.domain)
+    .sort(byBlocking)
     .slice(0, 50);
   const columns: Column<AggregationRow>[] = [
     {
       key: 'domain',
       label: t('col.domain'),
-      value: (r) => r.axes.domain ?? '',
+      value: (r) => r.domain ?? '',
       render: (r) => (
-        <Link
-          href={`/domain/${encodeURIComponent(r.axes.domain ?? '')}${cc ? `?probe_cc=${cc}` : ''}`}
-          className="break"
-        >
-          {r.axes.domain}
+        <Link href={`/domain/${encodeURIComponent(r.domain ?? '')}${cc ? `?probe_cc=${cc}` : ''}`} className="break">
+          {r.domain}
         </Link>
       ),
     },
@@ -240,7 +251,7 @@ export function DomainsTable({ rows, cc, apiHref }: { rows: AggregationRow[]; cc
       columns={columns}
       rows={grouped}
       apiHref={apiHref}
-      rowKey={(r) => r.axes.domain ?? ''}
+      rowKey={(r) => r.domain ?? ''}
     />
   );
 }

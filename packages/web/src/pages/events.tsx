@@ -1,10 +1,10 @@
 /** Blocking events (filters in the URL) and one event with its brackets and evidence measurements. */
 import type { FormEvent } from 'react';
 import { api, apiUrl, type Params } from '../api/client.ts';
-import type { EventRow, EvidenceRef } from '../api/types.ts';
+import type { EventDetailResponse } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
 import { DataTable } from '../components/data-table.tsx';
-import { EventsTable, onsetText } from '../components/events-table.tsx';
+import { bracketText, EventsTable, onsetText } from '../components/events-table.tsx';
 import { Link } from '../components/link.tsx';
 import { LoadedView } from '../components/loaded-view.tsx';
 import { formatTime, networkHref, targetHref } from '../components/measurement-table.tsx';
@@ -15,7 +15,7 @@ import { navigate, toQueryString, useQuery } from '../router.ts';
 
 const FILTERS = ['probe_cc', 'probe_asn', 'domain', 'input'] as const;
 
-const ROLE_MESSAGES: Record<string, MessageKey> = {
+const ROLE_MESSAGES: Record<Evidence['role'], MessageKey> = {
   onset_before: 'events.roleOnsetBefore',
   blocked: 'events.roleBlocked',
   end_after: 'events.roleEndAfter',
@@ -81,7 +81,9 @@ export function EventPage({ id }: { id: string }) {
   );
 }
 
-function EventBody({ event }: { event: EventRow }) {
+type Evidence = EventDetailResponse['evidence'][number];
+
+function EventBody({ event }: { event: EventDetailResponse }) {
   const { t, countryName } = useI18n();
   return (
     <>
@@ -100,7 +102,7 @@ function EventBody({ event }: { event: EventRow }) {
         <dl className="kv">
           <dt>{t('col.target')}</dt>
           <dd className="break">
-            <Link href={targetHref(event, event.cc)}>{event.input ?? event.domain}</Link>
+            <Link href={targetHref(event, event.cc)}>{event.input || event.domain}</Link>
           </dd>
           {event.cc ? (
             <>
@@ -112,46 +114,38 @@ function EventBody({ event }: { event: EventRow }) {
           ) : null}
           <dt>{t('col.networks')}</dt>
           <dd>
-            {event.asns.map((a) => (
-              <span key={a}>
-                <Link href={networkHref(a, event.cc)}>AS{a}</Link>{' '}
+            {event.networks.map((n) => (
+              <span key={n.asn}>
+                <Link href={networkHref(n.asn, event.cc)}>AS{n.asn}</Link>{' '}
               </span>
             ))}
           </dd>
           <dt>{t('col.onset')}</dt>
           <dd>{onsetText(event, t)}</dd>
-          {event.endFrom || event.endTo ? (
+          {event.end ? (
             <>
               <dt>{t('col.end')}</dt>
-              <dd>
-                {event.endFrom && event.endTo
-                  ? t('events.onsetBetween', { from: formatTime(event.endFrom), to: formatTime(event.endTo) })
-                  : formatTime(event.endTo ?? event.endFrom ?? '')}
-              </dd>
+              <dd>{bracketText(event.end, t)}</dd>
             </>
           ) : null}
-          {event.confidence !== null ? (
-            <>
-              <dt>{t('col.confidence')}</dt>
-              <dd>{event.confidence}</dd>
-            </>
-          ) : null}
+          <dt>{t('col.confidence')}</dt>
+          <dd>{event.confidence}</dd>
         </dl>
       </section>
       <Section id="evidence" title={t('events.evidence')}>
-        <DataTable<EvidenceRef>
+        <DataTable<Evidence>
           name={`evidence-${event.id}`}
           rows={event.evidence}
-          rowKey={(e) => e.uid}
+          rowKey={(e) => e.measurement_uid}
           apiHref={apiUrl(`events/${encodeURIComponent(event.id)}`)}
           columns={[
             {
               key: 'measurement_start_time',
               label: t('col.time'),
-              value: (e) => e.time,
+              value: (e) => e.measurement_start_time,
               render: (e) => (
-                <Link href={`/m/${encodeURIComponent(e.uid)}`} className="mono">
-                  {e.time ? formatTime(e.time) : e.uid}
+                <Link href={`/m/${encodeURIComponent(e.measurement_uid)}`} className="mono">
+                  {formatTime(e.measurement_start_time)}
                 </Link>
               ),
             },
@@ -159,15 +153,15 @@ function EventBody({ event }: { event: EventRow }) {
               key: 'role',
               label: t('events.role'),
               value: (e) => e.role,
-              render: (e) => (e.role && ROLE_MESSAGES[e.role] ? t(ROLE_MESSAGES[e.role]!) : (e.role ?? '')),
+              render: (e) => t(ROLE_MESSAGES[e.role]),
             },
             {
               key: 'probe_asn',
               label: t('col.network'),
-              value: (e) => (e.asn === null ? null : `AS${e.asn}`),
-              render: (e) => (e.asn === null ? null : <Link href={networkHref(e.asn, event.cc)}>AS{e.asn}</Link>),
+              value: (e) => e.probe_asn,
+              render: (e) => <Link href={networkHref(e.probe_asn, event.cc)}>{e.probe_asn}</Link>,
             },
-            { key: 'measurement_uid', label: 'uid', value: (e) => e.uid, exportOnly: true },
+            { key: 'measurement_uid', label: 'uid', value: (e) => e.measurement_uid, exportOnly: true },
           ]}
         />
       </Section>

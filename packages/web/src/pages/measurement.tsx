@@ -5,7 +5,7 @@
 import type { ControlResponse, Verdict, WebConnectivityTestKeys } from 'blockwatch/model';
 import { useState } from 'react';
 import { api, apiUrl } from '../api/client.ts';
-import type { MeasurementDetail, OoniVerdict } from '../api/types.ts';
+import type { MeasurementDetailResponse, OoniVerdictJson } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
 import { Link } from '../components/link.tsx';
 import { LoadedView } from '../components/loaded-view.tsx';
@@ -30,14 +30,25 @@ export function MeasurementPage({ uid }: { uid: string }) {
   );
 }
 
-function MeasurementBody({ detail }: { detail: MeasurementDetail }) {
+function MeasurementBody({ detail }: { detail: MeasurementDetailResponse }) {
   const { t, countryName } = useI18n();
-  const { row, verdict, ooni, raw } = detail;
-  const keys = (raw?.test_keys ?? null) as WebConnectivityTestKeys | null;
+  const { verdict, ooni_verdict: ooni, raw_measurement: raw } = detail;
+  // The summary's keys are absent only for a measurement the store could not summarise: then the record says.
+  const cc = detail.probe_cc ?? raw.probe_cc;
+  const asn = detail.probe_asn ?? raw.probe_asn;
+  const input = detail.input ?? raw.input ?? null;
+  const testName = detail.test_name ?? raw.test_name;
+  const keys = (raw.test_keys ?? null) as WebConnectivityTestKeys | null;
   const control = (keys?.control ?? null) as ControlResponse | null;
   const badgeRow = verdict
     ? { failure: verdict.failure, confirmed: verdict.confirmed, anomaly: verdict.anomaly, outcome: verdict.outcome }
-    : row;
+    : {
+        failure: detail.failure ?? false,
+        confirmed: detail.confirmed ?? false,
+        anomaly: detail.anomaly ?? false,
+        outcome: detail.outcome ?? 'unknown',
+      };
+  const method = detail.blocking_type ?? null;
   return (
     <>
       <section className="verdict-hero" aria-labelledby="verdict-title">
@@ -46,7 +57,7 @@ function MeasurementBody({ detail }: { detail: MeasurementDetail }) {
         </h2>
         <p className="verdict-line">
           <VerdictBadge row={badgeRow} />{' '}
-          {(verdict?.methods.length ? verdict.methods : row.blockingType ? [row.blockingType] : []).map((m) => (
+          {(verdict?.methods.length ? verdict.methods : method ? [method] : []).map((m) => (
             <span key={m} className="mark">
               <MethodText method={m} />
             </span>
@@ -69,39 +80,35 @@ function MeasurementBody({ detail }: { detail: MeasurementDetail }) {
         <dl className="kv">
           <dt>{t('col.input')}</dt>
           <dd className="break">
-            {row.input ? <Link href={targetHref(row, row.cc)}>{row.input}</Link> : row.testName}
+            {input ? <Link href={targetHref({ input, domain: detail.domain ?? null }, cc)}>{input}</Link> : testName}
           </dd>
           <dt>{t('col.country')}</dt>
           <dd>
-            <Link href={`/country/${row.cc}`}>{countryName(row.cc)}</Link> <span className="muted">{row.cc}</span>
+            <Link href={`/country/${cc}`}>{countryName(cc)}</Link> <span className="muted">{cc}</span>
           </dd>
           <dt>{t('col.network')}</dt>
           <dd>
-            {row.asn !== null ? <Link href={networkHref(row.asn, row.cc)}>AS{row.asn}</Link> : '—'}{' '}
-            {row.networkName ? <span className="muted">{row.networkName}</span> : null}
+            <Link href={networkHref(asn, cc)}>{asn}</Link>{' '}
+            {detail.probe_network_name ? <span className="muted">{detail.probe_network_name}</span> : null}
           </dd>
           <dt>{t('measurement.startTime')}</dt>
-          <dd className="mono">{formatTime(row.startTime)} UTC</dd>
+          <dd className="mono">{formatTime(detail.measurement_start_time ?? raw.measurement_start_time)} UTC</dd>
           <dt>{t('col.test')}</dt>
-          <dd>{row.testName}</dd>
-          {raw ? (
+          <dd>{testName}</dd>
+          <dt>{t('measurement.software')}</dt>
+          <dd>
+            {raw.software_name} {raw.software_version}
+          </dd>
+          {raw.resolver_ip || raw.resolver_asn ? (
             <>
-              <dt>{t('measurement.software')}</dt>
+              <dt>{t('measurement.resolver')}</dt>
               <dd>
-                {raw.software_name} {raw.software_version}
+                {raw.resolver_ip} {raw.resolver_asn} <span className="muted">{raw.resolver_network_name}</span>
               </dd>
-              {raw.resolver_ip || raw.resolver_asn ? (
-                <>
-                  <dt>{t('measurement.resolver')}</dt>
-                  <dd>
-                    {raw.resolver_ip} {raw.resolver_asn} <span className="muted">{raw.resolver_network_name}</span>
-                  </dd>
-                </>
-              ) : null}
             </>
           ) : null}
           <dt>{t('measurement.report')}</dt>
-          <dd className="mono small break">{row.reportId}</dd>
+          <dd className="mono small break">{detail.report_id ?? raw.report_id}</dd>
         </dl>
       </Section>
 
@@ -124,18 +131,26 @@ function MeasurementBody({ detail }: { detail: MeasurementDetail }) {
       <Section id="raw" title={t('measurement.raw')}>
         <RawJson detail={detail} />
       </Section>
-      <ShareLink uid={row.uid} />
+      <ShareLink uid={detail.measurement_uid} />
     </>
   );
 }
 
 /** Measurements our own probe made carry no separate OONI verdict: nothing to compare then. */
-function hasOoniVerdict(ooni: OoniVerdict): boolean {
+function hasOoniVerdict(ooni: NonNullable<OoniVerdictJson>): boolean {
   return [ooni.blocking, ooni.accessible, ooni.anomaly, ooni.confirmed].some((v) => v !== null && v !== undefined);
 }
 
 /** OONI's classic keys beside ours: agreement is stated, not left for the reader to work out. */
-function OoniComparison({ ooni, verdict, rowLabel }: { ooni: OoniVerdict; verdict: Verdict | null; rowLabel: string }) {
+function OoniComparison({
+  ooni,
+  verdict,
+  rowLabel,
+}: {
+  ooni: NonNullable<OoniVerdictJson>;
+  verdict: Verdict | null;
+  rowLabel: string;
+}) {
   const { t } = useI18n();
   const ooniBlocked = typeof ooni.blocking === 'string' || ooni.confirmed === true;
   const oursBlocked = rowLabel === 'blocked' || rowLabel === 'confirmed' || rowLabel === 'anomaly';
@@ -209,20 +224,20 @@ function Fingerprints({ verdict }: { verdict: Verdict }) {
 
 const RAW_PREVIEW_CHARS = 200_000;
 
-function RawJson({ detail }: { detail: MeasurementDetail }) {
+function RawJson({ detail }: { detail: MeasurementDetailResponse }) {
   const { t } = useI18n();
-  const json = JSON.stringify(detail.raw ?? detail, null, 2);
+  const json = JSON.stringify(detail.raw_measurement, null, 2);
   return (
     <>
       <p>
         <button
           type="button"
           data-export="raw-json"
-          onClick={() => downloadText(`${json}\n`, `${detail.row.uid}.json`, 'application/json')}
+          onClick={() => downloadText(`${json}\n`, `${detail.measurement_uid}.json`, 'application/json')}
         >
           {t('measurement.download')}
         </button>{' '}
-        <a href={apiUrl(`measurements/${encodeURIComponent(detail.row.uid)}`)} target="_blank" rel="noopener">
+        <a href={apiUrl(`measurements/${encodeURIComponent(detail.measurement_uid)}`)} target="_blank" rel="noopener">
           {t('common.apiQuery')}
         </a>
       </p>

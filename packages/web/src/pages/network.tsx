@@ -8,6 +8,7 @@ import { Link } from '../components/link.tsx';
 import { LoadedView } from '../components/loaded-view.tsx';
 import { MeasurementTable } from '../components/measurement-table.tsx';
 import { Section } from '../components/section.tsx';
+import { TestResults } from '../components/test-results.tsx';
 import { useI18n } from '../i18n/index.ts';
 import { useQuery } from '../router.ts';
 import { DomainsTable } from './country.tsx';
@@ -28,8 +29,8 @@ export function NetworkPage({ asn }: { asn: string }) {
     cc ? api.networks({ probe_cc: cc }, s) : Promise.resolve({ state: 'ok' as const, data: [] }),
   );
   const name =
-    (networks.state === 'ok' ? networks.data.find((n) => String(n.asn) === asn)?.name : null) ??
-    (recent.state === 'ok' ? recent.data.rows.find((r) => r.networkName)?.networkName : null);
+    (networks.state === 'ok' ? networks.data.find((n) => String(n.probe_asn) === asn)?.probe_network_name : null) ??
+    (recent.state === 'ok' ? recent.data.results.find((r) => r.probe_network_name)?.probe_network_name : null);
   return (
     <>
       <h1>
@@ -41,22 +42,25 @@ export function NetworkPage({ asn }: { asn: string }) {
         </p>
       ) : null}
       <Section id="timeline" title={t('network.timeline')}>
-        <LoadedView loaded={timeline} isEmpty={(d) => d.rows.length === 0}>
-          {(agg) => {
+        <LoadedView loaded={timeline} isEmpty={(d) => d.length === 0}>
+          {(rows) => {
             const href = apiUrl('aggregation', timelineQuery);
             return (
               <Chart
                 name={`timeline-AS${asn}`}
                 apiHref={href}
-                spec={{ ...timelineSpec(agg.rows, t), title: t('network.timeline'), caption: provenance(href, t) }}
+                spec={{ ...timelineSpec(rows, t), title: t('network.timeline'), caption: provenance(href, t) }}
               />
             );
           }}
         </LoadedView>
       </Section>
+      <Section id="tests" title={t('tests.title')} hint={t('tests.hint')}>
+        <TestResults name={`tests-AS${asn}`} filters={filters} latest />
+      </Section>
       <Section id="domains" title={t('network.blockedDomains')} hint={t('common.sampleNote')}>
-        <LoadedView loaded={domains} isEmpty={(d) => d.rows.length === 0}>
-          {(agg) => <DomainsTable rows={agg.rows} cc={cc} apiHref={apiUrl('aggregation', domainQuery)} />}
+        <LoadedView loaded={domains} isEmpty={(d) => d.length === 0}>
+          {(rows) => <DomainsTable rows={rows} cc={cc} apiHref={apiUrl('aggregation', domainQuery)} />}
         </LoadedView>
       </Section>
       <Section id="events" title={t('country.events')}>
@@ -65,11 +69,11 @@ export function NetworkPage({ asn }: { asn: string }) {
         </LoadedView>
       </Section>
       <Section id="recent" title={t('network.recent')}>
-        <LoadedView loaded={recent} isEmpty={(d) => d.rows.length === 0}>
+        <LoadedView loaded={recent} isEmpty={(d) => d.results.length === 0}>
           {(page) => (
             <MeasurementTable
               name={`measurements-AS${asn}`}
-              rows={page.rows}
+              rows={page.results}
               apiHref={apiUrl('measurements', { ...filters, limit: 20 })}
             />
           )}

@@ -1,8 +1,8 @@
 /** The landing page: totals, recent events, countries by blocking (with n), coverage, latest blocks. */
 import { api, apiUrl } from '../api/client.ts';
-import type { CountryRow, Overview } from '../api/types.ts';
+import type { CountryJson, OverviewResponse } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
-import { blockedOf, provenance, wilsonLowerBound, withObservedBlocking } from '../charts/build.ts';
+import { type Blocking, blockedOf, provenance, wilsonLowerBound, withObservedBlocking } from '../charts/build.ts';
 import { OUTCOME_COLORS } from '../charts/palette.ts';
 import { Chart } from '../components/chart.tsx';
 import { type Column, DataTable } from '../components/data-table.tsx';
@@ -18,7 +18,7 @@ import { ANY_BLOCKING_METHOD } from './search.tsx';
 export function OverviewPage() {
   const { t } = useI18n();
   const overview = useLoaded('overview', (s) => api.overview(s));
-  const countries = useLoaded('countries', (s) => api.countries(s));
+  const countries = useLoaded('countries', (s) => api.countries({}, s));
   // Blocked counts by the engine's outcome (split by blocking_type), as on every other page.
   const byCountry = useLoaded('agg:countries', (s) =>
     api.aggregation({ axis_x: 'probe_cc', axis_y: 'blocking_type' }, s),
@@ -27,24 +27,18 @@ export function OverviewPage() {
   // "With blocking" = the engine named a method (OONI's anomaly flag misses e.g. TLS interception).
   const latestQuery = { blocking_type: ANY_BLOCKING_METHOD, limit: 10 };
   const latest = useLoaded('latest-blocks', (s) => api.measurements(latestQuery, s));
-  // The full country list ranks better (every country, with its networks); the overview's list is the fallback.
-  const countryRows =
-    countries.state === 'ok' || overview.state !== 'ok'
-      ? countries
-      : ({ state: 'ok', data: overview.data.countries } as const);
   return (
     <>
       <h1>{t('overview.title')}</h1>
       <p className="lede">{t('overview.lede')}</p>
       {overview.state === 'ok' ? (
         <Totals
-          overview={{
-            ...overview.data,
-            blockedCount:
-              byCountry.state === 'ok'
-                ? byCountry.data.rows.reduce((sum, row) => sum + blockedOf(row), 0)
-                : overview.data.blockedCount,
-          }}
+          totals={overview.data.totals}
+          blocked={
+            byCountry.state === 'ok'
+              ? byCountry.data.reduce((sum, row) => sum + blockedOf(row), 0)
+              : overview.data.totals.anomaly_count + overview.data.totals.confirmed_count
+          }
         />
       ) : null}
       <Section id="events" title={t('overview.recentEvents')} actions={<Link href="/events">{t('common.more')}</Link>}>
@@ -57,14 +51,14 @@ export function OverviewPage() {
         title={t('overview.mostBlocking')}
         hint={`${t('common.sampleNote')} ${t('overview.rankNote')}`}
       >
-        <LoadedView loaded={countryRows} isEmpty={(d) => d.length === 0}>
+        <LoadedView loaded={countries} isEmpty={(d) => d.length === 0}>
           {(rows) => (
             <CountriesTable
               rows={withObservedBlocking(
                 rows,
-                byCountry.state === 'ok' ? byCountry.data.rows : null,
+                byCountry.state === 'ok' ? byCountry.data : null,
                 'probe_cc',
-                (r) => r.cc,
+                (r) => r.probe_cc,
               )}
             />
           )}
@@ -75,9 +69,9 @@ export function OverviewPage() {
         title={t('overview.recentConfirmed')}
         actions={<Link href={`/search?blocking_type=${ANY_BLOCKING_METHOD}`}>{t('common.more')}</Link>}
       >
-        <LoadedView loaded={latest} isEmpty={(d) => d.rows.length === 0}>
+        <LoadedView loaded={latest} isEmpty={(d) => d.results.length === 0}>
           {(page) => (
-            <MeasurementTable name="latest-blocks" rows={page.rows} apiHref={apiUrl('measurements', latestQuery)} />
+            <MeasurementTable name="latest-blocks" rows={page.results} apiHref={apiUrl('measurements', latestQuery)} />
           )}
         </LoadedView>
       </Section>
@@ -96,7 +90,7 @@ export function OverviewPage() {
                   {
                     name: t('col.measurements'),
                     color: OUTCOME_COLORS.accessible,
-                    values: data.coverage.map((d) => d.count),
+                    values: data.coverage.map((d) => d.measurement_count),
                   },
                 ],
               }}
@@ -108,65 +102,71 @@ export function OverviewPage() {
   );
 }
 
-function Totals({ overview }: { overview: Overview }) {
+function Totals({ totals, blocked }: { totals: OverviewResponse['totals']; blocked: number }) {
   const { t, number } = useI18n();
-  const items: [number | null, string][] = [
-    [overview.measurementCount, t('overview.measurements')],
-    [overview.countryCount, t('overview.countries')],
-    [overview.networkCount, t('overview.networks')],
-    [overview.blockedCount, t('overview.blocked')],
+  const items: [number, string][] = [
+    [totals.measurement_count, t('overview.measurements')],
+    [totals.countries, t('overview.countries')],
+    [totals.networks, t('overview.networks')],
+    [blocked, t('overview.blocked')],
   ];
   return (
     <dl className="totals">
-      {items
-        .filter(([n]) => n !== null)
-        .map(([n, label]) => (
-          <div key={label}>
-            <dt>{label}</dt>
-            <dd>{number(n!)}</dd>
-          </div>
-        ))}
+      {items.map(([n, label]) => (
+        <div key={label}>
+          <dt>{label}</dt>
+          <dd>{number(n)}</dd>
+        </div>
+      ))}
     </dl>
   );
 }
 
-export function CountriesTable({ rows, limit = 15 }: { rows: CountryRow[]; limit?: number }) {
+type CountryWithBlocking = CountryJson & { blocking: Blocking };
+
+export function CountriesTable({ rows, limit = 15 }: { rows: CountryWithBlocking[]; limit?: number }) {
   const { t, countryName, number } = useI18n();
-  const rank = (r: CountryRow) => wilsonLowerBound(r.blockedCount ?? 0, r.usableCount);
+  const rank = (r: CountryWithBlocking) => wilsonLowerBound(r.blocking.blocked, r.blocking.usable);
   const sorted = [...rows]
     .sort(
       (a, b) =>
-        rank(b) - rank(a) || (b.blockedCount ?? 0) - (a.blockedCount ?? 0) || b.measurementCount - a.measurementCount,
+        rank(b) - rank(a) || b.blocking.blocked - a.blocking.blocked || b.measurement_count - a.measurement_count,
     )
     .slice(0, limit);
-  const columns: Column<CountryRow>[] = [
+  const columns: Column<CountryWithBlocking>[] = [
     {
       key: 'probe_cc',
       label: t('col.country'),
-      value: (r) => r.cc,
+      value: (r) => r.probe_cc,
       render: (r) => (
-        <Link href={`/country/${r.cc}`}>
-          {countryName(r.cc)} <span className="muted">{r.cc}</span>
+        <Link href={`/country/${r.probe_cc}`}>
+          {countryName(r.probe_cc)} <span className="muted">{r.probe_cc}</span>
         </Link>
       ),
     },
     {
       key: 'blocked_share',
       label: t('col.blockedShare'),
-      value: (r) => r.blockedShare,
-      render: (r) => <Rate share={r.blockedShare} n={r.usableCount} />,
+      value: (r) => r.blocking.share,
+      render: (r) => <Rate share={r.blocking.share} n={r.blocking.usable} />,
     },
-    { key: 'blocked_count', label: t('col.blocked'), value: (r) => r.blockedCount, numeric: true },
+    { key: 'blocked_count', label: t('col.blocked'), value: (r) => r.blocking.blocked, numeric: true },
     {
       key: 'measurement_count',
       label: t('col.measurements'),
-      value: (r) => r.measurementCount,
-      render: (r) => number(r.measurementCount),
+      value: (r) => r.measurement_count,
+      render: (r) => number(r.measurement_count),
       numeric: true,
     },
-    { key: 'network_count', label: t('col.networks'), value: (r) => r.networkCount, numeric: true },
+    { key: 'network_count', label: t('col.networks'), value: (r) => r.networks, numeric: true },
   ];
   return (
-    <DataTable name="countries" columns={columns} rows={sorted} apiHref={apiUrl('countries')} rowKey={(r) => r.cc} />
+    <DataTable
+      name="countries"
+      columns={columns}
+      rows={sorted}
+      apiHref={apiUrl('countries')}
+      rowKey={(r) => r.probe_cc}
+    />
   );
 }

@@ -4,6 +4,7 @@
  */
 import type { FormEvent } from 'react';
 import { api, apiUrl } from '../api/client.ts';
+import type { RegistryCompareResponse } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
 import { DataTable } from '../components/data-table.tsx';
 import { LoadedView } from '../components/loaded-view.tsx';
@@ -11,7 +12,38 @@ import { Section } from '../components/section.tsx';
 import { type MessageKey, useI18n } from '../i18n/index.ts';
 import { useQuery } from '../router.ts';
 
-type Row = Record<string, string | number | boolean | null>;
+type Cell = string | number | boolean | null;
+type Row = Record<string, Cell>;
+
+/** The comparison as totals (its scalars, nested keys dotted) and one table per list. */
+function asTables(comparison: RegistryCompareResponse): { summary: Row; tables: { name: string; rows: Row[] }[] } {
+  const cell = (value: unknown): Cell =>
+    value === null || value === undefined
+      ? null
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : (value as string | number | boolean);
+  const summary: Row = {};
+  const tables: { name: string; rows: Row[] }[] = [];
+  const visit = (prefix: string, source: object) => {
+    for (const [key, value] of Object.entries(source)) {
+      const name = prefix ? `${prefix}.${key}` : key;
+      if (Array.isArray(value)) {
+        tables.push({
+          name,
+          rows: value.map((row) =>
+            typeof row === 'object' && row !== null
+              ? Object.fromEntries(Object.entries(row).map(([k, c]) => [k, cell(c)]))
+              : { value: cell(row) },
+          ),
+        });
+      } else if (typeof value === 'object' && value !== null) visit(name, value);
+      else summary[name] = cell(value);
+    }
+  };
+  visit('', comparison);
+  return { summary, tables };
+}
 
 /** Names of the comparison's lists and totals in the interface language; unknown keys are shown as they are. */
 const LABELS: Record<string, MessageKey> = {
@@ -29,11 +61,11 @@ export function RegistryPage() {
   const label = (key: string) => (LABELS[key] ? t(LABELS[key]!) : key.replace(/[_.]/g, ' '));
   const [query, setQuery] = useQuery();
   const cc = query.probe_cc?.toUpperCase() ?? '';
-  const compare = useLoaded(`registry:${cc}`, (s) =>
-    cc
-      ? api.registryCompare({ probe_cc: cc }, s)
-      : Promise.resolve({ state: 'ok' as const, data: { summary: {}, tables: [] } }),
-  );
+  const compare = useLoaded(`registry:${cc}`, async (s) => {
+    const loaded = cc ? await api.registryCompare({ probe_cc: cc }, s) : null;
+    if (!loaded) return { state: 'ok' as const, data: { summary: {}, tables: [] } };
+    return loaded.state === 'ok' ? { state: 'ok' as const, data: asTables(loaded.data) } : loaded;
+  });
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const value = new FormData(event.currentTarget).get('probe_cc');

@@ -57,12 +57,12 @@ export function SearchPage() {
     <>
       <h1>{t('search.title')}</h1>
       <SearchForm query={query} key={key} onSubmit={(params) => go(params)} />
-      <LoadedView loaded={page} isEmpty={(d) => d.rows.length === 0}>
+      <LoadedView loaded={page} isEmpty={(d) => d.results.length === 0}>
         {(data) => (
           <>
             <MeasurementTable
               name="measurements"
-              rows={data.rows}
+              rows={data.results}
               apiHref={apiUrl('measurements', { ...apiQuery, offset, limit: PAGE_SIZE })}
             />
             <nav className="pager" aria-label="pages">
@@ -74,13 +74,15 @@ export function SearchPage() {
                 {t('common.previous')}
               </button>
               <span>
-                {data.count !== null
-                  ? t('common.rowsOf', { from: offset + 1, to: offset + data.rows.length, count: data.count })
-                  : t('common.rows', { from: offset + 1, to: offset + data.rows.length })}
+                {t('common.rowsOf', {
+                  from: offset + 1,
+                  to: offset + data.results.length,
+                  count: data.metadata.count,
+                })}
               </span>
               <button
                 type="button"
-                disabled={!data.hasMore}
+                disabled={data.metadata.next_url === null}
                 onClick={() => go({ ...apiQuery, offset: offset + PAGE_SIZE })}
               >
                 {t('common.next')}
@@ -108,7 +110,7 @@ function SearchForm({
       ? api.networks({ probe_cc: cc.toUpperCase() }, s)
       : Promise.resolve({ state: 'ok' as const, data: [] }),
   );
-  const networkList = networks.state === 'ok' ? networks.data.filter((n) => n.name) : [];
+  const networkList = networks.state === 'ok' ? networks.data.filter((n) => n.probe_network_name) : [];
   const [asn, setAsn] = useState(query.probe_asn ?? '');
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -148,13 +150,14 @@ function SearchForm({
           list="network-names"
           title={t('search.networkNameHint')}
           onChange={(e) => {
-            const match = networkList.find((n) => n.name?.toLowerCase() === e.target.value.trim().toLowerCase());
-            if (match) setAsn(`AS${match.asn}`);
+            const name = e.target.value.trim().toLowerCase();
+            const match = networkList.find((n) => n.probe_network_name.toLowerCase() === name);
+            if (match) setAsn(`AS${match.probe_asn}`);
           }}
         />
         <datalist id="network-names">
           {networkList.map((n) => (
-            <option key={n.asn} value={n.name ?? ''}>{`AS${n.asn}`}</option>
+            <option key={n.probe_asn} value={n.probe_network_name}>{`AS${n.probe_asn}`}</option>
           ))}
         </datalist>
       </label>

@@ -4,9 +4,9 @@
  */
 import type { FormEvent } from 'react';
 import { api, apiUrl } from '../api/client.ts';
-import type { AggregationRow, EventRow, History, HistoryNetwork } from '../api/types.ts';
+import type { EventJson, HistoryResponse } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
-import { blockedOf, groupBy, provenance, timelineSpec } from '../charts/build.ts';
+import { type AggregationRow, axisValue, byBlocking, groupBy, provenance, timelineSpec } from '../charts/build.ts';
 import { Chart } from '../components/chart.tsx';
 import { countColumns } from '../components/count-columns.tsx';
 import { type Column, DataTable } from '../components/data-table.tsx';
@@ -67,15 +67,15 @@ export function TargetPage({ domain }: { domain?: string }) {
         />
       </Section>
       <Section id="timeline" title={t('target.timeline')}>
-        <LoadedView loaded={timeline} isEmpty={(d) => d.rows.length === 0}>
-          {(agg) => {
+        <LoadedView loaded={timeline} isEmpty={(d) => d.length === 0}>
+          {(rows) => {
             const href = apiUrl('aggregation', timelineQuery);
             return (
               <Chart
                 name={`timeline-${title}`}
                 apiHref={href}
                 spec={{
-                  ...timelineSpec(agg.rows, t),
+                  ...timelineSpec(rows, t),
                   title: `${t('target.timeline')}: ${title}`,
                   caption: provenance(href, t),
                 }}
@@ -90,14 +90,9 @@ export function TargetPage({ domain }: { domain?: string }) {
         </Section>
       ) : null}
       <Section id="places" title={t('target.perNetwork')} hint={t('common.sampleNote')}>
-        <LoadedView loaded={byPlace} isEmpty={(d) => d.rows.length === 0}>
-          {(agg) => (
-            <PlacesTable
-              rows={agg.rows}
-              axis={byPlaceQuery.axis_x}
-              cc={cc}
-              apiHref={apiUrl('aggregation', byPlaceQuery)}
-            />
+        <LoadedView loaded={byPlace} isEmpty={(d) => d.length === 0}>
+          {(rows) => (
+            <PlacesTable rows={rows} axis={byPlaceQuery.axis_x} cc={cc} apiHref={apiUrl('aggregation', byPlaceQuery)} />
           )}
         </LoadedView>
       </Section>
@@ -111,11 +106,11 @@ export function TargetPage({ domain }: { domain?: string }) {
         </LoadedView>
       </Section>
       <Section id="recent" title={t('target.recent')}>
-        <LoadedView loaded={recent} isEmpty={(d) => d.rows.length === 0}>
+        <LoadedView loaded={recent} isEmpty={(d) => d.results.length === 0}>
           {(page) => (
             <MeasurementTable
               name={`measurements-${title}`}
-              rows={page.rows}
+              rows={page.results}
               apiHref={apiUrl('measurements', { ...filters, limit: 20 })}
             />
           )}
@@ -126,11 +121,11 @@ export function TargetPage({ domain }: { domain?: string }) {
 }
 
 /** The one-sentence answer: from the history endpoint, else from the earliest open event. */
-function SinceWhen({ history, events }: { history: History | null; events: EventRow[] }) {
+function SinceWhen({ history, events }: { history: HistoryResponse | null; events: EventJson[] }) {
   const { t } = useI18n();
-  if (history?.sentence) return <p className="since">{history.sentence}</p>;
+  if (history?.answer) return <p className="since">{history.answer}</p>;
   const open = events.filter((e) => e.status === 'open');
-  const first = open.sort((a, b) => (a.onsetTo ?? '').localeCompare(b.onsetTo ?? ''))[0];
+  const first = open.sort((a, b) => a.onset.after.timeMs - b.onset.after.timeMs)[0];
   if (first) return <p className="since">{`${t('outcome.blocked')}: ${onsetText(first, t)}`}</p>;
   return <p className="state state-empty">{t('common.noData')}</p>;
 }
@@ -148,7 +143,7 @@ function HistoryStrips({
   cc,
   names,
 }: {
-  networks: HistoryNetwork[];
+  networks: HistoryResponse['networks'];
   cc: string | null;
   names: Map<number, string>;
 }) {
@@ -156,25 +151,24 @@ function HistoryStrips({
   return (
     <div className="strips">
       {networks.map((n, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: the server's order is kept and ASNs may be unknown (null)
+        // biome-ignore lint/suspicious/noArrayIndexKey: the server's order is kept
         <div className="strip" key={i}>
           <div className="strip-label">
-            {n.asn !== null ? <Link href={networkHref(n.asn, cc)}>AS{n.asn}</Link> : null}{' '}
-            <span className="muted">{n.name ?? (n.asn !== null ? names.get(n.asn) : null) ?? ''}</span>
+            <Link href={networkHref(n.asn, cc)}>AS{n.asn}</Link> <span className="muted">{names.get(n.asn) ?? ''}</span>
           </div>
           <ol className="strip-points">
-            {n.points.map((p, i) => {
-              const label = `${formatTime(p.time)} ${p.outcome}${p.method ? ` (${p.method})` : ''}${p.count > 1 ? ` ×${p.count}` : ''}`;
+            {n.segments.map((segment, i) => {
+              const count = Object.values(segment.counts).reduce((sum, c) => sum + c, 0);
+              const method = segment.methods[0];
+              const time = formatTime(new Date(segment.fromMs).toISOString());
+              const label = `${time} ${segment.state}${method ? ` (${method})` : ''}${count > 1 ? ` ×${count}` : ''}`;
+              const uid = segment.evidence[0] ?? segment.last.id;
               return (
-                // biome-ignore lint/suspicious/noArrayIndexKey: points are in time order and may share a time
-                <li key={i} className={POINT_CLASS[p.outcome] ?? 'pt-unknown'} title={label}>
-                  {p.uid ? (
-                    <Link href={`/m/${encodeURIComponent(p.uid)}`} aria-label={label}>
-                      <span className="visually-hidden">{label}</span>
-                    </Link>
-                  ) : (
+                // biome-ignore lint/suspicious/noArrayIndexKey: segments are in time order and may share a time
+                <li key={i} className={POINT_CLASS[segment.state] ?? 'pt-unknown'} title={label}>
+                  <Link href={`/m/${encodeURIComponent(uid)}`} aria-label={label}>
                     <span className="visually-hidden">{label}</span>
-                  )}
+                  </Link>
                 </li>
               );
             })}
@@ -202,10 +196,8 @@ function PlacesTable({
   apiHref: string;
 }) {
   const { t, number, countryName } = useI18n();
-  const grouped = [...groupBy(rows, axis).values()].sort(
-    (a, b) => blockedOf(b) - blockedOf(a) || b.measurement - a.measurement,
-  );
-  const place = (r: AggregationRow) => r.axes[axis] ?? '';
+  const grouped = [...groupBy(rows, axis).values()].sort(byBlocking);
+  const place = (r: AggregationRow) => axisValue(r, axis);
   const columns: Column<AggregationRow>[] = [
     {
       key: axis,

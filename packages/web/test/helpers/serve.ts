@@ -3,10 +3,10 @@
  * `blockwatch serve` runs as a child process on a free loopback port. Stopped with SIGTERM, then SIGKILL.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BLOCKWATCH_BIN, REPO_ROOT } from './paths.ts';
+import { BLOCKWATCH_BIN, OONI_MEASUREMENTS, REPO_ROOT } from './paths.ts';
 
 export interface RunningServer {
   url: string;
@@ -30,6 +30,22 @@ export function importFiles(dataDir: string, files: string[]): { stdout: string;
     throw new Error(`blockwatch import failed (${result.status}):\n${result.stderr}\n${result.stdout}`);
   }
   return { stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * A data directory holding the shared OONI measurements and these synthetic ones (`blockwatch import`), with the
+ * events they make rebuilt: the store the UI and contract tests run against.
+ */
+export function seedDataDir(synthetic: Record<string, unknown>[]): string {
+  const dataDir = createDataDir();
+  const file = join(dataDir, 'synthetic.jsonl');
+  writeFileSync(file, `${synthetic.map((m) => JSON.stringify(m)).join('\n')}\n`);
+  const shared = readdirSync(OONI_MEASUREMENTS)
+    .filter((f) => f.endsWith('.json') && !f.startsWith('index'))
+    .map((f) => join(OONI_MEASUREMENTS, f));
+  importFiles(dataDir, [...shared, file]);
+  rebuildEvents(dataDir);
+  return dataDir;
 }
 
 /** Events are detected as measurements reach a running server; an import made beforehand needs a rebuild. */

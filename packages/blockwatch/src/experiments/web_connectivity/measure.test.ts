@@ -63,6 +63,14 @@ test('an https site pinned with --resolve: valid OONI measurement with DNS, TCP,
   assert.ok((tk.tls_handshakes?.[0].peer_certificates?.length ?? 0) >= 1);
   assert.equal(tk.requests?.[0].failure, null);
   assert.equal(tk.requests?.[0].response?.code, 200);
+  // network_events: the TCP step's connect, the handshake's bytes, the GET's connect, write and reads, by record
+  const events = tk.network_events ?? [];
+  const of = (id: number | undefined) => events.filter((e) => e.transaction_id === id).map((e) => e.operation);
+  assert.deepEqual(of(tk.tcp_connect?.[0].transaction_id), ['connect']);
+  assert.deepEqual(of(tk.tls_handshakes?.[0].transaction_id), ['write', 'read']);
+  const get = of(tk.requests?.[0].transaction_id);
+  assert.deepEqual(get.slice(0, 3), ['connect', 'write', 'read']);
+  assert.ok(get.slice(2).every((op) => op === 'read'));
   assert.equal(tk.http_experiment_failure, null);
   assert.equal(tk.dns_experiment_failure, null);
   assert.match(tk.control_failure ?? '', /no control helper/);

@@ -343,6 +343,7 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
     queries,
     tcp_connect,
     tls_handshakes,
+    network_events: trace.networkEvents(),
     requests,
     ...(controlResult ? { control: control ?? null } : {}),
     control_failure: controlResult ? controlResult.control_failure : null,

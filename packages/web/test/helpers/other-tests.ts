@@ -1,0 +1,32 @@
+/**
+ * Measurements of test types other than Web Connectivity on the event stream's networks: OONI's own telegram and
+ * whatsapp measurements from the shared data, moved to KZ and AS9198 inside the stream's days, so that a country
+ * and a network hold several test names and the UI must show each test's results without code of its own.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { STREAM_CC, STREAM_NETWORKS } from './event-stream.ts';
+import { OONI_MEASUREMENTS } from './paths.ts';
+
+const SOURCES = [
+  'explorer-e2e__20221109225810.435617_RU_telegram_ecbc73cacd8ea566.json',
+  'explorer-e2e__20221105223930.168194_JP_whatsapp_e3e891f975f0d5ef.json',
+];
+export const OTHER_TEST_NAMES = ['telegram', 'whatsapp'];
+export const OTHER_TESTS_NETWORK = STREAM_NETWORKS[0]!;
+
+export function otherTestMeasurements(): Record<string, unknown>[] {
+  return SOURCES.map((file, i) => {
+    const m = JSON.parse(readFileSync(join(OONI_MEASUREMENTS, file), 'utf8')) as Record<string, unknown>;
+    const time = `2024-05-02 0${i}:30:00`;
+    return {
+      ...m,
+      probe_cc: STREAM_CC,
+      probe_asn: OTHER_TESTS_NETWORK.asn,
+      probe_network_name: OTHER_TESTS_NETWORK.name,
+      measurement_start_time: time,
+      test_start_time: time,
+      report_id: `20240502T0${i}3000Z_${m.test_name}_${STREAM_CC}_${OTHER_TESTS_NETWORK.asn.slice(2)}_n1_other${i}`,
+    };
+  });
+}
