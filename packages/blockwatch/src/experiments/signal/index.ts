@@ -26,7 +26,7 @@ import { readSignalCa, signalCaPath } from '../../data/signal-ca.ts';
 import { InvalidArgumentError } from '../../errors.ts';
 import type { Measurement } from '../../model/index.ts';
 import type { Experiment, ExperimentRunOptions, Observation, OoniVerdict } from '../experiment.ts';
-import { ingestNetworkKeys, ooniFromParts, serviceAnalyzer, testKeysOf } from '../observations.ts';
+import { ingestNetworkKeys, neverThrows, ooniFromParts, serviceAnalyzer, testKeysOf } from '../observations.ts';
 import { fetchTarget, finishRun, resolveOnly, startRun, targetsObject, urlList } from '../urlgetter.ts';
 import {
   backendFailures,
@@ -111,7 +111,9 @@ export const signal: Experiment<Observation[]> = {
   parseTargets,
   ingest: (m) => ingestNetworkKeys(m, (o) => (o.step === 'dns' && o.domain === UPTIME_HOST ? 'uptime' : 'backend')),
   preflight,
-  analyze: (rows, m, options) => withoutRoot(rows, m, (trusted) => analyzeBackend(trusted, m, options)),
+  analyze: neverThrows('signal-0.1', (rows, m, options) =>
+    withoutRoot(rows, m, (trusted) => analyzeBackend(trusted, m, options)),
+  ),
   ooniVerdict,
 };
 
