@@ -3,6 +3,7 @@
  * else `~/.local/share/blockwatch`. Layout:
  *   fingerprints_dns.csv, fingerprints_http.csv   OONI blocking fingerprints
  *   test-lists/<name>.csv                          Citizen Lab test lists (global.csv, kz.csv, …)
+ *   signal-ca.pem                                  Signal's private root CA (signal-ca.ts)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';

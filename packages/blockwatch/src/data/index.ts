@@ -1,5 +1,5 @@
 /**
- * The data directory: downloaded fingerprints and test lists on disk, and `blockwatch update`.
+ * The data directory: downloaded fingerprints, test lists and Signal's root CA on disk, and `blockwatch update`.
  * This module does I/O; the pure parsing it relies on lives in `verdict/`.
  */
 export {
@@ -10,4 +10,5 @@ export {
   type TestListEntry,
   testListPath,
 } from './data-dir.ts';
+export { readSignalCa, SIGNAL_CA_FILE, signalCaPath } from './signal-ca.ts';
 export { UPSTREAM, type UpdatedFile, type UpdateOptions, updateData } from './update.ts';

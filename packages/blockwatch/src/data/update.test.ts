@@ -1,6 +1,7 @@
 /**
  * `blockwatch update` against a loopback server that serves the reference data (never the internet): a full
- * update, an update whose file is broken (changes nothing), an unreachable mirror, a body over the size cap and
+ * update (fingerprints, test lists, Signal's root CA out of a Signal-Desktop-style production.json), an update
+ * whose file is broken (changes nothing), a Signal configuration without a CA certificate (changes nothing), an unreachable mirror, a body over the size cap and
  * a server that stalls.
  */
 import assert from 'node:assert/strict';
@@ -11,16 +12,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCommand } from '../../test/helpers/cli.ts';
+import { getTestPki } from '../../test/helpers/pki.ts';
 import { BlockwatchError } from '../errors.ts';
-import { dataDir, loadFingerprints, updateData } from './index.ts';
+import { dataDir, loadFingerprints, readSignalCa, signalCaPath, updateData } from './index.ts';
 
 const DATA = new URL('../../../../../shared/data/', import.meta.url).pathname;
 let server: Server;
 let base = '';
 
 before(async () => {
+  const pki = await getTestPki();
+  // Signal-Desktop's production.json as Signal lays it out, a test root standing in for Signal's
+  const signalConfigs: Record<string, string> = {
+    good: JSON.stringify({ serverUrl: 'https://chat.signal.org', certificateAuthority: pki.ca.certPem }),
+    leaf: JSON.stringify({ certificateAuthority: pki.localhost.certPem }),
+    nofield: JSON.stringify({ serverUrl: 'https://chat.signal.org' }),
+    garbled: '{"certificateAuthority": "-----BEGIN',
+  };
   server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const signalConfig = /^\/(\w+)\/signal\/production\.json$/.exec(path);
+    if (signalConfig && signalConfigs[signalConfig[1] as string]) {
+      res.end(signalConfigs[signalConfig[1] as string]);
+      return;
+    }
     if (path.startsWith('/stall/')) return; // never answers
     if (path.startsWith('/huge/')) {
       res.writeHead(200);
@@ -38,7 +53,7 @@ before(async () => {
       res.end('name,scope,location_found,pattern_type,pattern\nx,bogus,body,contains,y\n');
       return;
     }
-    const file = join(DATA, path.replace(/^\/(good|broken)\//, ''));
+    const file = join(DATA, path.replace(/^\/(good|broken|leaf|nofield|garbled)\//, ''));
     if (!path.includes('..') && existsSync(file)) res.end(readFileSync(file));
     else {
       res.writeHead(404);
@@ -62,12 +77,40 @@ test('update downloads fingerprints and test lists from a mirror into the data d
       env: { ...process.env, BLOCKWATCH_DATA_DIR: dir },
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /updated 4 files/);
+    assert.match(r.stdout, /updated 5 files/);
     assert.equal(
       readFileSync(join(dir, 'test-lists', 'kz.csv'), 'utf8'),
       readFileSync(join(DATA, 'test-lists', 'kz.csv'), 'utf8'),
     );
     assert.equal(loadFingerprints(dir).size, 226 + 1728);
+    const pki = await getTestPki();
+    assert.equal(readFileSync(signalCaPath(dir), 'utf8'), `${pki.ca.certPem.trim()}\n`, 'only the PEM is kept');
+    assert.equal(readSignalCa(dir), `${pki.ca.certPem.trim()}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a Signal configuration without a CA certificate is refused precisely and changes nothing', async () => {
+  const dir = tempDir();
+  try {
+    writeFileSync(signalCaPath(dir), 'old');
+    const cases: [string, RegExp][] = [
+      ['leaf', /signal\/production\.json: 'certificateAuthority': the certificate \(.*\) is not a CA certificate/],
+      ['nofield', /signal\/production\.json: no 'certificateAuthority' string field/],
+      ['garbled', /signal\/production\.json: not JSON/],
+    ];
+    for (const [mirror, message] of cases) {
+      await assert.rejects(
+        updateData({ dir, lists: ['global'], from: `${base}/${mirror}` }),
+        (err: unknown) => BlockwatchError.is(err) && err.code === 'BW_ERR_DOWNLOAD' && message.test(err.message),
+        mirror,
+      );
+    }
+    assert.equal(readFileSync(signalCaPath(dir), 'utf8'), 'old');
+    assert.ok(!existsSync(join(dir, 'fingerprints_dns.csv')), 'the fingerprints that arrived first are not kept');
+    assert.ok(!existsSync(join(dir, 'test-lists', 'global.csv')));
+    assert.throws(() => readSignalCa(dir), /signal-ca\.pem: expected one PEM certificate, found 0/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 /**
- * `blockwatch update`: downloads current Citizen Lab test lists and OONI blocking fingerprints into the data
- * directory. All or nothing: every file goes to a temporary name and is checked (fingerprints parse, test lists
+ * `blockwatch update`: downloads current Citizen Lab test lists, OONI blocking fingerprints and Signal's root CA
+ * (from Signal-Desktop's production.json, see signal-ca.ts) into the data directory. All or nothing: every file goes to a temporary name and is checked (fingerprints parse, test lists
  * have the expected header) before any is renamed into place, so a failed or partial update changes nothing.
  * Downloads are bounded in time and size; a redirect loop or a stalled server ends with a precise error.
  */
@@ -9,10 +9,12 @@ import { dirname, join } from 'node:path';
 import { BlockwatchError } from '../errors.ts';
 import { parseFingerprintCsv } from '../verdict/index.ts';
 import { FINGERPRINT_FILES, testListPath } from './data-dir.ts';
+import { SIGNAL_CONFIG_UPSTREAM, signalCaFromConfig, signalCaPath } from './signal-ca.ts';
 
 export const UPSTREAM = {
   fingerprints: 'https://raw.githubusercontent.com/ooni/blocking-fingerprints/main',
   testLists: 'https://raw.githubusercontent.com/citizenlab/test-lists/master/lists',
+  signalConfig: SIGNAL_CONFIG_UPSTREAM,
 } as const;
 
 export interface UpdateOptions {
@@ -21,7 +23,7 @@ export interface UpdateOptions {
   lists: string[];
   /**
    * A mirror laid out like the reference data: `BASE/fingerprints/fingerprints_{dns,http}.csv` and
-   * `BASE/test-lists/<name>.csv`. Default: the upstream GitHub repositories.
+   * `BASE/test-lists/<name>.csv`, plus Signal-Desktop's `BASE/signal/production.json`. Default: the upstream GitHub repositories.
    */
   from?: string;
   timeoutMs?: number;
@@ -34,7 +36,7 @@ export interface UpdatedFile {
   path: string;
   url: string;
   bytes: number;
-  /** rows for fingerprints and test lists */
+  /** rows for fingerprints and test lists, 1 for Signal's root */
   rows: number;
 }
 
@@ -42,6 +44,8 @@ interface Planned {
   url: string;
   target: string;
   check: (text: string) => number;
+  /** what is written instead of the body (Signal's root out of its configuration), checked; default the body */
+  extract?: (text: string) => string;
 }
 
 function checkTestList(url: string) {
@@ -83,6 +87,13 @@ function plan(options: UpdateOptions): Planned[] {
     const url = `${listBase}/${name.toLowerCase()}.csv`;
     out.push({ url, target: testListPath(options.dir, name.toLowerCase()), check: checkTestList(url) });
   }
+  const signalUrl = base ? `${base}/signal/production.json` : UPSTREAM.signalConfig;
+  out.push({
+    url: signalUrl,
+    target: signalCaPath(options.dir),
+    check: () => 1,
+    extract: (text) => signalCaFromConfig(text, signalUrl),
+  });
   return out;
 }
 
@@ -141,7 +152,8 @@ export async function updateData(options: UpdateOptions): Promise<UpdatedFile[]>
   try {
     for (const p of planned) {
       options.onProgress?.(`downloading ${p.url}`);
-      const body = await download(p.url, timeoutMs, maxBytes, options.signal);
+      const downloaded = await download(p.url, timeoutMs, maxBytes, options.signal);
+      const body = p.extract ? Buffer.from(p.extract(downloaded.toString('utf8'))) : downloaded;
       const text = body.toString('utf8');
       const rows = p.check(text);
       mkdirSync(dirname(p.target), { recursive: true });

@@ -48,6 +48,8 @@ export interface ExperimentRunOptions {
   pins?: ResolvePins;
   /** extra trusted roots, PEM (--ca) */
   ca?: string[];
+  /** the data directory (`blockwatch update`), for experiments that read downloaded data (signal's root CA) */
+  dataDir?: string;
   /** total budget for one measurement */
   timeoutMs?: number;
   /** annotates DNS answers with asn/as_org_name */
@@ -108,6 +110,11 @@ export interface Experiment<Observations = unknown> {
    * InvalidArgumentError naming the bad field and `where` (the file name). Absent: the experiment takes none.
    */
   parseTargets?(json: unknown, where: string): unknown;
+  /**
+   * What the probe says on stderr before the run when the data directory lacks something this experiment needs
+   * to be read correctly (one line, e.g. "run 'blockwatch update'"), or undefined. Absent: it needs nothing.
+   */
+  preflight?(dataDir: string): string | undefined;
   /** measurement → observations; pure. Returns a string naming what is wrong when the test_keys cannot be read. */
   ingest(measurement: Measurement<Record<string, unknown>>): Observations | string;
   /** observations → verdict; pure, never throws. */

@@ -7,5 +7,5 @@ export const commands: CommandEntry[] = [
   { name: 'analyze', summary: 'print the verdict of OONI-format measurements (JSON or JSONL)', load: () => import('./analyze.ts') },
   { name: 'remote', summary: 'measure networks from outside through their resolvers and servers (nobody inside at risk)', load: () => import('./remote.ts') },
   { name: 'helper', summary: 'run a control helper (OONI test-helper protocol) on an unfiltered network', load: () => import('./helper.ts') },
-  { name: 'update', summary: 'download current test lists and blocking fingerprints into the data directory', load: () => import('./update.ts') },
+  { name: 'update', summary: "download current test lists, blocking fingerprints and Signal's root CA into the data directory", load: () => import('./update.ts') },
 ];

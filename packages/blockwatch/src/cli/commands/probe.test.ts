@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -328,4 +328,60 @@ test('--test telegram --targets: an input-less experiment measures once, with it
   const badTargets = await runCommand([...base, '--targets', 'telegram-bad.json'], { env: env('telegram'), cwd: root });
   assert.equal(badTargets.code, 2, badTargets.stderr);
   assert.match(badTargets.stderr, /telegram-bad\.json/);
+});
+
+test("--test signal trusts Signal's root CA from the data directory; without it, says so and reads unknown", async () => {
+  const pki = await getTestPki();
+  const cert = await pki.issue({ names: ['chat.signal.org'] });
+  const backend = await startSite({ tls: { key: cert.keyPem, cert: cert.chainPem }, host: '127.0.0.2' });
+  const withRoot = join(root, 'signal-data');
+  const withoutRoot = join(root, 'signal-nodata');
+  mkdirSync(withRoot, { recursive: true });
+  mkdirSync(withoutRoot, { recursive: true });
+  writeFileSync(join(withRoot, 'signal-ca.pem'), pki.ca.certPem);
+  writeFileSync(
+    join(root, 'signal-targets.json'),
+    JSON.stringify({ backend: [`https://chat.signal.org:${backend.port}/`], uptime: 'uptime.signal.org' }),
+  );
+  const args = [
+    'probe',
+    '--test',
+    'signal',
+    '--targets',
+    'signal-targets.json',
+    '--resolve',
+    `chat.signal.org:${backend.port}:127.0.0.2`,
+    '--resolve',
+    'uptime.signal.org:443:127.0.0.2',
+    '--accept-risks',
+    '--timeout',
+    '10',
+    '--json',
+  ];
+  const probe = (dataDir: string) =>
+    runCommand(args, { env: { ...env('signal'), BLOCKWATCH_DATA_DIR: dataDir }, cwd: root });
+  try {
+    const trusted = await probe(withRoot);
+    assert.equal(trusted.code, 0, trusted.stderr);
+    assert.doesNotMatch(trusted.stderr, /root CA/);
+    const [m] = jsonl(trusted.stdout) as unknown as Measurement<Record<string, unknown>>[];
+    assert.equal(validateMeasurement(m).ok, true);
+    assert.equal(m.annotations.signal_ca, undefined);
+    assert.equal((m.test_keys.x_blockwatch_verdict as Verdict).outcome, 'accessible');
+
+    const untrusted = await probe(withoutRoot);
+    assert.equal(untrusted.code, 0, untrusted.stderr);
+    const notice = untrusted.stderr.split('\n').filter((l) => /root CA/.test(l));
+    assert.equal(notice.length, 1, untrusted.stderr);
+    assert.match(notice[0] as string, /Signal's root CA is not in the data directory .*run 'blockwatch update'/);
+    const [n] = jsonl(untrusted.stdout) as unknown as Measurement<Record<string, unknown>>[];
+    assert.equal(validateMeasurement(n).ok, true);
+    assert.equal(n.annotations.signal_ca, 'missing');
+    assert.equal(n.test_keys.signal_backend_failure, 'ssl_unknown_authority');
+    const verdict = n.test_keys.x_blockwatch_verdict as Verdict;
+    assert.deepEqual([verdict.outcome, verdict.anomaly], ['unknown', false]);
+    assert.match(String(verdict.reason), /Signal's root CA/);
+  } finally {
+    await backend.close();
+  }
 });

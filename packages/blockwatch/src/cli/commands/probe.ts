@@ -214,8 +214,11 @@ Examples:
       testName: experiment.name,
     });
     // Block-page fingerprints from the data directory ('blockwatch update'): without them nothing is "confirmed".
-    const fingerprintDir = dataDir(ctx.env);
-    const fingerprints = hasFingerprints(fingerprintDir) ? loadFingerprints(fingerprintDir) : undefined;
+    const data = dataDir(ctx.env);
+    const fingerprints = hasFingerprints(data) ? loadFingerprints(data) : undefined;
+    // What else the experiment needs from the data directory (signal: Signal's root CA), said once, up front.
+    const missing = experiment.preflight?.(data);
+    if (missing) ctx.stderr.write(`blockwatch: ${missing}\n`);
     const analyze = createAnalyzer({
       asnOf,
       ...(registry ? { registry } : {}),
@@ -253,6 +256,7 @@ Examples:
           pins,
           ...(helperUrl ? { helperUrl, controlClient } : {}),
           ...(ca ? { ca } : {}),
+          dataDir: data,
           timeoutMs,
           probe: location,
           resolverIdentity: {

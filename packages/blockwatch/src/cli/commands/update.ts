@@ -3,13 +3,15 @@ import { defineCommand } from '../command.ts';
 
 export default defineCommand({
   name: 'update',
-  summary: 'download current test lists and blocking fingerprints into the data directory',
+  summary: "download current test lists, blocking fingerprints and Signal's root CA into the data directory",
   usage: '[--from URL] [--lists NAME,…] [options]',
   details: `
 Downloads OONI's blocking fingerprints (github.com/ooni/blocking-fingerprints) and Citizen Lab test lists
 (github.com/citizenlab/test-lists, lists/NAME.csv) into the data directory ($BLOCKWATCH_DATA_DIR, else
-$XDG_DATA_HOME/blockwatch, else ~/.local/share/blockwatch). All files are checked before any is replaced: a
-failed update changes nothing. --from takes a mirror laid out as BASE/fingerprints/*.csv and BASE/test-lists/*.csv.
+$XDG_DATA_HOME/blockwatch, else ~/.local/share/blockwatch), and Signal's private root CA (the certificateAuthority
+of github.com/signalapp/Signal-Desktop config/production.json) as signal-ca.pem, which the signal test trusts.
+All files are checked before any is replaced: a failed update changes nothing. --from takes a mirror laid out as
+BASE/fingerprints/*.csv, BASE/test-lists/*.csv and BASE/signal/production.json.
 
 Examples:
   blockwatch update

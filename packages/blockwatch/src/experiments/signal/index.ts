@@ -11,21 +11,32 @@
  * OONI); accessible otherwise. Our method names the step that failed, and a bogon answer makes it DNS tampering.
  * OONI's fastpath discards measurements of broken probe versions (`discardReason`): those keep OONI's blocking
  * but read `failure: true`, outcome unknown.
- * Differences from OONI: OONI trusts Signal's private root CA in addition to the system roots; we trust the
- * system roots and `--ca`, so Signal's root must be given with `--ca` where the backend uses it (the lab's CA
- * stands in for it).
+ * Trust: Signal's backend chains to Signal's private root CA, which OONI's probe ships. We take it from Signal
+ * itself: `blockwatch update` writes it to `<data dir>/signal-ca.pem` (data/signal-ca.ts), and measure trusts it
+ * beside the system roots and `--ca`. Without that file the probe says so before the run (`preflight`), the
+ * measurement carries `annotations.signal_ca: "missing"`, and a backend failing only with ssl_unknown_authority /
+ * ssl_invalid_certificate reads as unknown, never blocked (`withoutRoot`); the test_keys stay OONI's.
  *
  * Targets (`--targets FILE.json`, every key optional):
  *   { "backend": ["https://chat.signal.org/", …], "uptime": "uptime.signal.org" }
  * Host names are pointed at lab or test servers with `--resolve` pins.
  */
 
+import { readSignalCa, signalCaPath } from '../../data/signal-ca.ts';
 import { InvalidArgumentError } from '../../errors.ts';
 import type { Measurement } from '../../model/index.ts';
 import type { Experiment, ExperimentRunOptions, Observation, OoniVerdict } from '../experiment.ts';
-import { ingestNetworkKeys, ooniFromParts, serviceAnalyzer, testKeysOf } from '../observations.ts';
+import { ingestNetworkKeys, neverThrows, ooniFromParts, serviceAnalyzer, testKeysOf } from '../observations.ts';
 import { fetchTarget, finishRun, resolveOnly, startRun, targetsObject, urlList } from '../urlgetter.ts';
-import { backendFailures, discardReason, type SignalKeys, signalKeys, signalParts } from './rules.ts';
+import {
+  backendFailures,
+  discardReason,
+  ROOT_MISSING,
+  type SignalKeys,
+  signalKeys,
+  signalParts,
+  withoutRoot,
+} from './rules.ts';
 
 export const BACKEND_URLS = [
   'https://chat.signal.org/',
@@ -54,14 +65,30 @@ function parseTargets(json: unknown, where: string): SignalTargets {
 async function measure(_input: string | null, options: ExperimentRunOptions) {
   const targets = (options.targets as SignalTargets | undefined) ?? parseTargets({}, 'defaults');
   const startMs = (options.nowMs ?? Date.now)();
-  const run = startRun(options);
-  const [results] = await Promise.all([
-    Promise.all(targets.backend.map((url) => fetchTarget(run, url, 'GET'))),
-    resolveOnly(run, targets.uptime),
-  ]);
-  const keys = signalKeys(results.map((r) => r.failure));
-  return finishRun(run, signal, startMs, keys) as unknown as Measurement<Record<string, unknown>>;
+  const root = options.dataDir === undefined ? undefined : readSignalCa(options.dataDir);
+  const run = startRun(root ? { ...options, ca: [...(options.ca ?? []), root] } : options);
+  await Promise.all([...targets.backend.map((url) => fetchTarget(run, url, 'GET')), resolveOnly(run, targets.uptime)]);
+  // OONI overwrites the failure as each target completes: the last failing request recorded wins
+  const keys = signalKeys(run.keys.requests.map((r) => r.failure));
+  const m = finishRun(run, signal, startMs, keys) as unknown as Measurement<Record<string, unknown>>;
+  if (!root) m.annotations = { ...m.annotations, [ROOT_MISSING.key]: ROOT_MISSING.value };
+  return m;
 }
+
+function preflight(dataDir: string): string | undefined {
+  if (readSignalCa(dataDir)) return undefined;
+  return `Signal's root CA is not in the data directory (${signalCaPath(dataDir)}): run 'blockwatch update', or the backend's certificate failures will read as unknown`;
+}
+
+const analyzeBackend = serviceAnalyzer(
+  'signal-0.1',
+  'Signal',
+  (rows) => signalParts(derivedKeys(rows), rows),
+  (m) => {
+    const tk = testKeysOf(m);
+    return typeof tk === 'string' ? undefined : discardReason(m, tk);
+  },
+);
 
 function ooniVerdict(m: Measurement<Record<string, unknown>>): OoniVerdict | undefined {
   const tk = testKeysOf(m);
@@ -83,14 +110,9 @@ export const signal: Experiment<Observation[]> = {
   measure,
   parseTargets,
   ingest: (m) => ingestNetworkKeys(m, (o) => (o.step === 'dns' && o.domain === UPTIME_HOST ? 'uptime' : 'backend')),
-  analyze: serviceAnalyzer(
-    'signal-0.1',
-    'Signal',
-    (rows) => signalParts(derivedKeys(rows), rows),
-    (m) => {
-      const tk = testKeysOf(m);
-      return typeof tk === 'string' ? undefined : discardReason(m, tk);
-    },
+  preflight,
+  analyze: neverThrows('signal-0.1', (rows, m, options) =>
+    withoutRoot(rows, m, (trusted) => analyzeBackend(trusted, m, options)),
   ),
   ooniVerdict,
 };

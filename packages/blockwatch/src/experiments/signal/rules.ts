@@ -6,10 +6,15 @@
  *
  * OONI's fastpath also discards measurements of probe versions known to be broken (`discardReason`): we keep
  * OONI's test_keys verdict but mark such a measurement `failure`, as the fastpath does.
+ *
+ * Our probe without Signal's root CA (`annotations.signal_ca: "missing"`, see index.ts): a backend failing only
+ * with certificate-authority failures is what every network shows without the root, so the verdict is unknown
+ * (`withoutRoot`); OONI's keys stay as OONI would write them.
  */
+import type { Measurement, Verdict } from '../../model/index.ts';
 import type { Observation } from '../experiment.ts';
 import type { BlockedPart } from '../observations.ts';
-import { classicOf, writtenByUs } from '../observations.ts';
+import { classicOf, ooniFromParts, writtenByUs } from '../observations.ts';
 
 export interface SignalKeys {
   signal_backend_status: 'ok' | 'blocked';
@@ -76,4 +81,51 @@ export function discardReason(m: Record<string, unknown>, tk: Record<string, unk
   if (tk.signal_backend_status !== 'ok' && tk.signal_backend_status !== 'blocked')
     return 'signal_backend_status is neither ok nor blocked';
   return undefined;
+}
+
+/** What an untrusted Signal root alone produces on the backend (our classify names an unknown issuer either way). */
+export const ROOT_FAILURES: readonly string[] = ['ssl_unknown_authority', 'ssl_invalid_certificate'];
+
+/** The annotation our probe writes when it ran without Signal's root CA. */
+export const ROOT_MISSING = { key: 'signal_ca', value: 'missing' } as const;
+
+export function rootMissing(m: Measurement<Record<string, unknown>>): boolean {
+  return (m.annotations as Record<string, unknown> | null | undefined)?.[ROOT_MISSING.key] === ROOT_MISSING.value;
+}
+
+type Analyze = (rows: Observation[]) => Verdict;
+
+/**
+ * The verdict of a measurement taken without Signal's root CA. The TLS and HTTP rows failing only their
+ * certificate authority are set aside and the rest analysed: nothing else failing is unknown (reason: the missing
+ * root), other failures still block, by their own method. `blocking`/`accessible` stay OONI's, from every row.
+ */
+export function withoutRoot(rows: Observation[], m: Measurement<Record<string, unknown>>, analyze: Analyze): Verdict {
+  const unrooted = (o: Observation) =>
+    (o.step === 'tls' || o.step === 'http') && o.failure !== null && ROOT_FAILURES.includes(o.failure);
+  const set = rows.filter(unrooted);
+  if (!rootMissing(m) || set.length === 0) return analyze(rows);
+  const ooni = ooniFromParts(signalParts(signalKeys(backendFailures(rows))));
+  const hosts = [...new Set(set.map((o) => o.domain ?? o.address ?? 'a backend host'))].join(', ');
+  const failures = [...new Set(set.map((o) => o.failure))].join(', ');
+  const missing = `Signal's root CA was not in the probe's data directory (run 'blockwatch update'), so ${failures} from ${hosts} is what any network shows`;
+  const v = { ...analyze(rows.filter((o) => !unrooted(o))), blocking: ooni.blocking, accessible: ooni.accessible };
+  const tls = { status: 'unknown' as const, evidence: set.map((o) => `${o.domain ?? o.address}: ${o.failure}`) };
+  if (v.outcome === 'blocked') {
+    return {
+      ...v,
+      layers: { tls, ...v.layers },
+      explanation: `${v.explanation} ${missing}, which says nothing about this network.`,
+    };
+  }
+  if (v.outcome !== 'accessible') return { ...v, explanation: `${v.explanation} ${missing}.` };
+  return {
+    ...v,
+    outcome: 'unknown',
+    anomaly: false,
+    failure: true,
+    layers: { ...v.layers, tls },
+    reason: missing,
+    explanation: `Cannot tell whether Signal is blocked: ${missing}.`,
+  };
 }
