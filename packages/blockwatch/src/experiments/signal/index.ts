@@ -23,7 +23,7 @@
 import { InvalidArgumentError } from '../../errors.ts';
 import type { Measurement } from '../../model/index.ts';
 import type { Experiment, ExperimentRunOptions, Observation, OoniVerdict } from '../experiment.ts';
-import { ingestNetworkKeys, ooniFromParts, serviceAnalyzer, testKeysOf } from '../observations.ts';
+import { failedValues, ingestNetworkKeys, ooniFromParts, serviceAnalyzer, testKeysOf } from '../observations.ts';
 import { fetchTarget, finishRun, resolveOnly, startRun, targetsObject, urlList } from '../urlgetter.ts';
 import { backendFailures, discardReason, type SignalKeys, signalKeys, signalParts } from './rules.ts';
 
@@ -93,6 +93,19 @@ export const signal: Experiment<Observation[]> = {
     },
   ),
   ooniVerdict,
+  columns: [
+    {
+      name: 'failing_hosts',
+      type: 'Array(String)',
+      description: 'the backend hosts whose HTTPS request failed',
+      extract: (rows) =>
+        failedValues(
+          rows,
+          (o) => o.step === 'http',
+          (o) => o.domain,
+        ),
+    },
+  ],
 };
 
 /** OONI's keys re-derived from the observations (the parity tests compare them with what OONI wrote). */

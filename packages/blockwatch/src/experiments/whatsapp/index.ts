@@ -148,4 +148,18 @@ export const whatsapp: Experiment<Observation[]> = {
     whatsappParts(derivedKeys(rows, String(m.test_version ?? VERSION)), rows),
   ),
   ooniVerdict,
+  columns: [
+    {
+      name: 'blocked_endpoints',
+      type: 'Array(String)',
+      description: "the endpoints (e1…e16.whatsapp.net) no connection reached, as OONI's whatsapp_endpoints_blocked",
+      extract: (rows, m) => derivedKeys(rows, String(m.test_version ?? VERSION)).whatsapp_endpoints_blocked,
+    },
+    {
+      name: 'registration_status',
+      type: 'String',
+      description: "the registration server: 'ok' or 'blocked', as OONI's registration_server_status",
+      extract: (rows, m) => derivedKeys(rows, String(m.test_version ?? VERSION)).registration_server_status,
+    },
+  ],
 };
