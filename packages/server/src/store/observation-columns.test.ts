@@ -12,7 +12,7 @@ import { OONI_MEASUREMENTS, tempDir } from '../../test/fixtures.ts';
 import { createAnalyzer } from '../analysis/analyzer.ts';
 import { importFiles } from '../import/importer.ts';
 import { addObservationColumns } from './migrate.ts';
-import { OBSERVATION_COLUMNS, observationColumnsOf } from './observation-columns.ts';
+import { OBSERVATION_COLUMNS, observationColumnsOf, observationValues } from './observation-columns.ts';
 import { openStore, type Store } from './store.ts';
 
 const dir = tempDir();
@@ -113,6 +113,27 @@ function rowsOf(all: OoniFile[], testName: string, reportId: string): Record<str
   return found[0]!.keys;
 }
 const readReportId = (path: string): string => JSON.parse(readFileSync(path, 'utf8')).report_id ?? '';
+
+test("signal's and dnscheck's columns name what OONI's own records show failing", () => {
+  const others = ooniFiles(['signal', 'dnscheck']);
+  assert.ok(others.some((f) => f.testName === 'dnscheck'));
+  let failingSeen = false;
+  for (const f of others) {
+    const m = JSON.parse(readFileSync(f.path, 'utf8'));
+    const values = observationValues(f.testName, m);
+    if (f.testName === 'signal') {
+      const requests = (f.keys.requests as { request?: { url?: string }; failure: unknown }[] | null) ?? [];
+      const hosts = requests.filter((q) => q.failure).map((q) => new URL(q.request?.url ?? '').hostname);
+      assert.deepEqual(values, { signal__failing_hosts: [...new Set(hosts)].sort() }, f.path);
+      failingSeen ||= hosts.length > 0;
+    } else {
+      const lookups = Object.entries(f.keys.lookups as Record<string, { failure: unknown }>);
+      const failing = lookups.filter(([, l]) => l.failure).map(([url]) => url);
+      assert.deepEqual(values?.dnscheck__failing_resolvers, failing.sort(), f.path);
+    }
+  }
+  assert.ok(failingSeen, 'the real data includes signal measurements with failing hosts');
+});
 
 test("a lookup returns the measurement's observations by the experiment's names", async () => {
   const [row] = await store.query<{ measurement_uid: string; telegram__web_status: string }>(
