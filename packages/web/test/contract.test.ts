@@ -17,6 +17,7 @@ import type {
   EventDetailResponse,
   EventListResponse,
   HistoryResponse,
+  MeasurementDetailResponse,
   MeasurementListResponse,
   RegistryCompareResponse,
 } from '../src/api/types.ts';
@@ -70,6 +71,16 @@ describe('the API answers as its contract says', { timeout: 300_000 }, () => {
     const page = await get<MeasurementListResponse>('measurements?test_name=web_connectivity&anomaly=true&limit=1');
     const uid = page.results[0]!.measurement_uid;
     await check(`measurements/${encodeURIComponent(uid)}`, responses.MEASUREMENT_DETAIL_SCHEMA);
+  });
+
+  test("one telegram measurement carries its experiment's observations", async () => {
+    const page = await get<MeasurementListResponse>('measurements?test_name=telegram&limit=1');
+    const uid = page.results[0]!.measurement_uid;
+    const detail = (await check(
+      `measurements/${encodeURIComponent(uid)}`,
+      responses.MEASUREMENT_DETAIL_SCHEMA,
+    )) as MeasurementDetailResponse;
+    assert.deepEqual(Object.keys(detail.observations).sort(), ['blocked_dcs', 'web_status']);
   });
 
   test('aggregations with no, one and two axes', async () => {

@@ -129,7 +129,35 @@ export interface Experiment<Observations = unknown> {
    * from the observations.
    */
   ooniVerdict?(measurement: Measurement<Record<string, unknown>>): OoniVerdict | undefined;
+  /**
+   * A few observation columns the store keeps for this test type (as `<test_name>__<name>` in the measurements
+   * table), filled from the observations so that queries and the API read them without re-reading test_keys.
+   * Keep them few and cheap: every stored measurement of this test computes them.
+   */
+  readonly columns?: readonly ObservationColumn<Observations>[];
 }
+
+/** The ClickHouse types an observation column may have, and the JS value each holds. */
+export interface ObservationColumnTypes {
+  String: string;
+  UInt32: number;
+  Bool: boolean;
+  'Nullable(Float64)': number | null;
+  'Array(String)': string[];
+}
+export type ObservationColumnType = keyof ObservationColumnTypes;
+
+/** One typed observation column; `extract` is pure and reads only the observations and the envelope. */
+export type ObservationColumn<Observations = unknown> = {
+  [T in ObservationColumnType]: {
+    /** snake_case, unique within the experiment */
+    readonly name: string;
+    readonly type: T;
+    /** one line, for docs and the UI */
+    readonly description: string;
+    extract(observations: Observations, measurement: Measurement<Record<string, unknown>>): ObservationColumnTypes[T];
+  };
+}[ObservationColumnType];
 
 /** OONI's verdict in our vocabulary: `blocking` is the first blocked part's method (e.g. 'tcp_ip') or false. */
 export interface OoniVerdict {

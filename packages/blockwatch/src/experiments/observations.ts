@@ -356,3 +356,21 @@ export function writtenByUs(m: Record<string, unknown>): boolean {
 /** OONI's status strings: "blocked" is blocked, anything else (ok, null, missing) is not. */
 export const isBlockedStatus = (v: unknown) => v === 'blocked';
 export { str as stringOrNull };
+
+/**
+ * The distinct `pick` values of the failed observations `where` selects, sorted: an observation column's list
+ * ("which endpoints failed"), stable whatever order the steps ran in.
+ */
+export function failedValues(
+  rows: readonly Observation[],
+  where: (o: Observation) => boolean,
+  pick: (o: Observation) => string | undefined,
+): string[] {
+  const out = new Set<string>();
+  for (const o of rows) {
+    if (o.failure === null || !where(o)) continue;
+    const value = pick(o);
+    if (value) out.add(value);
+  }
+  return [...out].sort();
+}

@@ -142,6 +142,7 @@ export async function measurementRoutes(
         ...meta,
         verdict: detail.verdict as MeasurementDetailResponse['verdict'],
         ooni_verdict: ooni ?? null,
+        observations: detail.observations as MeasurementDetailResponse['observations'],
       };
       const head = JSON.stringify(answer);
       // The raw JSON is spliced in as stored: no parse and re-serialise of a possibly large document.

@@ -111,9 +111,16 @@ export const MEASUREMENT_DETAIL_SCHEMA = closed(
     ...SUMMARY_PROPERTIES,
     verdict: { type: ['object', 'null'], description: 'our verdict (blockwatch model Verdict)' },
     ooni_verdict: OONI_VERDICT_SCHEMA,
+    observations: {
+      type: 'object',
+      description: "the test's observation columns by name (the experiment's `columns`); {} for a test with none",
+      additionalProperties: {
+        anyOf: [{ type: ['string', 'number', 'boolean', 'null'] }, { type: 'array', items: STRING }],
+      },
+    },
     raw_measurement: { type: 'object', description: 'the measurement as submitted or imported (OONI format)' },
   },
-  ['measurement_uid', 'verdict', 'ooni_verdict', 'raw_measurement'],
+  ['measurement_uid', 'verdict', 'ooni_verdict', 'observations', 'raw_measurement'],
 );
 
 const AXIS_PROPERTIES = Object.fromEntries(AXES.map((axis) => [axis, axis === 'probe_asn' ? INTEGER : STRING])) as {

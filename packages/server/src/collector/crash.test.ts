@@ -66,6 +66,10 @@ async function submitUntilKilled(url: string, acked: string[], poisonEvery = 0):
         probe_asn: `AS${1000 + (sequence % 7)}`,
       });
     });
+    // Poisoned ones are known before sending: one made durable but never answered can still be quarantined.
+    for (const m of batch) {
+      if (String(m.input).includes('poison')) poisonUids.add(measurementUid({ ...m, probe_ip: '127.0.0.1' }));
+    }
     try {
       const response = await request(`${url}/api/v1/submit`, {
         method: 'POST',
@@ -76,11 +80,7 @@ async function submitUntilKilled(url: string, acked: string[], poisonEvery = 0):
       const body = (await response.body.json()) as { accepted?: number };
       if (response.statusCode !== 200 || body.accepted !== batch.length) throw new Error(`HTTP ${response.statusCode}`);
       // The server derives the uid from the scrubbed content, as we do here.
-      for (const m of batch) {
-        const uid = measurementUid({ ...m, probe_ip: '127.0.0.1' });
-        acked.push(uid);
-        if (String(m.input).includes('poison')) poisonUids.add(uid);
-      }
+      for (const m of batch) acked.push(measurementUid({ ...m, probe_ip: '127.0.0.1' }));
     } catch {
       return; // killed mid-request: that batch was not acknowledged
     }

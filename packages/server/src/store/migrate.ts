@@ -17,6 +17,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { BlockwatchError } from 'blockwatch/errors.ts';
+import { OBSERVATION_COLUMNS } from './observation-columns.ts';
 
 // The SQL stays in src/ (the build emits only JavaScript): this path is the same from src/store and dist/store.
 export const MIGRATIONS_DIR = new URL('../../src/store/migrations/', import.meta.url).pathname;
@@ -157,4 +158,31 @@ export async function migrate(
     now.push(migration.version);
   }
   return now;
+}
+
+/**
+ * Adds the observation columns the measurements table lacks (`ADD COLUMN IF NOT EXISTS`, so a race with another
+ * process is harmless); returns the columns added now. A store already up to date issues no statement.
+ */
+export async function addObservationColumns(client: ClickHouseClient, cluster?: string): Promise<string[]> {
+  if (OBSERVATION_COLUMNS.length === 0) return [];
+  const result = await client.query({
+    query: "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'measurements'",
+    format: 'JSONEachRow',
+  });
+  const present = new Set((await result.json<{ name: string }>()).map((r) => r.name));
+  const added: string[] = [];
+  for (const c of OBSERVATION_COLUMNS) {
+    if (present.has(c.column)) continue;
+    const statement = `ALTER TABLE measurements {{ON_CLUSTER}} ADD COLUMN IF NOT EXISTS ${c.column} ${c.type}`;
+    try {
+      for (const sql of clusterize(statement, cluster)) await client.command({ query: sql });
+    } catch (err) {
+      throw new BlockwatchError('BW_ERR_STORE', `adding column ${c.column}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    added.push(c.column);
+  }
+  return added;
 }

@@ -6,6 +6,7 @@
  */
 import type { Measurement, Verdict } from 'blockwatch/model';
 import { columnValue, MAX_UINT32 } from './columns.ts';
+import { observationValues } from './observation-columns.ts';
 
 /** OONI's own verdict for a measurement, when known: the probe's test_keys and, if imported, fastpath flags. */
 export interface OoniVerdict {
@@ -205,6 +206,9 @@ export function toRows(item: AnalyzedMeasurement, insertedAtMs: number): { row: 
     source: item.source,
     inserted_at: insertedAt,
   };
+  // The experiment's own observation columns (`<test_name>__<name>`); the other experiments' keep their default.
+  const observed = observationValues(row.test_name, m);
+  if (observed) Object.assign(row, observed);
   const raw: RawRow = {
     measurement_uid: item.uid,
     probe_cc: row.probe_cc,

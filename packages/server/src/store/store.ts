@@ -20,7 +20,8 @@ const COUNT_EXPRESSIONS = [
 
 import { type InsertLines, openClient, type StoreLocation } from './client.ts';
 import { type MeasurementFilter, whereClause } from './filters.ts';
-import { migrate } from './migrate.ts';
+import { addObservationColumns, migrate } from './migrate.ts';
+import { observationColumnsOf } from './observation-columns.ts';
 import {
   type AnalyzedMeasurement,
   jsonLines,
@@ -79,6 +80,8 @@ export interface MeasurementDetail {
   raw: string;
   verdict: unknown;
   ooni: unknown;
+  /** the test's observation columns (observation-columns.ts), by the experiment's names; {} for a test with none */
+  observations: Record<string, unknown>;
 }
 
 /** What `onStored` listeners get: the batch that landed (duplicates already removed). */
@@ -146,6 +149,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const cluster = 'cluster' in options.location ? options.location.cluster : undefined;
   try {
     await migrate(client, { cluster });
+    await addObservationColumns(client, cluster);
   } catch (err) {
     await client.close();
     throw err;
@@ -204,6 +208,18 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     } catch (err) {
       throw new BlockwatchError('BW_ERR_STORE', `query failed: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /** The observation columns of one stored measurement, read back from the analytics row. */
+  async function observationsOf(uid: string, row: MeasurementSummary): Promise<Record<string, unknown>> {
+    const columns = observationColumnsOf(row.test_name);
+    if (columns.length === 0) return {};
+    const [values] = await query<Record<string, unknown>>(
+      `SELECT ${columns.map((c) => `${c.column} AS ${c.name}`).join(', ')} FROM measurements
+       WHERE probe_cc = {cc:String} AND test_day = toDate({t:DateTime}) AND measurement_uid = {uid:String} LIMIT 1`,
+      { uid, cc: row.probe_cc, t: row.measurement_start_time },
+    );
+    return values ?? {};
   }
 
   async function existing(table: string, uids: string[], ccs?: string[]): Promise<Set<string>> {
@@ -314,6 +330,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         raw: raw.raw,
         verdict: raw.verdict ? JSON.parse(raw.verdict) : null,
         ooni: raw.ooni ? JSON.parse(raw.ooni) : null,
+        observations: row ? await observationsOf(uid, row) : {},
       };
     },
 

@@ -151,6 +151,7 @@ export const en = {
   'measurement.ooniDiffers': 'differs',
   'measurement.noVerdict': 'No verdict is stored for this measurement.',
   'measurement.meta': 'Where and when',
+  'measurement.observations': 'Observations',
   'measurement.probe': 'Probe (inside the network)',
   'measurement.control': 'Control (unfiltered network)',
   'measurement.layers': 'Per layer',

@@ -151,6 +151,7 @@ export const kk: Messages = {
   'measurement.ooniDiffers': 'өзгеше',
   'measurement.noVerdict': 'Бұл өлшемнің сақталған қорытындысы жоқ.',
   'measurement.meta': 'Қайда және қашан',
+  'measurement.observations': 'Бақылаулар',
   'measurement.probe': 'Зонд (желі ішінде)',
   'measurement.control': 'Бақылау (сүзгісіз желі)',
   'measurement.layers': 'Деңгейлер бойынша',

@@ -151,6 +151,7 @@ export const ru: Messages = {
   'measurement.ooniDiffers': 'расходится',
   'measurement.noVerdict': 'Для этого измерения вердикт не сохранён.',
   'measurement.meta': 'Где и когда',
+  'measurement.observations': 'Наблюдения',
   'measurement.probe': 'Зонд (внутри сети)',
   'measurement.control': 'Контроль (сеть без фильтрации)',
   'measurement.layers': 'По уровням',

@@ -114,6 +114,7 @@ function MeasurementBody({ detail }: { detail: MeasurementDetailResponse }) {
 
       {verdict ? <Layers verdict={verdict} /> : null}
       {verdict && verdict.fingerprints.length > 0 ? <Fingerprints verdict={verdict} /> : null}
+      {Object.keys(detail.observations ?? {}).length > 0 ? <Observations values={detail.observations} /> : null}
 
       {keys ? (
         <Section id="evidence" title={t('measurement.evidence')}>
@@ -133,6 +134,28 @@ function MeasurementBody({ detail }: { detail: MeasurementDetailResponse }) {
       </Section>
       <ShareLink uid={detail.measurement_uid} />
     </>
+  );
+}
+
+/** The experiment's observation columns as the store keeps them, by the experiment's own names. */
+function Observations({ values }: { values: MeasurementDetailResponse['observations'] }) {
+  const { t } = useI18n();
+  const shown = (v: unknown) => (Array.isArray(v) ? v.join(', ') || '—' : v === null || v === '' ? '—' : String(v));
+  return (
+    <Section id="observations" title={t('measurement.observations')}>
+      <table data-testid="observations">
+        <tbody>
+          {Object.entries(values).map(([name, value]) => (
+            <tr key={name}>
+              <th scope="row" className="mono">
+                {name}
+              </th>
+              <td className="mono break">{shown(value)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Section>
   );
 }
 

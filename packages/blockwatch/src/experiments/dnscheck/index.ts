@@ -31,7 +31,7 @@ import { SOFTWARE_NAME, SOFTWARE_VERSION } from '../../probe/envelope.ts';
 import { pinKey } from '../../probe/resolve-pins.ts';
 import type { AnalyzeOptions } from '../../verdict/index.ts';
 import type { Experiment, ExperimentRunOptions, Observation } from '../experiment.ts';
-import { ingestNetworkKeys, neverThrows, testKeysOf } from '../observations.ts';
+import { failedValues, ingestNetworkKeys, neverThrows, testKeysOf } from '../observations.ts';
 import {
   annotate,
   childRun,
@@ -344,4 +344,24 @@ export const dnscheck: Experiment<Observation[]> = {
   analyze: neverThrows('dnscheck-0.1', analyze),
   // OONI writes no verdict for dnscheck (and its fastpath does not score it): nothing to store beside ours.
   ooniVerdict: () => undefined,
+  columns: [
+    {
+      name: 'failing_resolvers',
+      type: 'Array(String)',
+      description: 'the resolvers (system, udp://, https://) whose lookup failed',
+      extract: (rows) => failedValues(rows, isResolverLookup, (o) => o.target),
+    },
+    {
+      name: 'doh_failure',
+      type: 'String',
+      description: "the first DoH resolver's lookup failure, '' when every DoH lookup answered",
+      extract: (rows) =>
+        rows.find((o) => isResolverLookup(o) && o.target.startsWith('https://') && o.failure)?.failure ?? '',
+    },
+  ],
 };
+
+/** A lookup through one of the measured resolvers (not the control's, not a late duplicate answer). */
+function isResolverLookup(o: Observation): boolean {
+  return o.step === 'dns' && o.target !== CONTROL && !o.target.startsWith('control:') && !o.target.startsWith('late:');
+}

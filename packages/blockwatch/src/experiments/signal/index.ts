@@ -26,7 +26,14 @@ import { readSignalCa, signalCaPath } from '../../data/signal-ca.ts';
 import { InvalidArgumentError } from '../../errors.ts';
 import type { Measurement } from '../../model/index.ts';
 import type { Experiment, ExperimentRunOptions, Observation, OoniVerdict } from '../experiment.ts';
-import { ingestNetworkKeys, neverThrows, ooniFromParts, serviceAnalyzer, testKeysOf } from '../observations.ts';
+import {
+  failedValues,
+  ingestNetworkKeys,
+  neverThrows,
+  ooniFromParts,
+  serviceAnalyzer,
+  testKeysOf,
+} from '../observations.ts';
 import { fetchTarget, finishRun, resolveOnly, startRun, targetsObject, urlList } from '../urlgetter.ts';
 import {
   backendFailures,
@@ -115,6 +122,19 @@ export const signal: Experiment<Observation[]> = {
     withoutRoot(rows, m, (trusted) => analyzeBackend(trusted, m, options)),
   ),
   ooniVerdict,
+  columns: [
+    {
+      name: 'failing_hosts',
+      type: 'Array(String)',
+      description: 'the backend hosts whose HTTPS request failed',
+      extract: (rows) =>
+        failedValues(
+          rows,
+          (o) => o.step === 'http',
+          (o) => o.domain,
+        ),
+    },
+  ],
 };
 
 /** OONI's keys re-derived from the observations (the parity tests compare them with what OONI wrote). */

@@ -27,7 +27,14 @@ import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../../errors.ts';
 import type { Measurement } from '../../model/index.ts';
 import type { Experiment, ExperimentRunOptions, Observation, OoniVerdict } from '../experiment.ts';
-import { ingestNetworkKeys, isBlockedStatus, ooniFromParts, serviceAnalyzer, testKeysOf } from '../observations.ts';
+import {
+  failedValues,
+  ingestNetworkKeys,
+  isBlockedStatus,
+  ooniFromParts,
+  serviceAnalyzer,
+  testKeysOf,
+} from '../observations.ts';
 import { fetchTarget, finishRun, ipList, portList, startRun, targetsObject, urlField } from '../urlgetter.ts';
 import { discardReason, resultsOf, type TelegramKeys, telegramKeys, telegramParts, usesTitleRule } from './rules.ts';
 
@@ -128,6 +135,25 @@ export const telegram: Experiment<Observation[]> = {
     (m) => discardOf(m),
   ),
   ooniVerdict,
+  columns: [
+    {
+      name: 'blocked_dcs',
+      type: 'Array(String)',
+      description: 'the data-centre endpoints (ip:port) whose HTTP request failed',
+      extract: (rows) =>
+        failedValues(
+          rows,
+          (o) => o.step === 'http' && o.target === 'dc',
+          (o) => o.address ?? o.url,
+        ),
+    },
+    {
+      name: 'web_status',
+      type: 'String',
+      description: "web.telegram.org: 'ok' or 'blocked', as OONI's telegram_web_status",
+      extract: (rows, m) => derivedKeys(rows, String(m.test_version ?? VERSION)).telegram_web_status,
+    },
+  ],
 };
 
 /** OONI's keys re-derived from the observations (the parity tests compare them with what OONI wrote). */

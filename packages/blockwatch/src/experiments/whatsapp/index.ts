@@ -120,6 +120,17 @@ export function derivedKeys(rows: Observation[], testVersion: string): WhatsappK
   return whatsappKeys(resultsOf(rows, testVersion, endpointPorts(rows)));
 }
 
+/** The derived keys both observation columns read: derived once per measurement's observations. */
+const keysOfRows = new WeakMap<Observation[], WhatsappKeys>();
+function columnKeys(rows: Observation[], m: Measurement<Record<string, unknown>>): WhatsappKeys {
+  let keys = keysOfRows.get(rows);
+  if (!keys) {
+    keys = derivedKeys(rows, String(m.test_version ?? VERSION));
+    keysOfRows.set(rows, keys);
+  }
+  return keys;
+}
+
 function ooniVerdict(m: Measurement<Record<string, unknown>>): OoniVerdict | undefined {
   const tk = testKeysOf(m);
   if (typeof tk === 'string' || typeof tk.whatsapp_endpoints_status !== 'string') return undefined;
@@ -148,4 +159,18 @@ export const whatsapp: Experiment<Observation[]> = {
     whatsappParts(derivedKeys(rows, String(m.test_version ?? VERSION)), rows),
   ),
   ooniVerdict,
+  columns: [
+    {
+      name: 'blocked_endpoints',
+      type: 'Array(String)',
+      description: "the endpoints (e1…e16.whatsapp.net) no connection reached, as OONI's whatsapp_endpoints_blocked",
+      extract: (rows, m) => columnKeys(rows, m).whatsapp_endpoints_blocked,
+    },
+    {
+      name: 'registration_status',
+      type: 'String',
+      description: "the registration server: 'ok' or 'blocked', as OONI's registration_server_status",
+      extract: (rows, m) => columnKeys(rows, m).registration_server_status,
+    },
+  ],
 };
