@@ -54,33 +54,52 @@ export function testNameOf(value: unknown): string {
   return isObject(m) && typeof m.test_name === 'string' ? m.test_name : DEFAULT_TEST_NAME;
 }
 
+/** A verdict, and the observations its experiment's `ingest` made (undefined when there were none to make). */
+export interface ObservedVerdict {
+  verdict: Verdict;
+  observations?: unknown;
+}
+
 /**
  * The verdict of any measurement (wrappers `{content}`/`{raw_measurement}` accepted): its experiment's ingest,
- * then its analysis. Never throws.
+ * then its analysis; the observations come back too, so that a consumer storing them does not ingest again.
+ * Never throws.
  */
-export function analyzeAny(value: unknown, options: AnalyzeOptions = {}): Verdict {
+export function analyzeObserved(value: unknown, options: AnalyzeOptions = {}): ObservedVerdict {
   const unwrapped = unwrapMeasurement(value);
   const testName = testNameOf(unwrapped);
   const experiment = byName.get(testName);
   if (!experiment) {
-    return unreadableVerdict(
-      'none',
-      `test_name '${testName}' is not a registered experiment (registered: ${experimentNames().join(', ')})`,
-    );
+    return {
+      verdict: unreadableVerdict(
+        'none',
+        `test_name '${testName}' is not a registered experiment (registered: ${experimentNames().join(', ')})`,
+      ),
+    };
   }
+  let observations: unknown;
   try {
     // web_connectivity's engine reads anything and names what it cannot; the others need an envelope object
     const measurement = (isObject(unwrapped) ? unwrapped : value) as Measurement<Record<string, unknown>>;
-    const observations = experiment.ingest(measurement);
-    if (typeof observations === 'string') return unreadableVerdict('none', `${testName}: ${observations}`);
-    return experiment.analyze(observations, measurement, options);
+    const ingested = experiment.ingest(measurement);
+    if (typeof ingested === 'string') return { verdict: unreadableVerdict('none', `${testName}: ${ingested}`) };
+    observations = ingested;
+    return { verdict: experiment.analyze(ingested, measurement, options), observations };
   } catch (err) {
     // A bug in one analysis must not take a batch down: it is this measurement's reason.
-    return unreadableVerdict(
-      'none',
-      `internal error while analysing ${testName}: ${(err as Error)?.message ?? String(err)}`,
-    );
+    return {
+      verdict: unreadableVerdict(
+        'none',
+        `internal error while analysing ${testName}: ${(err as Error)?.message ?? String(err)}`,
+      ),
+      ...(observations === undefined ? {} : { observations }),
+    };
   }
+}
+
+/** `analyzeObserved`'s verdict alone: what the probe, `blockwatch analyze` and the remote re-analysis need. */
+export function analyzeAny(value: unknown, options: AnalyzeOptions = {}): Verdict {
+  return analyzeObserved(value, options).verdict;
 }
 
 /**

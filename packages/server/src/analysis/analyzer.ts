@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDir, hasFingerprints, loadFingerprints } from 'blockwatch/data/index.ts';
-import { analyzeAny, ooniVerdictAny } from 'blockwatch/experiments/registry.ts';
+import { analyzeObserved, type ObservedVerdict, ooniVerdictAny } from 'blockwatch/experiments/registry.ts';
 import { createAsnLookup, loadGeoRegistry } from 'blockwatch/geo/index.ts';
 import type { Measurement, Verdict } from 'blockwatch/model';
 import type { AnalyzeOptions, TransferBaseline } from 'blockwatch/verdict';
@@ -35,6 +35,8 @@ export interface AnalyzerOptions {
 
 export interface Analyzer {
   analyze(measurement: Measurement<Record<string, unknown>>): Verdict;
+  /** The verdict and the experiment's observations, for a store that keeps both (one ingest, not two). */
+  analyzeObserved(measurement: Measurement<Record<string, unknown>>): ObservedVerdict;
   /** Citizen Lab category of an input in a country ('' when the URL is on no list). */
   categoryOf(input: string, probeCc: string): string;
   readonly fingerprintCount: number;
@@ -106,11 +108,13 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     describeAsn,
     ...(isPublicOverride ? { isPublicOverride } : {}),
   };
+  const observe = (measurement: Measurement<Record<string, unknown>>) =>
+    analyzeObserved(measurement, { ...analyzeOptions, ...baselineFor(measurement, options.transferBaseline) });
   return {
     // every test type through its registered experiment (web_connectivity, remote records, the messengers, …);
     // a page's transfer is also judged against the same site on the country's other networks
-    analyze: (measurement) =>
-      analyzeAny(measurement, { ...analyzeOptions, ...baselineFor(measurement, options.transferBaseline) }),
+    analyze: (measurement) => observe(measurement).verdict,
+    analyzeObserved: observe,
     categoryOf: createCategoryIndex(options.testListsDir),
     fingerprintCount: fingerprints?.size ?? 0,
   };

@@ -39,10 +39,12 @@ export function toAnalyzed(record: SpoolRecord, analyzer: Analyzer, measurementJ
   const measurement = record.m as Measurement<Record<string, unknown>>;
   const ooni = record.ooni ?? ooniVerdictOf(measurement);
   const input = typeof measurement.input === 'string' ? measurement.input : '';
+  const { verdict, observations } = analyzer.analyzeObserved(measurement);
   return {
     uid: record.uid,
     measurement,
-    verdict: analyzer.analyze(measurement),
+    verdict,
+    observations,
     // what the submitting probe's test keys state (OONI Probe's own verdict), beside ours
     ...(ooni ? { ooni } : {}),
     categoryCode: analyzer.categoryOf(input, String(measurement.probe_cc ?? '')),

@@ -123,10 +123,12 @@ export async function importFiles(files: string[], options: ImportOptions): Prom
       const { store, analyzer } = options.sink;
       const analyzed: AnalyzedMeasurement[] = items.map((p) => {
         const measurement = p.measurement as Measurement<Record<string, unknown>>;
+        const { verdict, observations } = analyzer.analyzeObserved(measurement);
         return {
           uid: p.uid,
           measurement,
-          verdict: analyzer.analyze(measurement),
+          verdict,
+          observations,
           ...(p.ooni ? { ooni: p.ooni } : {}),
           categoryCode: analyzer.categoryOf(
             typeof measurement.input === 'string' ? measurement.input : '',

@@ -7,7 +7,7 @@
  */
 import { BlockwatchError } from 'blockwatch/errors.ts';
 import type { ObservationColumn, ObservationColumnType } from 'blockwatch/experiments/experiment.ts';
-import { EXPERIMENTS } from 'blockwatch/experiments/registry.ts';
+import { EXPERIMENTS, experimentNamed } from 'blockwatch/experiments/registry.ts';
 import type { Measurement } from 'blockwatch/model';
 
 export interface StoredObservationColumn {
@@ -74,27 +74,24 @@ export function observationColumnsOf(testName: string): StoredObservationColumn[
 
 /**
  * The observation column values of one measurement, keyed by column, or undefined when its experiment has
- * none (web_connectivity: no work at all). Never throws: unreadable test keys or an extractor's bug leave the
- * defaults, the verdict already says what was wrong.
+ * none (web_connectivity: no work at all). `analyzed`: the `analyzeObserved` result's observations, when the
+ * analysis made them (undefined there means ingest could not read the test keys); without that entry, the
+ * experiment's ingest runs here. Never throws: unreadable test keys or an extractor's bug leave the defaults, the
+ * verdict already says what was wrong.
  */
 export function observationValues(
   testName: string,
   measurement: Measurement<Record<string, unknown>>,
+  analyzed?: { observations?: unknown },
 ): Record<string, unknown> | undefined {
   const entries = BY_TEST.get(testName);
   if (!entries) return undefined;
-  const experiment = EXPERIMENTS.find((e) => e.name === testName)!;
-  let observations: unknown;
-  try {
-    observations = experiment.ingest(measurement);
-  } catch {
-    observations = '';
-  }
+  const observations = analyzed ? analyzed.observations : ingestQuietly(testName, measurement);
   const out: Record<string, unknown> = {};
   for (const { stored, extract } of entries) {
     const rule = FITS[stored.type];
     let value: unknown = rule.empty;
-    if (typeof observations !== 'string') {
+    if (observations !== undefined) {
       try {
         const got = extract(observations, measurement);
         if (rule.fits(got)) value = got;
@@ -105,4 +102,14 @@ export function observationValues(
     out[stored.column] = value;
   }
   return out;
+}
+
+/** The experiment's observations of a measurement, undefined when it cannot read them. */
+function ingestQuietly(testName: string, measurement: Measurement<Record<string, unknown>>): unknown {
+  try {
+    const observations = experimentNamed(testName)?.ingest(measurement);
+    return typeof observations === 'string' ? undefined : observations;
+  } catch {
+    return undefined;
+  }
 }

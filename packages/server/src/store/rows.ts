@@ -31,6 +31,12 @@ export interface AnalyzedMeasurement {
   source: MeasurementSource;
   /** `JSON.stringify(measurement)` when already made (the spool made it): not serialised twice. */
   measurementJson?: string;
+  /**
+   * What the experiment's ingest made of it during analysis (`Analyzer.analyzeObserved`), so that the observation
+   * columns do not ingest it again. The key is present, undefined, when ingest could not read the test keys;
+   * absent when the item was built from a bare verdict (then the columns run the ingest themselves).
+   */
+  observations?: unknown;
 }
 
 export interface MeasurementRow {
@@ -207,7 +213,7 @@ export function toRows(item: AnalyzedMeasurement, insertedAtMs: number): { row: 
     inserted_at: insertedAt,
   };
   // The experiment's own observation columns (`<test_name>__<name>`); the other experiments' keep their default.
-  const observed = observationValues(row.test_name, m);
+  const observed = observationValues(row.test_name, m, 'observations' in item ? item : undefined);
   if (observed) Object.assign(row, observed);
   const raw: RawRow = {
     measurement_uid: item.uid,
