@@ -48,6 +48,7 @@ import {
 import { createEnvelope, SOFTWARE_NAME, SOFTWARE_VERSION } from '../../probe/envelope.ts';
 import { pinKey, type ResolvePins, urlPort } from '../../probe/resolve-pins.ts';
 import { createScrubber } from '../../probe/scrub.ts';
+import { noClassicKeys } from '../../verdict/index.ts';
 import type { ProbeIdentity, ResolverIdentity } from '../experiment.ts';
 import { pinnedQuery } from '../urlgetter.ts';
 
@@ -350,12 +351,8 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
     x_control_request: controlResult ? controlRequest : null,
     dns_experiment_failure: systemQuery?.failure ?? null,
     http_experiment_failure: http?.failure ?? null,
-    dns_consistency: null,
-    body_length_match: null,
-    body_proportion: 0,
-    status_code_match: null,
-    headers_match: null,
-    title_match: null,
+    // the comparison keys are the analysis's to fill: written empty, as OONI's probe writes them before analysing
+    ...noClassicKeys(),
     blocking: null,
     accessible: null,
     x_dns_duplicate_responses: duplicates,
