@@ -14,7 +14,15 @@ import { InvalidArgumentError } from '../errors.ts';
 import { parseIp } from '../geo/index.ts';
 import type { DnsQuery, HttpTransaction, Measurement, TcpConnect, TlsHandshake } from '../model/index.ts';
 import { OPERATIONS, type Operation } from '../model/index.ts';
-import { createTrace, httpGet, lookupSystem, type Trace, tcpConnect, tlsHandshake } from '../netx/index.ts';
+import {
+  createTrace,
+  formatEndpoint,
+  httpGet,
+  lookupSystem,
+  type Trace,
+  tcpConnect,
+  tlsHandshake,
+} from '../netx/index.ts';
 import { createEnvelope } from '../probe/envelope.ts';
 import { pinKey } from '../probe/resolve-pins.ts';
 import { createScrubber } from '../probe/scrub.ts';
@@ -147,10 +155,6 @@ export function annotate(run: StepRun, query: DnsQuery): void {
   }
 }
 
-function formatAddress(ip: string, port: number): string {
-  return isIP(ip) === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
-
 /** TCP connect to the addresses in turn until one answers (urlgetter's order); the open socket is the caller's. */
 async function connect(
   run: StepRun,
@@ -232,7 +236,7 @@ export async function openTarget(run: StepRun, url: URL): Promise<TargetResult &
     if (url.protocol === 'https:') {
       const tls = await tlsHandshake(socket, {
         trace: run.trace,
-        address: formatAddress(ip, port),
+        address: formatEndpoint(ip, port),
         serverName: host,
         ...(run.options.ca ? { ca: run.options.ca } : {}),
         timeoutMs: run.budget(STEP_MS.tls),
