@@ -75,32 +75,29 @@ export async function createCollector(options: CollectorOptions): Promise<Collec
       if (measurements.length > maxBatch) {
         throw new SubmissionError('measurements', `at most ${maxBatch} per submission, got ${measurements.length}`);
       }
-      const records: SpoolRecord[] = [];
-      const jsonOf = new Map<SpoolRecord, string>();
-      const uids: string[] = [];
-      for (let i = 0; i < measurements.length; i++) {
-        const checked = checkMeasurement(measurements[i], pathOf(i));
+      // Every measurement is checked before any is spooled: a refused batch keeps nothing.
+      const accepted = measurements.map((value, i) => {
+        const checked = checkMeasurement(value, pathOf(i));
         if (!checked.ok) throw new SubmissionError(checked.path, checked.message);
-        uids.push(checked.uid);
-        const record: SpoolRecord = { uid: checked.uid, m: checked.measurement, src: 'collector' };
-        records.push(record);
-        // The canonical JSON the uid was hashed from is the stored form: no second serialisation.
-        jsonOf.set(record, checked.json);
-      }
+        return checked;
+      });
       // What this process spooled lately is not spooled again. Whether the rest is already in the store is asked
       // while the rest is being made durable, not before: the acknowledgement waits for the slower of the two,
       // not for both in turn (the engine may be busy with a large insert). A measurement found there has been
       // spooled once more, and `store.insert` drops it; if the store cannot answer, only the count suffers.
       const seen = new Set<string>();
       const fresh: SpoolRecord[] = [];
+      // The canonical JSON the uid was hashed from is the stored form: no second serialisation.
+      const freshJson: string[] = [];
       let duplicates = 0;
-      for (const record of records) {
-        if (seen.has(record.uid) || recent.has(record.uid)) {
+      for (const { uid, measurement, json } of accepted) {
+        if (seen.has(uid) || recent.has(uid)) {
           duplicates++;
           continue;
         }
-        seen.add(record.uid);
-        fresh.push(record);
+        seen.add(uid);
+        fresh.push({ uid, m: measurement, src: 'collector' });
+        freshJson.push(json);
       }
       const inStore = fresh.length
         ? options.store
@@ -113,13 +110,10 @@ export async function createCollector(options: CollectorOptions): Promise<Collec
               () => 0,
             )
         : Promise.resolve(0);
-      await spool.append(
-        fresh,
-        fresh.map((record) => jsonOf.get(record)!),
-      );
+      await spool.append(fresh, freshJson);
       for (const record of fresh) remember(record.uid);
       duplicates += await inStore;
-      return { accepted: measurements.length, duplicates, uids };
+      return { accepted: measurements.length, duplicates, uids: accepted.map((checked) => checked.uid) };
     },
     async close() {
       await spool.close();
