@@ -39,6 +39,8 @@ export interface LevelScore {
   withinTwoRoundsMultiNetwork: number;
   withinTwoRoundsSingleNetwork: number;
   delayMeasurementsSingleNetwork: DelayStats;
+  /** Each matched episode with a known onset: its network's measurements from the onset to the detection. */
+  onsets: { truth: TruthEpisode; rounds: number; multiNetwork: boolean }[];
 }
 
 export interface Evaluation {
@@ -96,6 +98,7 @@ export function evaluateDetection(
     const delayMulti: number[] = [];
     const delaySingle: number[] = [];
     const delayH: number[] = [];
+    const onsets: LevelScore['onsets'] = [];
     for (const { event, ep } of mine) {
       const start = ep.onset.after.timeMs;
       const stop = ep.end?.after.timeMs ?? Number.POSITIVE_INFINITY;
@@ -134,6 +137,7 @@ export function evaluateDetection(
             Math.abs(x.onsetMs - t.onsetMs!) <= 36 * 3600_000,
         ).length;
         (together > 0 ? delayMulti : delaySingle).push(rounds);
+        onsets.push({ truth: t, rounds, multiNetwork: together > 0 });
         delayH.push((ep.detected.timeMs - t.onsetMs) / 3600_000);
       }
     }
@@ -162,6 +166,7 @@ export function evaluateDetection(
       withinTwoRoundsMultiNetwork: ratio(delayMulti.filter((d) => d <= 2).length, delayMulti.length),
       withinTwoRoundsSingleNetwork: ratio(delaySingle.filter((d) => d <= 2).length, delaySingle.length),
       delayMeasurementsSingleNetwork: stats(delaySingle),
+      onsets,
     };
   };
 
