@@ -12,7 +12,7 @@ import { createAsnLookup, loadGeoRegistry } from 'blockwatch/geo/index.ts';
 import type { Measurement, Verdict } from 'blockwatch/model';
 import type { AnalyzeOptions, TransferBaseline } from 'blockwatch/verdict';
 import { parseCsv } from 'blockwatch/verdict/csv.ts';
-import { asnNumber, domainOf, type OoniVerdict } from '../store/rows.ts';
+import { asnNumber, domainOf, type OoniVerdict, sqlTime } from '../store/rows.ts';
 
 export interface AnalyzerOptions {
   /** Folder with fingerprints_dns.csv and fingerprints_http.csv (OONI blocking-fingerprints). */
@@ -30,7 +30,8 @@ export interface AnalyzerOptions {
    * The same site's transfer rate on other networks of the country (see transfer-baselines.ts): with it, a
    * complete but far slower transfer is throttling. Synchronous: it answers from memory.
    */
-  transferBaseline?: (cc: string, domain: string, asn: number) => TransferBaseline | undefined;
+  /** `timeMs`: the measurement's start, so that peers' rates from another period are not used. */
+  transferBaseline?: (cc: string, domain: string, asn: number, timeMs?: number) => TransferBaseline | undefined;
 }
 
 export interface Analyzer {
@@ -120,7 +121,10 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   };
 }
 
-/** The baseline option for one measurement: its country, its input's host, its network. */
+/** What `sqlTime` gives for a time it cannot read. */
+const UNKNOWN_TIME = '1970-01-01 00:00:00';
+
+/** The baseline option for one measurement: its country, its input's host, its network, its time. */
 function baselineFor(
   measurement: Measurement<Record<string, unknown>>,
   baseline: AnalyzerOptions['transferBaseline'],
@@ -129,7 +133,9 @@ function baselineFor(
   const domain = domainOf(measurement.input);
   const asn = asnNumber(measurement.probe_asn);
   if (!domain || asn === 0) return {};
-  const found = baseline(String(measurement.probe_cc ?? ''), domain, asn);
+  const start = sqlTime(measurement.measurement_start_time);
+  const timeMs = start === UNKNOWN_TIME ? undefined : Date.parse(`${start.replace(' ', 'T')}Z`);
+  const found = baseline(String(measurement.probe_cc ?? ''), domain, asn, timeMs);
   return found ? { transferBaseline: found } : {};
 }
 

@@ -74,9 +74,25 @@ test('the baseline is the median of the other networks of the country, from one 
   assert.deepEqual(baselines.lookup('KZ', 'news.example.kz', 101), { peerKbps: 10_000, networks: 2 });
   assert.deepEqual(baselines.lookup('KZ', 'news.example.kz', 999), { peerKbps: 8000, networks: 3 });
   assert.equal(baselines.lookup('RU', 'news.example.kz', 101), undefined);
-  const old = createTransferBaselines(store, { nowMs: () => NOW + 30 * 86_400_000 });
-  await old.refresh();
-  assert.equal(old.size, 0, 'older than the window');
+});
+
+test("the window ends at the newest stored measurement, so replayed or imported history gets its own week's rates", async () => {
+  // a month after the data: the window is the data's last week, not the wall clock's
+  const later = createTransferBaselines(store, { nowMs: () => NOW + 30 * 86_400_000 });
+  await later.refresh();
+  assert.equal(later.size, 1);
+  const at = Date.parse('2026-11-21T09:00:00Z');
+  assert.deepEqual(later.lookup('KZ', 'news.example.kz', 101, at), { peerKbps: 10_000, networks: 2 });
+  assert.equal(
+    later.lookup('KZ', 'news.example.kz', 101, NOW + 30 * 86_400_000),
+    undefined,
+    'a measurement a month later is not compared with these peers',
+  );
+  assert.equal(later.lookup('KZ', 'news.example.kz', 101, Date.UTC(2014, 10, 24)), undefined, 'nor one years before');
+  // measurements dated after the server's clock (a probe whose clock runs ahead) do not carry the window past now
+  const earlier = createTransferBaselines(store, { nowMs: () => NOW - 30 * 86_400_000 });
+  await earlier.refresh();
+  assert.equal(earlier.size, 0);
 });
 
 test('one other network is not a baseline', () => {

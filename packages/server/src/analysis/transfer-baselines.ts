@@ -3,10 +3,15 @@
  * check compares one measurement with (`AnalyzeOptions.transferBaseline`). The analysis is pure and sees one
  * measurement; this module is where the comparison comes from.
  *
- * One query over the store (the last `windowDays` of accessible web_connectivity measurements whose final response
- * carried at least 64 KiB) gives the median rate per (country, domain, network); lookups are then in memory and
+ * One query over the store (`windowDays` of accessible web_connectivity measurements whose final response carried
+ * at least 64 KiB) gives the median rate per (country, domain, network); lookups are then in memory and
  * synchronous, so analysis on the ingest, import and rebuild paths never waits on the store. The caller refreshes
- * it (`blockwatch serve`: at start and every 15 minutes). The rate per stored measurement is the one the event
+ * it (`blockwatch serve`: at start and every 15 minutes).
+ *
+ * The window ends at the newest stored measurement, or now if that is later: a store of replayed or imported
+ * history (the lab's 2014, an OONI archive) gets the rates of its own last week, not of the wall clock's. A lookup
+ * for a measurement more than `windowDays` away from the window gets nothing: peers' rates from another period
+ * (another year's networks) are not "the same site elsewhere". The rate per stored measurement is the one the event
  * detector uses (`TIMINGS_SQL`: body bytes over the hop's duration), which counts the connect and the wait for the
  * head too, so the peers' rate errs low and the check errs towards "accessible".
  */
@@ -15,8 +20,11 @@ import { TIMINGS_SQL } from '../events/observation.ts';
 import type { Store } from '../store/store.ts';
 
 export interface TransferBaselines {
-  /** The median of the other networks' medians for this site, or undefined with fewer than `minNetworks`. */
-  lookup(cc: string, domain: string, asn: number): TransferBaseline | undefined;
+  /**
+   * The median of the other networks' medians for this site, or undefined with fewer than `minNetworks`, or when
+   * `timeMs` (the measurement's start) is more than the window's length away from the window.
+   */
+  lookup(cc: string, domain: string, asn: number, timeMs?: number): TransferBaseline | undefined;
   /** Re-reads the medians from the store; keeps the old ones if the query fails (and rethrows). */
   refresh(): Promise<void>;
   /** (country, domain) pairs known. */
@@ -49,25 +57,36 @@ export function createTransferBaselines(store: Store, options: TransferBaselineO
   const windowDays = options.windowDays ?? 7;
   const minNetworks = options.minNetworks ?? 2;
   const nowMs = options.nowMs ?? Date.now;
+  const windowMs = windowDays * 86_400_000;
   let medians = new Map<string, Map<number, number>>();
+  let window = { fromMs: 0, toMs: 0 };
   const key = (cc: string, domain: string) => `${cc}|${domain}`;
+  const sqlTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
   return {
-    lookup: (cc, domain, asn) => {
+    lookup: (cc, domain, asn, timeMs) => {
+      if (timeMs !== undefined && (timeMs < window.fromMs - windowMs || timeMs > window.toMs + windowMs))
+        return undefined;
       const perNetwork = medians.get(key(cc, domain));
       return perNetwork ? baselineFrom(perNetwork, asn, minNetworks) : undefined;
     },
     async refresh() {
-      const since = new Date(nowMs() - windowDays * 86_400_000).toISOString().slice(0, 19).replace('T', ' ');
+      const [newest] = await store.query<{ at: string; n: number | string }>(
+        `SELECT toString(max(measurement_start_time)) AS at, count() AS n FROM measurements
+         WHERE test_name = 'web_connectivity'`,
+      );
+      const newestMs = newest && Number(newest.n) > 0 ? Date.parse(`${newest.at.replace(' ', 'T')}Z`) : Number.NaN;
+      const toMs = Number.isFinite(newestMs) ? Math.min(nowMs(), newestMs) : nowMs();
+      const since = sqlTime(toMs - windowMs);
       const rows = await store.query<{ cc: string; domain: string; asn: number | string; kbps: number }>(
         `SELECT m.probe_cc AS cc, m.domain AS domain, m.probe_asn AS asn, median(t.throughput_kbps) AS kbps
          FROM (SELECT measurement_uid, probe_cc, domain, probe_asn FROM measurements FINAL
-               WHERE measurement_start_time >= {since:DateTime} AND test_name = 'web_connectivity'
+               WHERE measurement_start_time BETWEEN {since:DateTime} AND {until:DateTime} AND test_name = 'web_connectivity'
                  AND outcome = 'accessible') AS m
          INNER JOIN (SELECT measurement_uid, ${TIMINGS_SQL} FROM measurement_raw AS r
-                     WHERE measurement_start_time >= {since:DateTime}) AS t USING measurement_uid
+                     WHERE measurement_start_time BETWEEN {since:DateTime} AND {until:DateTime}) AS t USING measurement_uid
          WHERE t.throughput_kbps IS NOT NULL
          GROUP BY cc, domain, asn`,
-        { since },
+        { since, until: sqlTime(toMs) },
       );
       const next = new Map<string, Map<number, number>>();
       for (const r of rows) {
@@ -77,6 +96,7 @@ export function createTransferBaselines(store: Store, options: TransferBaselineO
         perNetwork.set(Number(r.asn), Number(r.kbps));
       }
       medians = next;
+      window = { fromMs: toMs - windowMs, toMs };
     },
     get size() {
       return medians.size;

@@ -91,7 +91,7 @@ reported as unsupported. Exit status 1 when any record was skipped.`,
       const location = storeLocation(values, ctx.cwd);
       let baselines: TransferBaselines | undefined;
       const analyzer = createAnalyzer({
-        transferBaseline: (cc, domain, asn) => baselines?.lookup(cc, domain, asn),
+        transferBaseline: (cc, domain, asn, timeMs) => baselines?.lookup(cc, domain, asn, timeMs),
         ...analyzerOptionsFor(values.reference ? resolve(ctx.cwd, values.reference) : undefined, ctx.env),
         ...('dataDir' in location && location.dataDir ? { geoCacheDir: join(location.dataDir, 'geo') } : {}),
         ...(values['asn-registry'] ? { asnRegistryFile: resolve(ctx.cwd, values['asn-registry']) } : {}),

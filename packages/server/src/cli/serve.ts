@@ -52,7 +52,7 @@ The admin token can also come from BLOCKWATCH_ADMIN_TOKEN (keeps it out of the p
     let baselines: TransferBaselines | undefined;
     const analyzer = createAnalyzer({
       ...analyzerOptionsFor(values.reference ? resolve(ctx.cwd, values.reference) : undefined, ctx.env),
-      transferBaseline: (cc, domain, asn) => baselines?.lookup(cc, domain, asn),
+      transferBaseline: (cc, domain, asn, timeMs) => baselines?.lookup(cc, domain, asn, timeMs),
       ...(dataDir ? { geoCacheDir: join(dataDir, 'geo') } : {}),
       ...(values['asn-registry'] ? { asnRegistryFile: resolve(ctx.cwd, values['asn-registry']) } : {}),
     });
