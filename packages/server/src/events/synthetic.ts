@@ -41,6 +41,8 @@ export interface SyntheticOptions {
   downForEveryoneShare: number;
   /** Measurement cadences to pick from, hours. */
   cadencesHours: number[];
+  /** Overrides of `STRONG_SHARE` per method, for what-if runs (e.g. every SNI-filtering episode proven strong). */
+  strongShare?: Partial<Record<BlockingMethod, number>>;
 }
 
 export const REALISTIC_NOISE: NoiseLevels = { falseBlocked: 0.02, unknown: 0.03, down: 0.01, leak: 0.03 };
@@ -100,7 +102,7 @@ const NOISE_METHODS: BlockingMethod[] = ['tcp_ip', 'tls', 'http_failure', 'dns']
  * is one; SNI filtering and HTTP filtering inject a reset about half the time (else they drop); IP blocking only
  * ever times out or refuses. A censor does it the same way every time, so the strength is drawn per episode.
  */
-const STRONG_SHARE: Partial<Record<BlockingMethod, number>> = {
+export const STRONG_SHARE: Readonly<Partial<Record<BlockingMethod, number>>> = {
   dns: 0.8,
   http_blockpage: 1,
   tls: 0.5,
@@ -120,14 +122,19 @@ interface NetworkTruth {
   blockedRate: number;
 }
 
-function strengthFor(method: BlockingMethod, rng: () => number): EvidenceStrength {
-  if (rng() >= (STRONG_SHARE[method] ?? 0)) return 'weak';
+function strengthFor(
+  method: BlockingMethod,
+  rng: () => number,
+  shares: Partial<Record<BlockingMethod, number>>,
+): EvidenceStrength {
+  if (rng() >= (shares[method] ?? 0)) return 'weak';
   return method === 'dns' && rng() < DNS_CERTAIN_SHARE ? 'certain' : 'strong';
 }
 
 export function generateSynthetic(overrides: Partial<SyntheticOptions> = {}): SyntheticData {
   const o = { ...DEFAULT_SYNTHETIC, ...overrides, noise: { ...DEFAULT_SYNTHETIC.noise, ...overrides.noise } };
   const rng = createRng(o.seed);
+  const strongShare = { ...STRONG_SHARE, ...o.strongShare };
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
   const between = (a: number, b: number) => a + (b - a) * rng();
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
@@ -169,7 +176,7 @@ export function generateSynthetic(overrides: Partial<SyntheticOptions> = {}): Sy
             endMs: end !== null && end < endMs ? end : null,
             method,
             confirmed: method === 'http_blockpage' && rng() < 0.5,
-            strength: strengthFor(method, rng),
+            strength: strengthFor(method, rng, strongShare),
             blockedRate: rng() < 0.1 ? 0.75 : 1,
           };
           const list = [episode];
