@@ -26,7 +26,7 @@ import { deriveLayers } from './layers.ts';
 import { strengthOf } from './strength.ts';
 import type { TransferBaseline } from './transfer.ts';
 
-export { isBogon, isIpLiteral, isLoopback } from './bogons.ts';
+export { isBogon, isIpLiteral, isLoopback, isSelfAddress } from './bogons.ts';
 export { X_STATUS } from './classic-v04.ts';
 export { BLOCKING_FLAGS, DNS_FLAGS, NULL_NULL_FLAGS } from './classic-v05.ts';
 export {
