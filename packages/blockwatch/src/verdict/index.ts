@@ -38,7 +38,7 @@ export {
   parseFingerprintCsv,
 } from './fingerprints.ts';
 export { extractTitle } from './http-compare.ts';
-export { unwrapMeasurement } from './input.ts';
+export { endpointKey, unwrapMeasurement } from './input.ts';
 export { MIN_RATE_BYTES, SLOW_TRANSFER_RATIO, type TransferBaseline } from './transfer.ts';
 
 /** The classic comparison keys of a verdict that compared nothing (a failed analysis, a non-web test). */
