@@ -1,9 +1,10 @@
 /**
- * The option checks the primitives share. DNS names: one rule for everything that is looked up (the DNS
+ * The option checks the primitives share, and their endpoint text. DNS names: one rule for everything that is looked up (the DNS
  * primitives, dnscheck, the probe's domain inputs), underscores included, and an error naming the input and why.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { endpointKey } from '../verdict/input.ts';
 import { checkHostname, dnsNameProblem, formatEndpoint } from './validate.ts';
 
 const LONGEST_LABEL = 'x'.repeat(63);
@@ -59,7 +60,16 @@ test('checkHostname: the name without its trailing dot, or BW_ERR_INVALID_ARG na
   );
 });
 
-test('formatEndpoint: ip:port, IPv6 in brackets', () => {
-  assert.equal(formatEndpoint('1.2.3.4', 443), '1.2.3.4:443');
-  assert.equal(formatEndpoint('2001:db8::1', 80), '[2001:db8::1]:80');
+test("formatEndpoint: ip:port, IPv6 in brackets, as the verdict engine's endpointKey writes it", () => {
+  const cases: [string, number, string][] = [
+    ['1.2.3.4', 443, '1.2.3.4:443'],
+    ['2001:db8::1', 80, '[2001:db8::1]:80'],
+    ['::ffff:127.0.0.1', 53, '[::ffff:127.0.0.1]:53'],
+    ['fe80::1%eth0', 8080, '[fe80::1%eth0]:8080'],
+    ['', 443, ':443'],
+  ];
+  for (const [ip, port, text] of cases) {
+    assert.equal(formatEndpoint(ip, port), text, ip);
+    assert.equal(endpointKey(ip, port), text, `${ip} (endpointKey)`);
+  }
 });

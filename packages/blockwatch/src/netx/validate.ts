@@ -61,7 +61,11 @@ export function checkHostname(name: string, value: string): string {
   return value.endsWith('.') ? value.slice(0, -1) : value;
 }
 
-/** `ip:port` as OONI writes endpoints: IPv6 in brackets. */
+/**
+ * `ip:port` as OONI writes endpoints: IPv6 in brackets. The one formatter of the probe side (primitives, control
+ * request, helper); the verdict engine's `endpointKey` is its twin by the same rule, since the engine imports no
+ * netx code (it runs in the browser).
+ */
 export function formatEndpoint(ip: string, port: number): string {
-  return isIP(ip) === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }

@@ -309,7 +309,7 @@ export function splitEndpoint(address: string): { ip: string; port: number } {
 /**
  * "ip:port" as OONI writes endpoints, IPv6 in brackets: the keys of the control's `tcp_connect`/`tls_handshake`
  * and every endpoint the analysis names. The port may be text from an untyped record and is written as it is.
- * netx's `formatEndpoint` is its twin for the probe's primitives (netx may not import the engine).
+ * netx's `formatEndpoint` is its twin, by the same rule, for the probe side (netx may not import the engine).
  */
 export function endpointKey(ip: string, port: number | string): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;

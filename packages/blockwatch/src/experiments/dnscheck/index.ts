@@ -25,8 +25,8 @@
  */
 import { InvalidArgumentError } from '../../errors.ts';
 import type { DnsQuery, Measurement } from '../../model/index.ts';
-import { dnsNameProblem, lookupDoh, lookupSystem, lookupUdp, parseResolver } from '../../netx/index.ts';
-import { buildControlRequest, formatEndpoint, requestControl } from '../../probe/control.ts';
+import { dnsNameProblem, formatEndpoint, lookupDoh, lookupSystem, lookupUdp, parseResolver } from '../../netx/index.ts';
+import { buildControlRequest, requestControl } from '../../probe/control.ts';
 import { SOFTWARE_NAME, SOFTWARE_VERSION } from '../../probe/envelope.ts';
 import { pinKey } from '../../probe/resolve-pins.ts';
 import type { AnalyzeOptions } from '../../verdict/index.ts';

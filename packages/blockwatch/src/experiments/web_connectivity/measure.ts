@@ -31,6 +31,7 @@ import type {
 import { unknownFailure } from '../../netx/classify.ts';
 import {
   createTrace,
+  formatEndpoint,
   httpGet,
   lookupDoh,
   lookupSystem,
@@ -38,13 +39,7 @@ import {
   tcpConnect,
   tlsHandshake,
 } from '../../netx/index.ts';
-import {
-  buildControlRequest,
-  type ControlClient,
-  type ControlResult,
-  formatEndpoint,
-  requestControl,
-} from '../../probe/control.ts';
+import { buildControlRequest, type ControlClient, type ControlResult, requestControl } from '../../probe/control.ts';
 import { createEnvelope, SOFTWARE_NAME, SOFTWARE_VERSION } from '../../probe/envelope.ts';
 import { pinKey, type ResolvePins, urlPort } from '../../probe/resolve-pins.ts';
 import { createScrubber } from '../../probe/scrub.ts';
