@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import type { Measurement } from '../model/index.ts';
 import { dnscheck } from './dnscheck/index.ts';
 import type { Experiment, Observation } from './experiment.ts';
+import { ingestNetworkKeys } from './observations.ts';
 import { signal } from './signal/index.ts';
 import { telegram } from './telegram/index.ts';
 import { whatsapp } from './whatsapp/index.ts';
@@ -50,4 +51,33 @@ test('junk inside the lists: rows for what can be read, a verdict that never thr
     assert.doesNotMatch(v.explanation, /internal error/, `${e.name}: ${v.explanation}`);
     assert.equal(e.ooniVerdict?.(junk(keys)), undefined, `${e.name}: keys of the wrong type state no OONI verdict`);
   }
+});
+
+test('tcp rows name their endpoint as OONI does: IPv6 in brackets, a missing or odd port as the record has it', () => {
+  const ok = { success: true, failure: null };
+  const keys = {
+    tcp_connect: [
+      { ip: '149.154.167.51', port: 443, status: ok },
+      { ip: '2001:67c:4e8:f004::a', port: 80, status: ok },
+      { ip: '::ffff:127.0.0.1', port: 5222, status: { success: false, failure: 'connection_refused' } },
+      { ip: '1.2.3.4', status: ok },
+      { ip: '2001:db8::1', port: null, status: ok },
+      { ip: '1.2.3.4', port: '8080', status: ok },
+      { port: 443, status: { success: false } },
+    ],
+  };
+  const rows = ingestNetworkKeys(junk(keys), () => '');
+  assert.ok(Array.isArray(rows), String(rows));
+  assert.deepEqual(
+    rows.map((r) => [r.step, r.address, r.failure]),
+    [
+      ['tcp', '149.154.167.51:443', null],
+      ['tcp', '[2001:67c:4e8:f004::a]:80', null],
+      ['tcp', '[::ffff:127.0.0.1]:5222', 'connection_refused'],
+      ['tcp', '1.2.3.4:undefined', null],
+      ['tcp', '[2001:db8::1]:null', null],
+      ['tcp', '1.2.3.4:8080', null],
+      ['tcp', ':443', 'unknown_failure'],
+    ],
+  );
 });

@@ -10,7 +10,7 @@
 
 import type { Measurement } from '../model/index.ts';
 import type { BlockingMethod, ClassicBlocking, LayerResult, Verdict } from '../model/verdict.ts';
-import { type AnalyzeOptions, analyzeMeasurement, isBogon, noClassicKeys } from '../verdict/index.ts';
+import { type AnalyzeOptions, analyzeMeasurement, endpointKey, isBogon, noClassicKeys } from '../verdict/index.ts';
 import { strengthOf } from '../verdict/strength.ts';
 import type { Observation } from './experiment.ts';
 
@@ -64,10 +64,6 @@ function bodyText(body: unknown): string | null {
 
 const TITLE = /<title>([^<]{1,512})<\/title>/i;
 
-function formatAddress(ip: string, port: unknown): string {
-  return ip.includes(':') ? `[${ip}]:${String(port)}` : `${ip}:${String(port)}`;
-}
-
 /**
  * OONI's df-002 (queries), df-005 (tcp_connect), df-006 (tls_handshakes) and df-001 (requests) as one row per
  * step. Old probes wrote requests without `url`/`method` (the Host header names the target): the URL is then
@@ -96,7 +92,8 @@ export function ingestNetworkKeys(measurement: unknown, targetOf: TargetOf): Obs
   for (const c of list(tk.tcp_connect)) {
     if (!isObject(c) || !isObject(c.status)) continue;
     const failure = str(c.status.failure) ?? (c.status.success === false ? 'unknown_failure' : null);
-    push({ step: 'tcp', address: formatAddress(str(c.ip) ?? '', c.port), failure });
+    // the port as the record has it, even when missing (`ip:undefined`), so such a row stays recognisable
+    push({ step: 'tcp', address: endpointKey(str(c.ip) ?? '', String(c.port)), failure });
   }
   for (const h of list(tk.tls_handshakes)) {
     if (!isObject(h)) continue;

@@ -11,7 +11,6 @@
  */
 import { isIP, type Socket } from 'node:net';
 import { InvalidArgumentError } from '../errors.ts';
-import { parseIp } from '../geo/index.ts';
 import type { DnsQuery, HttpTransaction, Measurement, TcpConnect, TlsHandshake } from '../model/index.ts';
 import { OPERATIONS, type Operation } from '../model/index.ts';
 import {
@@ -26,6 +25,7 @@ import {
 import { createEnvelope } from '../probe/envelope.ts';
 import { pinKey } from '../probe/resolve-pins.ts';
 import { createScrubber } from '../probe/scrub.ts';
+import { isSelfAddress } from '../verdict/index.ts';
 import type { ExperimentRunOptions } from './experiment.ts';
 
 /** What OONI's urlgetter sends: a browser's User-Agent, nothing that identifies the probe. */
@@ -86,15 +86,6 @@ export function startRun(options: ExperimentRunOptions): StepRun {
   };
 }
 
-/** 127/8, ::1 and the unspecified addresses (which the kernel dials as this host). */
-export function isLocalAddress(ip: string): boolean {
-  const parsed = parseIp(ip);
-  if (!parsed) return false;
-  if (parsed.family === 4) return parsed.value >>> 24 === 127 || parsed.value === 0;
-  const [a, b, c, d] = parsed.words;
-  return a === 0 && b === 0 && c === 0 && (d === 1 || d === 0);
-}
-
 function answerAddresses(q: DnsQuery): string[] {
   return (q.answers ?? []).flatMap((a) => (a.ipv4 ? [a.ipv4] : a.ipv6 ? [a.ipv6] : []));
 }
@@ -138,7 +129,7 @@ async function resolve(
   run.keys.queries.push(query);
   if (query.failure !== null) return { addresses: [], failure: query.failure };
   const all = answerAddresses(query);
-  const addresses = pinned ? all : all.filter((ip) => !isLocalAddress(ip));
+  const addresses = pinned ? all : all.filter((ip) => !isSelfAddress(ip));
   // only local answers: nothing this probe may dial (OONI would connect to this host); say so as a DNS finding
   return addresses.length ? { addresses, failure: null } : { addresses, failure: 'dns_bogon_error' };
 }
@@ -280,7 +271,7 @@ export async function fetchTarget(run: StepRun, target: string, method: 'GET' | 
       const again = await resolve(run, name, 443);
       return again.addresses[0] ?? (again.failure ? { failure: again.failure } : null);
     },
-    allowAddress: (addr) => addr === ip || !isLocalAddress(addr) || [...(pins?.values() ?? [])].flat().includes(addr),
+    allowAddress: (addr) => addr === ip || !isSelfAddress(addr) || [...(pins?.values() ?? [])].flat().includes(addr),
     headers: REQUEST_HEADERS,
     ...ca,
     timeoutMs: run.budget(STEP_MS.http),

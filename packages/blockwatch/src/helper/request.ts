@@ -7,6 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { formatEndpoint } from '../netx/validate.ts';
 
 /** At most this many `tcp_connect` entries: a probe lists each resolved address on two ports. */
 export const MAX_TCP_CONNECT = 64;
@@ -46,10 +47,8 @@ export function parseEndpoint(text: string): Endpoint | null {
   return { ip, port };
 }
 
-/** The inverse of `parseEndpoint`: the key OONI uses in `tcp_connect` and `tls_handshake`. */
-export function formatEndpoint(ip: string, port: number): string {
-  return isIP(ip) === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
+/** The inverse of `parseEndpoint` (netx's formatter): the key OONI uses in `tcp_connect` and `tls_handshake`. */
+export { formatEndpoint };
 
 const urlSchema = z
   .string()

@@ -42,4 +42,4 @@ export {
 } from './http.ts';
 export { DEFAULT_TCP_TIMEOUT_MS, type TcpConnectOptions, tcpConnect } from './tcp.ts';
 export { DEFAULT_ALPN, DEFAULT_TLS_TIMEOUT_MS, type TlsHandshakeOptions, tlsHandshake } from './tls.ts';
-export { formatEndpoint } from './validate.ts';
+export { dnsNameProblem, formatEndpoint } from './validate.ts';

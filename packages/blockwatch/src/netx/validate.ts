@@ -31,20 +31,41 @@ export function checkPort(name: string, value: number): number {
   return value;
 }
 
-const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/i;
+const DNS_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/i;
 
-/** A DNS name as it goes on the wire (ASCII; IDNs must already be punycode), optionally with a trailing dot. */
-export function checkHostname(name: string, value: string): string {
-  const host = value.endsWith('.') ? value.slice(0, -1) : value;
-  if (host.length === 0 || host.length > 253 || !host.split('.').every((l) => LABEL.test(l))) {
-    throw new InvalidArgumentError(
-      `${name} must be a DNS name (ASCII letters, digits, '-', '_', dots; at most 253 characters), got ${JSON.stringify(value)}`,
-    );
+/**
+ * Why `name` is not a DNS name as it goes on the wire, or null: ASCII (IDNs must already be punycode), labels of
+ * letters, digits, '_' and inner '-' of at most 63 characters, 253 in all, optionally with one trailing dot.
+ * Underscores are allowed because names that are only looked up carry them (`_dmarc.example.com`, SRV names),
+ * and a resolver may be asked for any of them. Shared by the DNS primitives, dnscheck and the probe's inputs.
+ */
+export function dnsNameProblem(name: string): string | null {
+  const bare = name.endsWith('.') ? name.slice(0, -1) : name;
+  const bad = `'${name}' is not a DNS name`;
+  if (bare.length === 0) return `${bad}: it is empty`;
+  if (bare.length > 253) return `${bad}: it has ${bare.length} characters, at most 253 are allowed`;
+  for (const label of bare.split('.')) {
+    if (label.length === 0) return `${bad}: it has an empty label`;
+    if (label.length > 63) return `${bad}: label '${label}' has ${label.length} characters, at most 63 are allowed`;
+    if (!DNS_LABEL.test(label)) {
+      return `${bad}: label '${label}' may hold only ASCII letters, digits, '_' and '-' (not first or last)`;
+    }
   }
-  return host;
+  return null;
 }
 
-/** `ip:port` as OONI writes endpoints: IPv6 in brackets. */
+/** A DNS name (see `dnsNameProblem`), returned without its trailing dot. */
+export function checkHostname(name: string, value: string): string {
+  const problem = dnsNameProblem(value);
+  if (problem) throw new InvalidArgumentError(`${name}: ${problem}`);
+  return value.endsWith('.') ? value.slice(0, -1) : value;
+}
+
+/**
+ * `ip:port` as OONI writes endpoints: IPv6 in brackets. The one formatter of the probe side (primitives, control
+ * request, helper); the verdict engine's `endpointKey` is its twin by the same rule, since the engine imports no
+ * netx code (it runs in the browser).
+ */
 export function formatEndpoint(ip: string, port: number): string {
-  return isIP(ip) === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }

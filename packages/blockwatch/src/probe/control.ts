@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { ControlRequest, ControlResponse, Failure, KnownFailure } from '../model/index.ts';
 import { classifyError } from '../netx/classify.ts';
 import { createDeadline } from '../netx/deadline.ts';
+import { formatEndpoint } from '../netx/validate.ts';
 import { pinKey, type ResolvePins, urlPort } from './resolve-pins.ts';
 
 /** A helper answer is a few KiB; 4 MiB is generous and still bounds a hostile helper. */
@@ -20,10 +21,6 @@ export interface ControlResult {
   control_failure: Failure | null;
   /** The probe's public address when the helper reports it (scrubbed from the measurement, never stored). */
   clientAddress?: string;
-}
-
-export function formatEndpoint(ip: string, port: number): string {
-  return isIP(ip) === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 /** OONI lists each address on the URL's port, plus 443 for plain http so the helper reports TLS validity. */

@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.ts';
 import type { ExperimentInputKind } from '../experiments/experiment.ts';
+import { dnsNameProblem } from '../netx/validate.ts';
 import type { TestListEntry } from './test-list.ts';
 import { urlProblem } from './test-list.ts';
 
@@ -12,17 +13,6 @@ export interface ProbeInput {
   /** null for an input-less experiment */
   input: string | null;
   category_code: string;
-}
-
-const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
-
-/** A host name as DNS takes it (labels of letters, digits and inner hyphens); the error, or null. */
-export function domainProblem(name: string): string | null {
-  const bare = name.endsWith('.') ? name.slice(0, -1) : name;
-  if (bare.length === 0 || bare.length > 253 || !bare.split('.').every((l) => LABEL.test(l))) {
-    return `'${name}' is not a domain name`;
-  }
-  return null;
 }
 
 /**
@@ -46,7 +36,7 @@ export function probeInputs(
     if (!out.some((u) => u.input === input)) out.push({ input, category_code });
   };
   for (const [i, arg] of args.entries()) {
-    const problem = kind === 'url' ? urlProblem(arg) : domainProblem(arg);
+    const problem = kind === 'url' ? urlProblem(arg) : dnsNameProblem(arg);
     if (problem) throw new UsageError(`argument ${i + 1}: ${problem}`);
     add(kind === 'url' ? arg : arg.toLowerCase(), '');
   }

@@ -140,12 +140,38 @@ export function isBogon(ip: string): boolean {
   return (bytes.length === 4 ? V4 : V6).some((net) => inNetwork(bytes, net));
 }
 
-/** Loopback as v0.5 defines it (never dialled): not an address, 127.0.0.0/8 or ::1. */
+/** The IPv4 address an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) carries; any other address as it is. */
+function unmapped(bytes: AddressBytes): AddressBytes {
+  if (bytes.length !== 16 || bytes[10] !== 0xff || bytes[11] !== 0xff) return bytes;
+  for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return bytes;
+  return bytes.subarray(12);
+}
+
+function isLoopbackBytes(bytes: AddressBytes): boolean {
+  if (bytes.length === 4) return bytes[0] === 127;
+  return bytes.every((b, i) => (i === 15 ? b === 1 : b === 0));
+}
+
+/**
+ * Loopback as v0.5 defines it (never dialled): not an address, 127.0.0.0/8 or ::1. IPv4-mapped spellings
+ * (`::ffff:127.0.0.1`) count too, as in Go's `IP.IsLoopback`, which reads them as the IPv4 address they carry.
+ */
 export function isLoopback(ip: string): boolean {
   const bytes = parseIp(ip);
   if (!bytes) return true;
-  if (bytes.length === 4) return bytes[0] === 127;
-  return bytes.every((b, i) => (i === 15 ? b === 1 : b === 0));
+  return isLoopbackBytes(unmapped(bytes));
+}
+
+/**
+ * An address the kernel dials as this host: loopback, or the unspecified 0.0.0.0 / `::`, in any spelling
+ * (IPv4-mapped included). Probes that must never reach their own host (urlgetter) refuse these; a text that is
+ * not an address is not one (false), unlike `isLoopback`.
+ */
+export function isSelfAddress(ip: string): boolean {
+  const bytes = parseIp(ip);
+  if (!bytes) return false;
+  const plain = unmapped(bytes);
+  return isLoopbackBytes(plain) || plain.every((b) => b === 0);
 }
 
 /** True when the text is an IP address literal (a URL host like `8.8.4.4` or `[::1]`). */

@@ -26,7 +26,7 @@ import { deriveLayers } from './layers.ts';
 import { strengthOf } from './strength.ts';
 import type { TransferBaseline } from './transfer.ts';
 
-export { isBogon, isIpLiteral, isLoopback } from './bogons.ts';
+export { isBogon, isIpLiteral, isLoopback, isSelfAddress } from './bogons.ts';
 export { X_STATUS } from './classic-v04.ts';
 export { BLOCKING_FLAGS, DNS_FLAGS, NULL_NULL_FLAGS } from './classic-v05.ts';
 export {
@@ -38,7 +38,7 @@ export {
   parseFingerprintCsv,
 } from './fingerprints.ts';
 export { extractTitle } from './http-compare.ts';
-export { unwrapMeasurement } from './input.ts';
+export { endpointKey, unwrapMeasurement } from './input.ts';
 export { MIN_RATE_BYTES, SLOW_TRANSFER_RATIO, type TransferBaseline } from './transfer.ts';
 
 /** The classic comparison keys of a verdict that compared nothing (a failed analysis, a non-web test). */

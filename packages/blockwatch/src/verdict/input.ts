@@ -306,7 +306,12 @@ export function splitEndpoint(address: string): { ip: string; port: number } {
   return m ? { ip: m[1] as string, port: Number(m[2]) } : { ip: address, port: 0 };
 }
 
-export function endpointKey(ip: string, port: number): string {
+/**
+ * "ip:port" as OONI writes endpoints, IPv6 in brackets: the keys of the control's `tcp_connect`/`tls_handshake`
+ * and every endpoint the analysis names. The port may be text from an untyped record and is written as it is.
+ * netx's `formatEndpoint` is its twin, by the same rule, for the probe side (netx may not import the engine).
+ */
+export function endpointKey(ip: string, port: number | string): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 

@@ -52,6 +52,19 @@ test('a resolver that agrees with the control: accessible', async () => {
   assert.deepEqual([v.blocking, v.accessible, v.outcome, v.engine], [false, true, 'accessible', 'dnscheck-0.1']);
 });
 
+test('a name with underscores (_dmarc) is asked for as it is, in lower case and without the trailing dot', async () => {
+  const asked: string[] = [];
+  const other = keep(
+    await startUdpDnsServer((q) => {
+      asked.push(q.name);
+      return dnsReplies.address(REAL);
+    }),
+  );
+  const { m } = await measureAndAnalyse(dnscheck, options({ resolvers: [other.address] }), '_DMARC.Example.org.');
+  assert.equal(m.test_keys.domain, '_dmarc.example.org');
+  assert.ok(asked.length > 0 && asked.every((name) => name === '_dmarc.example.org'), asked.join());
+});
+
 test('a resolver answering a bogon: tampering, certain', async () => {
   const forger = keep(await startUdpDnsServer(() => dnsReplies.address('10.10.34.35')));
   const { v } = await measureAndAnalyse(dnscheck, options({ resolvers: [forger.address] }), DOMAIN);
@@ -163,10 +176,11 @@ test("OONI's example (DoT lookups, two IPv6 ones unreachable, no control): acces
 });
 
 test('bad input and targets are refused with the field named', async () => {
-  await assert.rejects(
-    () => dnscheck.measure?.('not a domain', runOptions()) ?? Promise.resolve(),
-    /needs a domain name/,
-  );
+  await assert.rejects(() => dnscheck.measure?.('not a domain', runOptions()) ?? Promise.resolve(), {
+    code: 'BW_ERR_INVALID_ARG',
+    message: /^dnscheck input: 'not a domain' is not a DNS name: label 'not a domain'/,
+  });
+  await assert.rejects(() => dnscheck.measure?.('a..test', runOptions()) ?? Promise.resolve(), /empty label/);
   assert.throws(() => dnscheck.parseTargets?.({ resolvers: ['x'] }, 't.json'), /t\.json: 'resolvers\[0\]' must be/);
   assert.throws(() => dnscheck.parseTargets?.({ doh: ['http://a/'] }, 't.json'), /'doh\[0\]' must be an https/);
 });

@@ -25,8 +25,8 @@
  */
 import { InvalidArgumentError } from '../../errors.ts';
 import type { DnsQuery, Measurement } from '../../model/index.ts';
-import { lookupDoh, lookupSystem, lookupUdp, parseResolver } from '../../netx/index.ts';
-import { buildControlRequest, formatEndpoint, requestControl } from '../../probe/control.ts';
+import { dnsNameProblem, formatEndpoint, lookupDoh, lookupSystem, lookupUdp, parseResolver } from '../../netx/index.ts';
+import { buildControlRequest, requestControl } from '../../probe/control.ts';
 import { SOFTWARE_NAME, SOFTWARE_VERSION } from '../../probe/envelope.ts';
 import { pinKey } from '../../probe/resolve-pins.ts';
 import type { AnalyzeOptions } from '../../verdict/index.ts';
@@ -83,12 +83,12 @@ function parseTargets(json: unknown, where: string): DnscheckTargets {
   };
 }
 
+/** The input as dnscheck asks for it: any DNS name (`_dmarc.example.com` too), lower case, without a trailing dot. */
 function checkDomain(input: string | null): string {
-  const domain = (input ?? '').trim().toLowerCase().replace(/\.$/, '');
-  if (!/^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?$/.test(domain)) {
-    throw new InvalidArgumentError(`dnscheck needs a domain name as input, got ${JSON.stringify(input)}`);
-  }
-  return domain;
+  const domain = (input ?? '').trim();
+  const problem = dnsNameProblem(domain);
+  if (problem) throw new InvalidArgumentError(`dnscheck input: ${problem}`);
+  return domain.toLowerCase().replace(/\.$/, '');
 }
 
 interface Lookup {

@@ -226,20 +226,25 @@ test('DoH answers are recorded (the DoH server pinned by name); a loopback answe
   }
 });
 
-test('a redirect into loopback is not followed unless pinned', async () => {
+test('a redirect into loopback is not followed unless pinned, in any spelling of the address', async () => {
   const target = await startSite();
-  const redirector = await startSite({ host: '127.0.0.2', redirectTo: `http://127.0.0.1:${target.port}/admin` });
   try {
-    const m = await measureUrl(`http://r.test:${redirector.port}/`, {
-      ...base(),
-      pins: parseResolvePins([`r.test:${redirector.port}:127.0.0.2`]),
-    });
-    assert.equal(target.requests, 0);
-    assert.equal(m.test_keys.requests?.length, 2);
-    assert.notEqual(m.test_keys.http_experiment_failure, null);
+    for (const host of ['127.0.0.1', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]']) {
+      const redirector = await startSite({ host: '127.0.0.2', redirectTo: `http://${host}:${target.port}/admin` });
+      try {
+        const m = await measureUrl(`http://r.test:${redirector.port}/`, {
+          ...base(),
+          pins: parseResolvePins([`r.test:${redirector.port}:127.0.0.2`]),
+        });
+        assert.equal(target.requests, 0, host);
+        assert.equal(m.test_keys.requests?.length, 2, host);
+        assert.equal(m.test_keys.http_experiment_failure, 'dns_bogon_error', host);
+      } finally {
+        await redirector.close();
+      }
+    }
   } finally {
     await target.close();
-    await redirector.close();
   }
 });
 

@@ -18,7 +18,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../../errors.ts';
-import { type AsnLookup, parseIp } from '../../geo/index.ts';
+import type { AsnLookup } from '../../geo/index.ts';
 import type {
   DnsQuery,
   HttpTransaction,
@@ -31,6 +31,7 @@ import type {
 import { unknownFailure } from '../../netx/classify.ts';
 import {
   createTrace,
+  formatEndpoint,
   httpGet,
   lookupDoh,
   lookupSystem,
@@ -38,17 +39,11 @@ import {
   tcpConnect,
   tlsHandshake,
 } from '../../netx/index.ts';
-import {
-  buildControlRequest,
-  type ControlClient,
-  type ControlResult,
-  formatEndpoint,
-  requestControl,
-} from '../../probe/control.ts';
+import { buildControlRequest, type ControlClient, type ControlResult, requestControl } from '../../probe/control.ts';
 import { createEnvelope, SOFTWARE_NAME, SOFTWARE_VERSION } from '../../probe/envelope.ts';
 import { pinKey, type ResolvePins, urlPort } from '../../probe/resolve-pins.ts';
 import { createScrubber } from '../../probe/scrub.ts';
-import { noClassicKeys } from '../../verdict/index.ts';
+import { isLoopback, noClassicKeys } from '../../verdict/index.ts';
 import type { ProbeIdentity, ResolverIdentity } from '../experiment.ts';
 import { pinnedQuery } from '../urlgetter.ts';
 
@@ -115,15 +110,6 @@ interface EndpointResult {
 
 function answersOf(q: DnsQuery | undefined): string[] {
   return (q?.answers ?? []).flatMap((a) => (a.ipv4 ? [a.ipv4] : a.ipv6 ? [a.ipv6] : []));
-}
-
-/** 127.0.0.0/8 and ::1, in any spelling (IPv4-mapped `::ffff:7f00:1` included). */
-function isLoopback(ip: string): boolean {
-  const parsed = parseIp(ip);
-  if (!parsed) return false;
-  if (parsed.family === 4) return parsed.value >>> 24 === 127;
-  const [a, b, c, d] = parsed.words;
-  return a === 0 && b === 0 && c === 0 && d === 1;
 }
 
 export async function measureUrl(input: string, options: MeasureOptions): Promise<WebConnectivityMeasurement> {
