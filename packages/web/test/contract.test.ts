@@ -120,6 +120,8 @@ describe('the API answers as its contract says', { timeout: 300_000 }, () => {
     assert.equal(typeof event.onset.after.timeMs, 'number');
     assert.ok(event.networks.every((n) => typeof n.asn === 'number'));
     assert.equal(typeof event.summary, 'string');
+    assert.equal(event.test_name, 'web_connectivity');
+    assert.equal(event.service, null, 'a URL event names no service');
     const detail = await get<EventDetailResponse>(`events/${event.id}`);
     assert.ok(detail.evidence.length > 0);
     for (const e of detail.evidence) {

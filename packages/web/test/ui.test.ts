@@ -2,7 +2,8 @@
  * The web UI in a real browser (Debian's Chromium via playwright-core) against the real `blockwatch serve`,
  * seeded with the shared OONI measurements, synthetic ones whose fields carry script-injection payloads, and a
  * stream in which a site becomes blocked by TLS interception on two of three networks (a real detected event), and
- * OONI's telegram and whatsapp measurements on one of those networks (several test names in one place).
+ * OONI's telegram and whatsapp measurements on one of those networks (several test names in one place), and a
+ * telegram stream blocked on two of those networks (a real service event).
  * Each page must load without console errors or CSP violations; filters, deep links, exports, the language
  * switch, keyboard use and a phone-width layout are checked; screenshots go to test-output/screenshots/.
  */
@@ -15,7 +16,7 @@ import { chromiumMissing, launchBrowser, type TestBrowser } from './helpers/brow
 import { ensureBuilt } from './helpers/build.ts';
 import { eventStream, STREAM_CC, STREAM_HOST } from './helpers/event-stream.ts';
 import { HOSTILE_CC, HOSTILE_DOMAIN, hostileMeasurements, PAYLOADS } from './helpers/hostile.ts';
-import { OTHER_TEST_NAMES, OTHER_TESTS_NETWORK, otherTestMeasurements } from './helpers/other-tests.ts';
+import { OTHER_TEST_NAMES, OTHER_TESTS_NETWORK, otherTestMeasurements, telegramStream } from './helpers/other-tests.ts';
 import { SCREENSHOTS } from './helpers/paths.ts';
 import { type RunningServer, removeDataDir, seedDataDir, startServe } from './helpers/serve.ts';
 
@@ -66,7 +67,12 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     ensureBuilt();
-    dataDir = seedDataDir([...(await hostileMeasurements()), ...eventStream(), ...otherTestMeasurements()]);
+    dataDir = seedDataDir([
+      ...(await hostileMeasurements()),
+      ...eventStream(),
+      ...otherTestMeasurements(),
+      ...telegramStream(),
+    ]);
     server = await startServe(dataDir);
     browser = await launchBrowser();
 
@@ -134,8 +140,8 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
 
   test('an event leads to its evidence, and TLS interception is made obvious', async () => {
     const { page, problems } = await visit('/');
-    // 1: the event on the overview, 2: a measurement cited as blocked.
-    await page.click(`[data-table="recent-events"] a[href^="/events/"] >> nth=0`);
+    // 1: the site's event on the overview (services have events too), 2: a measurement cited as blocked.
+    await page.click(`[data-table="recent-events"] tbody tr:has-text("${STREAM_HOST}") a[href^="/events/"] >> nth=0`);
     await page.waitForURL(/\/events\/ev/);
     await page.waitForSelector('.verdict-hero');
     const summary = (await page.locator('.verdict-hero .explanation').textContent()) ?? '';
@@ -150,6 +156,44 @@ describe('web UI in a browser', { skip, timeout: 600_000 }, () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'interception.png'), fullPage: true });
     assert.deepEqual(problems, []);
     await page.close();
+  });
+
+  test('a service event shows the service by name and links its measurements, never a URL page', async () => {
+    const { page, problems } = await visit(`/events?probe_cc=${STREAM_CC}&input=telegram`, 'events-service');
+    const rows = page.locator('[data-table="events"] tbody tr');
+    assert.equal(await rows.count(), 1, 'one telegram event in the country');
+    const subject = rows.first().locator('a[href^="/events/"]');
+    assert.equal((await subject.textContent())?.trim(), 'Telegram');
+    const hrefs = await page
+      .locator('[data-table="events"] tbody a')
+      .evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
+    const measurements = `/search?test_name=telegram&probe_cc=${STREAM_CC}`;
+    assert.ok(hrefs.includes(measurements), `the row links the service's measurements: ${hrefs}`);
+    assert.ok(!hrefs.some((h) => h.startsWith('/url') || h.startsWith('/domain')), `no URL page: ${hrefs}`);
+
+    await subject.click();
+    await page.waitForURL(/\/events\/ev_/);
+    await page.waitForSelector('.verdict-hero .explanation');
+    assert.match(
+      (await page.locator('.verdict-hero .explanation').textContent()) ?? '',
+      new RegExp(
+        `^Telegram blocked in ${STREAM_CC} since 2024-04-30 between 06:\\d\\d and 12:\\d\\d UTC on 2 of 3 networks \\(TCP/IP\\)$`,
+      ),
+    );
+    const target = page.locator('.verdict-hero dd a', { hasText: 'Telegram' });
+    assert.equal(await target.getAttribute('href'), measurements);
+    assert.ok((await page.locator('[data-table^="evidence-"] tbody tr').count()) >= 8, 'the blocked measurements');
+    await page.screenshot({ path: join(SCREENSHOTS, 'event-service.png'), fullPage: true });
+    await target.click();
+    await page.waitForURL((url) => url.pathname === '/search' && url.searchParams.get('test_name') === 'telegram');
+    await page.waitForSelector('[data-table="measurements"] tbody tr');
+    assert.deepEqual(problems, []);
+    await page.close();
+
+    const ru = await visit(`/events?probe_cc=${STREAM_CC}&input=telegram&lang=ru`);
+    assert.equal(await ru.page.locator(`[data-table="events"] a[href="${measurements}"]`).textContent(), 'Измерения');
+    assert.deepEqual(ru.problems, []);
+    await ru.page.close();
   });
 
   test('a target page answers "since when?" in one sentence', async () => {

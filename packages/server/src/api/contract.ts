@@ -54,8 +54,12 @@ export type NetworkJson = NetworksResponse['results'][number];
 export type CoverageResponse = FromSchema<typeof COVERAGE_SCHEMA>;
 export type CoverageDayJson = CoverageResponse['results'][number];
 
-/** An event as the event routes send it: the detector's event, its one-sentence summary and its URL. */
-export type EventJson = BlockingEvent & { summary: string; url: string };
+/**
+ * An event as the event routes send it: the detector's event, its one-sentence summary, its URL, the test whose
+ * verdicts it follows (web_connectivity for a URL, telegram, whatsapp or signal for a service: `input` is then that
+ * test name) and the service's name (null for a URL).
+ */
+export type EventJson = BlockingEvent & { summary: string; url: string; test_name: string; service: string | null };
 /** `GET /api/v1/events` */
 export interface EventListResponse {
   metadata: { count: number; limit: number; offset: number; next_url: string | null };

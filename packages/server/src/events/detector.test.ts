@@ -224,6 +224,41 @@ describe('event detection (pure)', () => {
     );
   });
 
+  test('a service: its sentences and its history answer name it, and it shares nothing with a URL', () => {
+    const asService = (obs: Observation[]) => obs.map((o) => ({ ...o, input: 'telegram', domain: '' }));
+    const open = asService(stream({ 1: 'aaaabbbbbb', 2: 'aaaabbbbbb', 3: 'aaaaaaaaaa' }, { method: 'tcp_ip' }));
+    // the same verdicts on a URL in the same batch: two events, one per subject
+    const both = run([...open, ...stream({ 1: 'aaaabbbbbb', 2: 'aaaabbbbbb', 3: 'aaaaaaaaaa' })]);
+    assert.deepEqual(both.map((e) => e.input).sort(), [URL_A, 'telegram']);
+    const [e] = run(open);
+    assert.equal(e.domain, '');
+    assert.equal(
+      summarizeEvent(e),
+      'Telegram blocked in KZ since 2014-11-20 between 12:00 and 16:00 UTC on 2 of 3 networks (TCP/IP)',
+    );
+    assert.match(
+      buildHistory({ cc: 'KZ', input: 'telegram' }, open, [e]).answer,
+      /^Telegram blocked in KZ since .*\.$/,
+    );
+
+    const ended = asService(stream({ 1: 'aaaabbbbbbaaaaaa', 2: 'aaaabbbbbbaaaaaa' }, { method: 'tcp_ip' }));
+    const [closed] = run(ended);
+    assert.match(
+      summarizeEvent(closed),
+      /^Telegram was blocked in KZ from 2014-11-20 between 12:00 and 16:00 UTC until .* on 2 of 2 networks \(TCP\/IP\)$/,
+    );
+    assert.match(
+      buildHistory({ cc: 'KZ', input: 'telegram' }, ended, [closed]).answer,
+      /^Telegram not blocked in KZ now: it was blocked in KZ from .*; accessible since .* \(2 networks measured\)\.$/,
+    );
+    const quiet = asService(stream({ 1: 'aaaa' }));
+    assert.match(
+      buildHistory({ cc: 'KZ', input: 'telegram' }, quiet, run(quiet)).answer,
+      /^No blocking of Telegram detected in KZ on 1 network measured since 2014-11-20\.$/,
+    );
+    assert.equal(buildHistory({ cc: 'KZ', input: 'signal' }, [], []).answer, 'No measurements of Signal in KZ.');
+  });
+
   test('accuracy goals on synthetic streams with realistic noise (small seed set)', () => {
     let tp = 0;
     let fp = 0;

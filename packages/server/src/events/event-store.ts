@@ -8,6 +8,7 @@ import type { Store } from '../store/store.ts';
 import type { DetectorSnapshot } from './detector.ts';
 import type { ObservationRow } from './observation.ts';
 import { observationFromRow, TIMINGS_SQL } from './observation.ts';
+import { EVENT_TEST_NAMES, serviceNameOf, URL_TEST } from './subject.ts';
 import type { NetworkBaseline } from './throttling.ts';
 import type { BlockingEvent, DetectorChanges, EvidenceRow, Observation, SeriesState } from './types.ts';
 
@@ -148,10 +149,12 @@ export async function* readObservations(
     ccParam.upto = options.insertedUpTo;
   }
   const ccFilter = filters.join(' ');
+  // Every test that feeds events (subject.ts); the page sizes count the same rows the pages read.
+  const tests = { tests: EVENT_TEST_NAMES };
   const days = await store.query<{ day: string; n: number }>(
     `SELECT toString(test_day) AS day, count() AS n FROM measurements
-     WHERE test_name = 'web_connectivity' ${ccFilter} GROUP BY test_day ORDER BY test_day`,
-    ccParam,
+     WHERE test_name IN {tests:Array(String)} ${ccFilter} GROUP BY test_day ORDER BY test_day`,
+    { ...tests, ...ccParam },
     { timeoutS: 600 },
   );
   let i = 0;
@@ -166,17 +169,19 @@ export async function* readObservations(
       i++;
     }
     const rows = await store.query<Omit<ObservationRow, 'tls_handshake_ms' | 'throughput_kbps'>>(
-      `SELECT measurement_uid, toString(measurement_start_time) AS measurement_start_time, probe_cc, probe_asn, input,
-              domain, outcome, blocking_methods, confirmed, strength
+      `SELECT measurement_uid, test_name, toString(measurement_start_time) AS measurement_start_time, probe_cc,
+              probe_asn, input, domain, outcome, blocking_methods, confirmed, strength
        FROM measurements FINAL
-       WHERE test_day BETWEEN {first:Date} AND {last:Date} AND test_name = 'web_connectivity' ${ccFilter}
+       WHERE test_day BETWEEN {first:Date} AND {last:Date} AND test_name IN {tests:Array(String)} ${ccFilter}
        ORDER BY measurement_start_time, measurement_uid`,
-      { first, last, ...ccParam },
+      { first, last, ...tests, ...ccParam },
       { timeoutS: 600 },
     );
+    // Only URL observations carry timings (observation.ts).
+    const timed = rows.filter((r) => r.test_name === URL_TEST);
     const timings = new Map<string, { tls_handshake_ms: number | null; throughput_kbps: number | null }>();
-    for (let k = 0; k < rows.length; k += 5000) {
-      const uids = rows.slice(k, k + 5000).map((r) => r.measurement_uid);
+    for (let k = 0; k < timed.length; k += 5000) {
+      const uids = timed.slice(k, k + 5000).map((r) => r.measurement_uid);
       const found = await store.query<{
         measurement_uid: string;
         tls_handshake_ms: number | null;
@@ -296,18 +301,25 @@ export async function getEvent(
   };
 }
 
-/** Verdicts of one URL (or every URL of a domain) in one country, oldest first: the raw material of a history. */
+/**
+ * Verdicts of one URL (or every URL of a domain, or one service) in one country, oldest first: the raw material of
+ * a history. A service's measurements have no input: its subject (the test name) selects them by test_name.
+ */
 export async function readTargetObservations(
   store: Store,
   target: { cc: string; input?: string; domain?: string },
   limit = 100_000,
 ): Promise<Observation[]> {
-  const by = target.input ? 'input = {target:String}' : 'domain = {target:String}';
+  const service = target.input !== undefined && serviceNameOf(target.input) !== null;
+  const by = service
+    ? 'test_name = {target:String}'
+    : `${target.input ? 'input' : 'domain'} = {target:String} AND test_name = '${URL_TEST}'`;
   const rows = await store.query<ObservationRow>(
-    `SELECT measurement_uid, toString(measurement_start_time) AS measurement_start_time, probe_cc, probe_asn, input,
-            domain, outcome, blocking_methods, confirmed, strength, NULL AS tls_handshake_ms, NULL AS throughput_kbps
+    `SELECT measurement_uid, test_name, toString(measurement_start_time) AS measurement_start_time, probe_cc,
+            probe_asn, input, domain, outcome, blocking_methods, confirmed, strength,
+            NULL AS tls_handshake_ms, NULL AS throughput_kbps
      FROM measurements FINAL
-     WHERE probe_cc = {cc:String} AND ${by} AND test_name = 'web_connectivity'
+     WHERE probe_cc = {cc:String} AND ${by}
      ORDER BY measurement_start_time, measurement_uid LIMIT {limit:UInt32}`,
     { cc: target.cc, target: target.input ?? target.domain ?? '', limit },
   );

@@ -1,16 +1,20 @@
 /**
  * Event detection through the real store (embedded engine in a temp dir) and the real HTTP routes: incremental
  * detection from stored batches, the API, history, Atom feeds, signed webhooks with retries, rebuild, resume after
- * a restart, registry import and comparison. One store for the whole file (the engine is slow to start).
+ * a restart, registry import and comparison, and a messaging service's events (OONI's own telegram measurements,
+ * analysed by the real experiment). One store for the whole file (the engine is slow to start).
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { BlockingMethod } from 'blockwatch/model';
+import { analyzeAny } from 'blockwatch/experiments/registry.ts';
+import type { BlockingMethod, Measurement } from 'blockwatch/model';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { makeMeasurement, makeVerdict, tempDir } from '../../test/fixtures.ts';
+import { makeMeasurement, makeVerdict, OONI_MEASUREMENTS, tempDir } from '../../test/fixtures.ts';
 import type { WebhookDispatcher } from '../alerts/webhooks.ts';
 import type { ServerContext } from '../api/app.ts';
 import { installErrorHandlers } from '../api/http-errors.ts';
@@ -387,5 +391,122 @@ describe('events through the store and the API', () => {
     assert.ok(found, 'the measurement is read back');
     assert.ok(Math.abs((found.tlsHandshakeMs ?? 0) - 250) < 1e-6, `tls ${found.tlsHandshakeMs}`);
     assert.ok(Math.abs((found.throughputKbps ?? 0) - 800) < 1e-6, `throughput ${found.throughputKbps}`);
+  });
+});
+
+/** OONI's telegram measurements: Russia's (data centres unreachable: blocked, TCP/IP) and one from the US (ok). */
+const TELEGRAM_BLOCKED = 'explorer-e2e__20221109225810.435617_RU_telegram_ecbc73cacd8ea566.json';
+const TELEGRAM_OK = 'explorer-e2e__20221110102858.395748_US_telegram_b2b51fffce62b986.json';
+const T_SERVICE = Date.UTC(2026, 10, 24, 2, 0, 0);
+
+/** A real telegram measurement moved to KZ, `asn` and round `round` (every 4 h), with its real verdict. */
+function telegramItem(
+  asn: number,
+  round: number,
+  blocked: boolean,
+  overrides: Record<string, unknown> = {},
+): AnalyzedMeasurement {
+  const timeMs = T_SERVICE + round * 4 * HOUR + (asn % 100) * 60_000;
+  const stamp = new Date(timeMs).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const source = JSON.parse(readFileSync(join(OONI_MEASUREMENTS, blocked ? TELEGRAM_BLOCKED : TELEGRAM_OK), 'utf8'));
+  const measurement = {
+    ...source,
+    probe_cc: 'KZ',
+    probe_asn: `AS${asn}`,
+    measurement_start_time: sqlTime(timeMs),
+    test_start_time: sqlTime(timeMs),
+    ...overrides,
+  } as Measurement<Record<string, unknown>>;
+  const verdict = analyzeAny(measurement);
+  assert.equal(verdict.outcome, blocked ? 'blocked' : 'accessible', 'the fixture reads as intended');
+  const hex = `${asn.toString(16).padStart(4, '0')}${round.toString(16).padStart(6, '0')}`;
+  return { uid: `${stamp}.000000_KZ_telegram_${hex}`, measurement, verdict, source: 'collector' };
+}
+
+describe("a messaging service's events through the store and the API", () => {
+  const NETWORKS = [201, 202, 203];
+  const BLOCKED_FROM = 3;
+  let before: { measurements: number; events: number };
+
+  async function rebuild(): Promise<{ measurements: number; events: number }> {
+    const r = await app.inject({ method: 'POST', url: '/api/v1/admin/events/rebuild', headers: admin });
+    assert.equal(r.statusCode, 200, r.body);
+    return r.json();
+  }
+
+  test('telegram blocked on two of three networks opens one event whose subject is the service', async () => {
+    before = await rebuild();
+    for (let round = 0; round < 7; round++) {
+      await store.insert(NETWORKS.map((asn) => telegramItem(asn, round, asn !== 203 && round >= BLOCKED_FROM)));
+    }
+    const blocked = telegramItem(206, 5, true);
+    const dnscheck = { ...blocked, measurement: { ...blocked.measurement, test_name: 'dnscheck' } };
+    // Measured without a country, or without a network, a measurement says nothing about a place: left out.
+    await store.insert([
+      telegramItem(204, 3, true, { probe_cc: 'ZZ' }),
+      telegramItem(205, 4, true, { probe_asn: 'AS0' }),
+      // dnscheck feeds no events, whatever its verdict (here a blocked one)
+      dnscheck,
+    ]);
+    const r = await app.inject({ url: '/api/v1/events?probe_cc=KZ&input=telegram' });
+    assert.equal(r.statusCode, 200, r.body);
+    const { results } = r.json() as {
+      results: (BlockingEvent & { summary: string; test_name: string; service: string })[];
+    };
+    assert.equal(results.length, 1);
+    const [e] = results;
+    assert.equal(e.input, 'telegram');
+    assert.equal(e.domain, '');
+    assert.equal(e.test_name, 'telegram');
+    assert.equal(e.service, 'Telegram');
+    assert.equal(e.status, 'open');
+    assert.deepEqual(e.networks.map((n) => n.asn).sort(), [201, 202]);
+    assert.deepEqual(e.networksMeasured, NETWORKS);
+    assert.deepEqual(e.methods, ['tcp_ip']);
+    for (const n of e.networks) {
+      assert.equal(n.onset.before?.id, telegramItem(n.asn, BLOCKED_FROM - 1, false).uid, `AS${n.asn} last accessible`);
+      assert.equal(n.onset.after.id, telegramItem(n.asn, BLOCKED_FROM, true).uid, `AS${n.asn} first blocked`);
+    }
+    assert.equal(
+      e.summary,
+      'Telegram blocked in KZ since 2026-11-24 between 10:01 and 14:01 UTC on 2 of 3 networks (TCP/IP)',
+    );
+    const detail = (await app.inject({ url: `/api/v1/events/${e.id}` })).json();
+    assert.equal(
+      detail.evidence.filter((x: { role: string }) => x.role === 'blocked').length,
+      8,
+      'rounds 3–6, two networks',
+    );
+    assert.deepEqual(detail.remote_evidence, []);
+    const urlEvents = await app.inject({ url: `/api/v1/events?input=${encodeURIComponent(URL_A)}` });
+    assert.equal(urlEvents.json().results[0].test_name, 'web_connectivity');
+    assert.equal(urlEvents.json().results[0].service, null);
+  });
+
+  test("the service's history answers in one sentence, network by network", async () => {
+    const h = await app.inject({ url: '/api/v1/history?probe_cc=KZ&input=telegram' });
+    assert.equal(h.statusCode, 200, h.body);
+    const history = h.json();
+    assert.match(
+      history.answer,
+      /^Telegram blocked in KZ since 2026-11-24 between 10:01 and 14:01 UTC on 2 of 3 networks/,
+    );
+    assert.deepEqual(
+      history.networks.map((n: { asn: number; current: string }) => [n.asn, n.current]),
+      [
+        [201, 'blocked'],
+        [202, 'blocked'],
+        [203, 'accessible'],
+      ],
+    );
+  });
+
+  test('a rebuild from the stored rows gives the same service event', async () => {
+    const incremental = await allEvents();
+    const after = await rebuild();
+    assert.equal(after.measurements, before.measurements + 21, 'the 21 placed telegram measurements, nothing else');
+    assert.equal(after.events, before.events + 1);
+    const sort = (list: BlockingEvent[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
+    assert.deepEqual(sort(await allEvents()), sort(incremental));
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The history of one URL (or domain) in one country: per network, a timeline of states built from its verdicts and
- * the detector's episodes, and the one-sentence answer to "since when is this blocked here?". Pure.
+ * The history of one URL (or domain, or messaging service) in one country: per network, a timeline of states built
+ * from its verdicts and the detector's episodes, and the one-sentence answer to "since when is this blocked here?".
+ * Pure.
  *
  * Inside a detected episode the state is "blocked" (leaks are counted, not shown as flips); outside, a lone
  * "blocked" verdict the detector did not accept is counted as noise inside an "accessible" segment, unless no
@@ -8,6 +9,7 @@
  * keeps its verdict counts and a few measurement ids as evidence.
  */
 import type { BlockingMethod, Outcome } from 'blockwatch/model';
+import { serviceNameOf } from './subject.ts';
 import { describeBracket, summarizeEvent } from './summarize.ts';
 import type { BlockingEvent, MeasurementRef, NetworkEpisode, Observation } from './types.ts';
 
@@ -110,13 +112,14 @@ export function buildHistory(
   return { ...target, answer: answerSince(target, networks, events), networks, events: [...events] };
 }
 
-/** The one-sentence answer for a target in a country. */
+/** The one-sentence answer for a target (a URL, a domain, a service) in a country. */
 export function answerSince(
   target: { cc: string; input?: string; domain?: string },
   networks: readonly NetworkHistory[],
   events: readonly BlockingEvent[],
 ): string {
-  const what = target.input ?? target.domain ?? 'this target';
+  const service = target.input === undefined ? null : serviceNameOf(target.input);
+  const what = service ?? target.input ?? target.domain ?? 'this target';
   if (networks.length === 0) return `No measurements of ${what} in ${target.cc}.`;
   const open = events.filter((e) => e.status === 'open').sort((a, b) => a.onset.after.timeMs - b.onset.after.timeMs);
   if (open.length > 0) return `${summarizeEvent(open[0])}.`;
@@ -125,11 +128,13 @@ export function answerSince(
   const closed = [...events].sort((a, b) => b.onset.after.timeMs - a.onset.after.timeMs)[0];
   const nets = `${n} network${n === 1 ? '' : 's'}`;
   if (closed?.end) {
-    return `Not blocked in ${target.cc} now: ${summarizeEvent(closed).replace(/^Was /, 'it was ')}; accessible since ${describeBracket(closed.end)} (${nets} measured).`;
+    const was = summarizeEvent(closed, { named: false }).replace(/^Was /, 'it was ');
+    return `${service ? `${service} not` : 'Not'} blocked in ${target.cc} now: ${was}; accessible since ${describeBracket(closed.end)} (${nets} measured).`;
   }
   const suspected = networks.filter((x) => x.current === 'suspected').length;
   const doubt = suspected
     ? ` (${suspected} of them shows blocked verdicts not yet confirmed by enough measurements)`
     : '';
-  return `No blocking detected in ${target.cc} on ${nets} measured since ${new Date(since).toISOString().slice(0, 10)}${doubt}.`;
+  const of = service ? ` of ${service}` : '';
+  return `No blocking${of} detected in ${target.cc} on ${nets} measured since ${new Date(since).toISOString().slice(0, 10)}${doubt}.`;
 }

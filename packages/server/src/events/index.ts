@@ -1,8 +1,9 @@
 /**
  * Event detection: "blocked since when, where, how".
  *
- * Purpose: turn the stream of verdicts into blocking events per (country, URL) with their networks, methods,
- * onset and end brackets, confidence and evidence; answer "since when is this blocked here?" in one sentence.
+ * Purpose: turn the stream of verdicts into blocking events per (country, URL) and per (country, messaging
+ * service) with their networks, methods, onset and end brackets, confidence and evidence; answer "since when is
+ * this blocked here?" in one sentence. Which tests feed events, and what a service event's subject is: `subject.ts`.
  *
  * Design: a pure, synchronous detector (`detector.ts`: per-network CUSUM on verdict log-likelihood ratios,
  * corroborated across networks; `throttling.ts`: robust per-network timing baselines) whose whole state is JSON,
@@ -28,6 +29,7 @@ export { observationFromRow, observationOf, timingsOf } from './observation.ts';
 export { DEFAULT_PARAMS, resolveParams } from './params.ts';
 export { createEventsPlugin, eventsPlugin } from './routes.ts';
 export { createEventService, type EventService, type EventTransition } from './service.ts';
+export { EVENT_TEST_NAMES, type Subject, serviceNameOf, subjectOf, testNameOfSubject } from './subject.ts';
 export { describeBracket, METHOD_LABELS, summarizeEvent } from './summarize.ts';
 export { generateSynthetic, type SyntheticOptions, type TruthEpisode } from './synthetic.ts';
 export type * from './types.ts';

@@ -3,6 +3,9 @@
  *   - a freshly stored batch (the measurement and its verdict in memory): `observationOf`;
  *   - stored rows read back for a rebuild: `observationFromRow`, with the timings computed in SQL by
  *     `TIMINGS_SQL`, which mirrors `timingsOf` (the first successful TLS handshake; the final HTTP response).
+ * Which tests feed events and what their subject is: `subject.ts`. Only URL observations carry timings: the
+ * throttling baselines compare a network's web targets with each other, and a service test's handshakes and
+ * small API requests are not comparable with them.
  */
 import {
   BLOCKING_METHODS,
@@ -12,7 +15,8 @@ import {
   type Outcome,
 } from 'blockwatch/model';
 import type { AnalyzedMeasurement } from '../store/rows.ts';
-import { asnNumber, domainOf, inputString, sqlTime } from '../store/rows.ts';
+import { asnNumber, inputString, sqlTime } from '../store/rows.ts';
+import { subjectOf, URL_TEST } from './subject.ts';
 import type { Observation } from './types.ts';
 
 const OUTCOMES = new Set<string>(['accessible', 'blocked', 'down', 'unknown']);
@@ -39,9 +43,9 @@ export function methodsOf(values: readonly unknown[]): BlockingMethod[] {
   return values.filter((m): m is BlockingMethod => typeof m === 'string' && METHODS.has(m));
 }
 
-/** Whether a measurement can feed URL event detection: a URL, a country, a network. */
-function eligible(input: string, cc: string, asn: number): boolean {
-  return /^https?:\/\//i.test(input) && /^[A-Z]{2}$/.test(cc) && cc !== 'ZZ' && asn > 0;
+/** Whether a measurement says where it was made: a country and a network (events are per country and network). */
+function placed(cc: string, asn: number): boolean {
+  return /^[A-Z]{2}$/.test(cc) && cc !== 'ZZ' && asn > 0;
 }
 
 interface Timed {
@@ -88,22 +92,21 @@ export const TIMINGS_SQL = `
      JSONExtractFloat(rq, 'response', 'x_body_length') * 8 / 1000 / (JSONExtractFloat(rq, 't') - JSONExtractFloat(rq, 't0')),
      NULL) AS throughput_kbps`;
 
-/** A freshly stored measurement → observation, or null when it cannot feed URL events. */
+/** A freshly stored measurement → observation, or null when it cannot feed events. */
 export function observationOf(item: AnalyzedMeasurement): Observation | null {
   const m = item.measurement;
-  const input = inputString(m.input);
+  const testName = typeof m.test_name === 'string' ? m.test_name : '';
+  const subject = subjectOf(testName, inputString(m.input));
   const cc = typeof m.probe_cc === 'string' ? m.probe_cc : '';
   const asn = asnNumber(m.probe_asn);
-  if (m.test_name !== 'web_connectivity' || !eligible(input, cc, asn) || !OUTCOMES.has(item.verdict.outcome)) {
-    return null;
-  }
+  if (!subject || !placed(cc, asn) || !OUTCOMES.has(item.verdict.outcome)) return null;
   return {
     id: item.uid,
     timeMs: timeMsOf(sqlTime(m.measurement_start_time ?? m.test_start_time)),
     cc,
     asn,
-    input,
-    domain: domainOf(input),
+    input: subject.input,
+    domain: subject.domain,
     outcome: item.verdict.outcome,
     methods: methodsOf(item.verdict.methods ?? []),
     confirmed: item.verdict.confirmed === true,
@@ -115,13 +118,14 @@ export function observationOf(item: AnalyzedMeasurement): Observation | null {
               : strengthOfMethods(methodsOf(item.verdict.methods ?? []), item.verdict.confirmed === true),
         }
       : {}),
-    ...timingsOf(m.test_keys),
+    ...(testName === URL_TEST ? timingsOf(m.test_keys) : {}),
   };
 }
 
 /** The columns a rebuild reads (see `readObservations`). */
 export interface ObservationRow {
   measurement_uid: string;
+  test_name: string;
   measurement_start_time: string;
   probe_cc: string;
   probe_asn: number;
@@ -136,15 +140,17 @@ export interface ObservationRow {
   throughput_kbps: number | null;
 }
 
+/** A stored row → observation, or null when it cannot feed events: the same rules as `observationOf`. */
 export function observationFromRow(row: ObservationRow): Observation | null {
-  if (!eligible(row.input, row.probe_cc, row.probe_asn) || !OUTCOMES.has(row.outcome)) return null;
+  const subject = subjectOf(row.test_name, row.input);
+  if (!subject || !placed(row.probe_cc, row.probe_asn) || !OUTCOMES.has(row.outcome)) return null;
   const o: Observation = {
     id: row.measurement_uid,
     timeMs: timeMsOf(row.measurement_start_time),
     cc: row.probe_cc,
     asn: row.probe_asn,
-    input: row.input,
-    domain: row.domain || domainOf(row.input),
+    input: subject.input,
+    domain: (row.test_name === URL_TEST && row.domain) || subject.domain,
     outcome: row.outcome as Outcome,
     methods: methodsOf(row.blocking_methods),
     confirmed: row.confirmed,
@@ -153,6 +159,7 @@ export function observationFromRow(row: ObservationRow): Observation | null {
     o.strength = STRENGTHS.has(row.strength)
       ? (row.strength as EvidenceStrength)
       : strengthOfMethods(o.methods, o.confirmed);
+  if (row.test_name !== URL_TEST) return o;
   if (row.tls_handshake_ms !== null && row.tls_handshake_ms > 0) o.tlsHandshakeMs = row.tls_handshake_ms;
   if (row.throughput_kbps !== null && row.throughput_kbps > 0) o.throughputKbps = row.throughput_kbps;
   return o;

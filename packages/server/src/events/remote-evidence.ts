@@ -1,8 +1,8 @@
 /**
  * Remote evidence for an event: measurements made from outside the networks (dns_remote, http_remote;
  * docs/remote.md) of the event's domain in its country while the event was open. Remote records do not feed the
- * detector (it reads web_connectivity only); they corroborate what it found: a network is corroborated when a
- * remote measurement in it saw the domain blocked during the event.
+ * detector (`subject.ts` names the tests that do); they corroborate what it found: a network is corroborated when
+ * a remote measurement in it saw the domain blocked during the event.
  */
 
 import { sqlTime } from '../store/rows.ts';
@@ -35,6 +35,8 @@ export function corroboratedNetworks(event: Pick<BlockingEvent, 'networks'>, row
 }
 
 export async function remoteEvidence(store: Store, event: BlockingEvent): Promise<RemoteEvidence> {
+  // A service event has no domain (subject.ts): remote records, which measure one domain, cannot speak to it.
+  if (!event.domain) return { rows: [], corroborated: [] };
   const from = event.onset.before?.timeMs ?? event.onset.after.timeMs;
   const until = event.end?.after.timeMs;
   // `started`: an alias named like the column would shadow it in WHERE

@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { renderAtomFeed } from '../alerts/atom.ts';
 import { createWebhookDispatcher, type WebhookDispatcher, type WebhookOptions } from '../alerts/webhooks.ts';
 import type { ServerContext } from '../api/context.ts';
+import type { EventJson } from '../api/contract.ts';
 import { HttpError } from '../api/http-errors.ts';
 import { parseTime } from '../api/params.ts';
 import '../api/route-doc.ts';
@@ -22,6 +23,7 @@ import { buildHistory } from './history.ts';
 import { timeMsOf } from './observation.ts';
 import { remoteEvidence } from './remote-evidence.ts';
 import { createEventService, type EventService } from './service.ts';
+import { serviceNameOf, testNameOfSubject } from './subject.ts';
 import { summarizeEvent } from './summarize.ts';
 import type { BlockingEvent, DetectorParams } from './types.ts';
 
@@ -29,7 +31,11 @@ const TIME = '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?Z?)?$';
 const CC = { type: 'string', pattern: '^[A-Z]{2}$', description: 'country code (KZ)' } as const;
 const ASN = { type: 'string', pattern: '^(AS)?\\d{1,10}$', description: 'network (AS9198 or 9198)' } as const;
 const DOMAIN = { type: 'string', pattern: '^[A-Za-z0-9.:_-]{1,253}$', description: 'domain name' } as const;
-const INPUT = { type: 'string', maxLength: 2048, description: 'the exact URL' } as const;
+const INPUT = {
+  type: 'string',
+  maxLength: 2048,
+  description: 'the exact URL, or a messaging service: telegram, whatsapp, signal',
+} as const;
 const EVENT_ID = { type: 'string', pattern: '^ev_[0-9a-f]{16}$' } as const;
 
 export interface EventsPluginOptions {
@@ -41,8 +47,15 @@ export interface EventsPluginOptions {
 
 const origin = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
 
-function eventJson(e: BlockingEvent, base: string) {
-  return { ...e, summary: summarizeEvent(e), url: `${base}/api/v1/events/${e.id}` };
+/** The event as sent: its sentence, its link, and which test measured its subject (and the service's name). */
+function eventJson(e: BlockingEvent, base: string): EventJson {
+  return {
+    ...e,
+    summary: summarizeEvent(e),
+    url: `${base}/api/v1/events/${e.id}`,
+    test_name: testNameOfSubject(e.input),
+    service: serviceNameOf(e.input),
+  };
 }
 
 function toEventFilter(q: Record<string, string | undefined>): EventFilter {

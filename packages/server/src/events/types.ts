@@ -15,9 +15,9 @@ export interface Observation {
   cc: string;
   /** probe_asn as a number (AS9198 → 9198). */
   asn: number;
-  /** The measured URL. */
+  /** The subject (`subject.ts`): the measured URL, or a messaging service's test name (`telegram`). */
   input: string;
-  /** Host name of `input`, lower case. */
+  /** Host name of `input`, lower case; '' for a service. */
   domain: string;
   outcome: Outcome;
   methods: BlockingMethod[];
@@ -70,7 +70,7 @@ export interface NetworkEpisode {
   confirmedByFingerprint: boolean;
 }
 
-/** Blocking of one URL in one country: the union of its network episodes that overlap in time. */
+/** Blocking of one URL (or service) in one country: the union of its network episodes that overlap in time. */
 export interface BlockingEvent {
   /** Stable id: the same measurements give the same id after a rebuild. */
   id: string;

@@ -1,12 +1,26 @@
 /** Blocking events: target, where, how, since when; each row opens the event with its evidence. */
 import type { EventJson } from '../api/types.ts';
 import { useI18n } from '../i18n/index.ts';
+import { toQueryString } from '../router.ts';
 import { type Column, DataTable } from './data-table.tsx';
 import { Link } from './link.tsx';
 import { formatTime, targetHref } from './measurement-table.tsx';
 import { MethodText } from './verdict-badge.tsx';
 
 type Bracket = EventJson['onset'];
+
+/** What an event is about, for people: the service's name ("Telegram"), else the URL (or its domain). */
+export function eventSubject(e: EventJson): string {
+  return e.service ?? (e.input || e.domain || e.id);
+}
+
+/**
+ * Where a service event's measurements are: the search for its test in its country. A service has no URL or
+ * domain page (its measurements have no input), so its subject must never be linked as if it were a URL.
+ */
+export function serviceMeasurementsHref(e: Pick<EventJson, 'test_name' | 'cc'>): string {
+  return `/search${toQueryString({ test_name: e.test_name, probe_cc: e.cc })}`;
+}
 
 /** A bracket in words: between the last measurement in the old state and the first in the new one. */
 export function bracketText(bracket: Bracket, t: ReturnType<typeof useI18n>['t']): string {
@@ -38,10 +52,10 @@ export function EventsTable({ name, rows, apiHref }: { name: string; rows: Event
     {
       key: 'target',
       label: t('col.target'),
-      value: (e) => e.input || e.domain,
+      value: eventSubject,
       render: (e) => (
         <Link href={`/events/${encodeURIComponent(e.id)}`} className="break">
-          {e.input || e.domain || e.id}
+          {eventSubject(e)}
         </Link>
       ),
     },
@@ -92,7 +106,11 @@ export function EventsTable({ name, rows, apiHref }: { name: string; rows: Event
       label: '',
       value: (e) => e.domain,
       render: (e) =>
-        e.domain || e.input ? (
+        e.service ? (
+          <Link href={serviceMeasurementsHref(e)} aria-label={`${t('events.measurements')}: ${e.service}`}>
+            {t('events.measurements')}
+          </Link>
+        ) : e.domain || e.input ? (
           <Link href={targetHref(e, e.cc)} aria-label={`${t('target.timeline')}: ${e.domain || e.input}`}>
             {t('target.timeline')}
           </Link>

@@ -241,6 +241,7 @@ export const en = {
   'events.roleBlocked': 'blocked',
   'events.roleEndAfter': 'first accessible after the end',
   'events.onsetBetween': 'between {from} and {to}',
+  'events.measurements': 'Measurements',
 
   'registry.title': 'Official blocklist against observations',
   'registry.lede':

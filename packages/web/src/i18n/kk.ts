@@ -241,6 +241,7 @@ export const kk: Messages = {
   'events.roleBlocked': 'бұғатталған',
   'events.roleEndAfter': 'аяқталғаннан кейінгі алғашқы қолжетімді өлшем',
   'events.onsetBetween': '{from} мен {to} аралығында',
+  'events.measurements': 'Өлшемдер',
 
   'registry.title': 'Ресми бұғаттау тізімі мен бақылаулар',
   'registry.lede':

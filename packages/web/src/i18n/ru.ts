@@ -240,6 +240,7 @@ export const ru: Messages = {
   'events.roleBlocked': 'заблокирован',
   'events.roleEndAfter': 'первое «доступен» после конца',
   'events.onsetBetween': 'между {from} и {to}',
+  'events.measurements': 'Измерения',
 
   'registry.title': 'Официальный реестр и наблюдения',
   'registry.lede':

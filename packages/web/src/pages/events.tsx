@@ -4,7 +4,13 @@ import { api, apiUrl, type Params } from '../api/client.ts';
 import type { EventDetailResponse } from '../api/types.ts';
 import { useLoaded } from '../api/use-loaded.ts';
 import { DataTable } from '../components/data-table.tsx';
-import { bracketText, EventsTable, onsetText } from '../components/events-table.tsx';
+import {
+  bracketText,
+  EventsTable,
+  eventSubject,
+  onsetText,
+  serviceMeasurementsHref,
+} from '../components/events-table.tsx';
 import { Link } from '../components/link.tsx';
 import { LoadedView } from '../components/loaded-view.tsx';
 import { formatTime, networkHref, targetHref } from '../components/measurement-table.tsx';
@@ -102,7 +108,9 @@ function EventBody({ event }: { event: EventDetailResponse }) {
         <dl className="kv">
           <dt>{t('col.target')}</dt>
           <dd className="break">
-            <Link href={targetHref(event, event.cc)}>{event.input || event.domain}</Link>
+            <Link href={event.service ? serviceMeasurementsHref(event) : targetHref(event, event.cc)}>
+              {eventSubject(event)}
+            </Link>
           </dd>
           {event.cc ? (
             <>
