@@ -52,4 +52,11 @@ test('a feed has the elements Atom 1.0 requires, with or without entries', () =>
   );
   assert.match(feed, /<updated>2026-01-03T08:00:00Z<\/updated>\n {4}<published>2026-01-01T14:00:00Z<\/published>/);
   assert.equal((feed.match(/<updated>/g) ?? []).length, 2);
+
+  // a service event: the sentence names the service, so the title is the sentence, and no "URL: telegram"
+  const telegram = { ...event, id: 'ev_fedcba9876543210', input: 'telegram', domain: '' } as BlockingEvent;
+  const serviceFeed = renderAtomFeed([telegram], { scope: 'RU', selfUrl: 'http://h/f', baseUrl: 'http://h', nowMs: 0 });
+  assert.match(serviceFeed, /<title>Telegram was blocked in KZ from 2026-01-01 /);
+  assert.match(serviceFeed, /\nService: Telegram\n/);
+  assert.doesNotMatch(serviceFeed, /URL: telegram|<title>: /);
 });

@@ -3,6 +3,7 @@
  * Every text comes from measurements (URLs are chosen by whoever runs a probe), so everything is escaped and
  * characters XML 1.0 forbids are dropped: a hostile URL cannot break the feed or inject markup.
  */
+import { serviceNameOf } from '../events/subject.ts';
 import { summarizeEvent } from '../events/summarize.ts';
 import type { BlockingEvent } from '../events/types.ts';
 
@@ -51,9 +52,10 @@ function renderEntry(e: BlockingEvent, baseUrl: string): string {
   const link = `${baseUrl}/api/v1/events/${encodeURIComponent(e.id)}`;
   const sentence = summarizeEvent(e);
   const networks = [...new Set(e.networks.map((n) => `AS${n.asn}`))].join(', ');
+  const service = serviceNameOf(e.input);
   const lines = [
     sentence,
-    `URL: ${e.input}`,
+    service ? `Service: ${service}` : `URL: ${e.input}`,
     `Networks: ${networks}`,
     `Confidence: ${e.confidence}`,
     `Evidence: ${e.evidenceCount} measurements (${link})`,
@@ -61,7 +63,7 @@ function renderEntry(e: BlockingEvent, baseUrl: string): string {
   // The id changes with the status so a reader sees the end of an event as a new entry.
   return `  <entry>
     <id>${escapeXml(`${link}#${e.status}`)}</id>
-    <title>${escapeXml(`${e.domain}: ${sentence}`)}</title>
+    <title>${escapeXml(service ? sentence : `${e.domain}: ${sentence}`)}</title>
     <updated>${iso(e.updatedAtMs)}</updated>
     <published>${iso(e.detectedAtMs)}</published>
     <link rel="alternate" type="application/json" href="${escapeXml(link)}"/>

@@ -112,6 +112,12 @@ describe('events, history and registry commands', () => {
 
   test('bad command lines and bad files are usage or input errors', async () => {
     assert.equal((await cli(['history', URL_A, '--data', data])).code, 2, '--cc is required');
+    const notSubject = await cli(['history', 'meduza.io', '--cc', 'KZ', '--data', data]);
+    assert.equal(notSubject.code, 2);
+    assert.match(
+      notSubject.stderr,
+      /'meduza\.io' is neither an http\(s\) URL nor a service \(telegram, whatsapp, signal\)/,
+    );
     assert.equal((await cli(['events', 'frobnicate', '--data', data])).code, 2);
     assert.equal((await cli(['events', '--status', 'maybe', '--data', data])).code, 2);
     assert.equal((await cli(['events', '--data', data, '--server', 'http://127.0.0.1:9'])).code, 2);

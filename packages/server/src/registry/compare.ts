@@ -7,6 +7,7 @@
  * verdicts include accessible ones and no event is open there. IP entries cannot be matched to URL measurements
  * without the DNS answers and are counted apart.
  */
+import { serviceNameOf } from '../events/subject.ts';
 import type { BlockingEvent } from '../events/types.ts';
 import type { RegistryEntry } from './parse.ts';
 
@@ -135,10 +136,14 @@ export function compareRegistry(
     n.compliance = n.blocked + n.reachable ? Math.round((n.blocked / (n.blocked + n.reachable)) * 1000) / 1000 : null;
   }
   const listedTargets = entries.filter((e) => e.kind !== 'ip');
+  // A service event (telegram, …) names no URL or domain a registry entry could cover: it is not "not listed".
   const blockedNotListed = openEvents
     .filter(
       (e) =>
-        e.cc === cc && !coveredInputs.has(e.input) && !listedTargets.some((x) => entryCovers(x, e.input, e.domain)),
+        e.cc === cc &&
+        serviceNameOf(e.input) === null &&
+        !coveredInputs.has(e.input) &&
+        !listedTargets.some((x) => entryCovers(x, e.input, e.domain)),
     )
     .map((e) => ({
       input: e.input,
