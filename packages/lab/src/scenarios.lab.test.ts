@@ -39,6 +39,25 @@ test('every scenario of the catalogue passes', { skip, timeout: 10 * 60_000 }, a
   });
   const failed = results.filter((r) => !r.pass);
   assert.equal(failed.length, 0, formatResults(failed));
+  // Beyond the scenario format (which checks no strength): the dropped ClientHello was followed up with the decoy
+  // name, which the censor let through, so one measurement is strong evidence of filtering by name.
+  const dropped = results
+    .filter((r) => r.name === 'tls-drop-sni')
+    .flatMap((r) => r.urls)
+    .filter((u) => u.url.startsWith('https://') && u.verdict?.method === 'tls');
+  assert.ok(dropped.length >= 2, 'tls-drop-sni measured its blocked https URLs');
+  for (const u of dropped) {
+    const tls = (u.verdict?.layers as { tls?: { evidence?: string[] } } | undefined)?.tls;
+    assert.equal(u.verdict?.strength, 'strong', u.url);
+    assert.ok(
+      tls?.evidence?.some((e) => /^decoy handshake with example\.com to \S+ was answered/.test(e)),
+      `${u.url}: ${JSON.stringify(tls?.evidence)}`,
+    );
+    assert.match(
+      String(u.verdict?.explanation),
+      /timed out twice, while one with example\.com .*filters by server name/,
+    );
+  }
 });
 
 test('down removes every namespace, process and file, also after a crash', { skip, timeout: 120_000 }, async (t) => {
