@@ -577,6 +577,7 @@ export function readMeasurement(value: unknown): ReadResult {
 function readFollowups(value: unknown, nameKey: string, decoyKey: string): FollowupView[] {
   if (!Array.isArray(value)) return [];
   const out: FollowupView[] = [];
+  // the probe writes at most two per key: a longer list is not ours, and must not cost a scan per handshake
   for (const e of value.slice(0, 16)) {
     if (!isObj(e)) continue;
     const address = str(e.address);
