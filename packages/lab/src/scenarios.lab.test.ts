@@ -39,6 +39,45 @@ test('every scenario of the catalogue passes', { skip, timeout: 10 * 60_000 }, a
   });
   const failed = results.filter((r) => !r.pass);
   assert.equal(failed.length, 0, formatResults(failed));
+  // Beyond the scenario format (which checks no strength): a dropped or closed ClientHello, and a reset Host, were
+  // followed up with the decoy name, which the censor let through: one measurement is strong evidence of a name
+  // filter. tls-drop-sni is the case the follow-up exists for.
+  const byName: [scenario: string, layer: 'tls' | 'http', evidence: RegExp, sentence: RegExp][] = [
+    [
+      'tls-drop-sni',
+      'tls',
+      /^decoy handshake with example\.com to \S+ was answered/,
+      /timed out twice, while one with example\.com .*filters by server name/,
+    ],
+    [
+      'tls-fin-sni',
+      'tls',
+      /^decoy handshake with example\.com to \S+ was answered/,
+      /was cut off twice \(eof_error\), while one with example\.com .*filters by server name/,
+    ],
+    [
+      'http-reset-host',
+      'http',
+      /^decoy request with Host example\.com to \S+ was answered/,
+      /was reset twice, while one with example\.com .*filters by Host header/,
+    ],
+  ];
+  for (const [scenario, layer, evidence, sentence] of byName) {
+    const blocked = results
+      .filter((r) => r.name === scenario)
+      .flatMap((r) => r.urls)
+      .filter((u) => u.verdict?.method === (layer === 'tls' ? 'tls' : 'http_failure'));
+    assert.ok(blocked.length >= 1, `${scenario} measured a blocked URL`);
+    for (const u of blocked) {
+      const layers = u.verdict?.layers as Record<string, { evidence?: string[] } | undefined> | undefined;
+      assert.equal(u.verdict?.strength, 'strong', `${scenario} ${u.url}`);
+      assert.ok(
+        layers?.[layer]?.evidence?.some((e) => evidence.test(e)),
+        `${scenario} ${u.url}: ${JSON.stringify(layers?.[layer]?.evidence)}`,
+      );
+      assert.match(String(u.verdict?.explanation), sentence, `${scenario} ${u.url}`);
+    }
+  }
 });
 
 test('down removes every namespace, process and file, also after a crash', { skip, timeout: 120_000 }, async (t) => {

@@ -158,6 +158,49 @@ export interface ControlRequest {
   x_quic_enabled?: boolean;
 }
 
+/**
+ * ours (`x_sni_followups`): the follow-up of a TLS handshake that failed with a timeout, reset or EOF after TCP
+ * connected, on a fresh connection to the same address: a handshake with a decoy server name (certificate not
+ * checked), then, only if the server answered it, one more with the real name. The server answered the decoy when
+ * `decoy_failure` is null (handshake completed) or an `ssl_*` failure (a TLS alert or record came back). These
+ * handshakes are not in `tls_handshakes`: OONI's algorithm must not read them. See docs/probe.md.
+ */
+export interface SniFollowup {
+  /** "ip:port", as the failed handshake's `address` */
+  address: string;
+  /** the real SNI, as the failed handshake's `server_name` */
+  server_name: string;
+  decoy_server_name: string;
+  /** null: the decoy handshake completed; else its failure (connect or handshake) */
+  decoy_failure: Failure | string | null;
+  /** absent: the retry did not run (the decoy got no answer); null: the retry succeeded (certificate verified) */
+  retry_failure?: Failure | string | null;
+  t0: number;
+  t: number;
+}
+
+/**
+ * ours (`x_host_followups`): the same for a plain-HTTP request that failed with a timeout, reset or EOF after TCP
+ * connected: one request to the same address with a decoy Host, then, only if it got an HTTP response
+ * (`decoy_status_code`), the real request once more. No redirect is followed; bodies are read only a little.
+ */
+export interface HostFollowup {
+  /** "ip:port", as the failed request's `address` */
+  address: string;
+  /** the failed request's host (its URL's host, with a port when not 80) */
+  host: string;
+  decoy_host: string;
+  /** the decoy request's own failure (null: a response came back and was read) */
+  decoy_failure: Failure | string | null;
+  /** the decoy response's status code; absent when no response came back */
+  decoy_status_code?: number;
+  /** absent: the retry did not run; null: the retry got a response */
+  retry_failure?: Failure | string | null;
+  retry_status_code?: number;
+  t0: number;
+  t: number;
+}
+
 export interface WebConnectivityTestKeys {
   agent?: 'redirect' | 'agent';
   client_resolver?: string | null;
@@ -188,6 +231,10 @@ export interface WebConnectivityTestKeys {
   x_null_null_flags?: number;
   /** ours: UDP answers that arrived after the first one for the same query (on-path injection evidence) */
   x_dns_duplicate_responses?: DnsQuery[];
+  /** ours: decoy-SNI follow-ups of failed TLS handshakes (absent: none ran) */
+  x_sni_followups?: SniFollowup[];
+  /** ours: decoy-Host follow-ups of a failed plain-HTTP request (absent: none ran) */
+  x_host_followups?: HostFollowup[];
   /** ours: the full blockwatch verdict, written by the probe (see model/verdict.ts) */
   x_blockwatch_verdict?: unknown;
   [key: `x_${string}`]: unknown;

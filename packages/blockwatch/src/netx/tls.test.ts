@@ -59,6 +59,19 @@ describe('tlsHandshake', () => {
     ]);
   });
 
+  test('verify: false completes a handshake with a name the certificate does not carry, marked no_tls_verify', async () => {
+    const s = await httpsServer('localhost');
+    const checked = await handshake(s.port, { serverName: 'example.com' });
+    assert.equal(checked.record.failure, 'ssl_invalid_hostname');
+    assert.equal(checked.record.no_tls_verify, false);
+    const { record, tlsSocket } = await handshake(s.port, { serverName: 'example.com', verify: false });
+    tlsSocket?.destroy();
+    assert.equal(record.failure, null);
+    assert.equal(record.no_tls_verify, true);
+    assert.equal(record.server_name, 'example.com');
+    assert.equal(record.x_validated_by_extra_ca, undefined);
+  });
+
   test('an IP literal as server name sends no SNI and is checked against IP SANs', async () => {
     const s = await httpsServer('localhost');
     const { record, tlsSocket } = await handshake(s.port, { ca: [pki.ca.certPem], serverName: '127.0.0.1' });

@@ -33,6 +33,11 @@ export interface TlsHandshakeOptions {
   ca?: string[];
   /** default 10 000 */
   timeoutMs?: number;
+  /**
+   * Verify the certificate (default true). false: a completed handshake is a success whatever the certificate,
+   * recorded with `no_tls_verify: true` (a decoy name's handshake only asks whether the server answers).
+   */
+  verify?: boolean;
   signal?: AbortSignal;
 }
 
@@ -55,7 +60,7 @@ export async function tlsHandshake(
     cipher_suite: '',
     tls_version: '',
     negotiated_protocol: '',
-    no_tls_verify: false,
+    no_tls_verify: opts.verify === false,
     peer_certificates: null,
     t0,
     t: t0,
@@ -75,9 +80,13 @@ export async function tlsHandshake(
   try {
     const tlsSocket = await negotiateTls(socket, { serverName: opts.serverName, alpn, trust }, deadline.signal);
     const sent = sentCertificates(tlsSocket);
-    const verdict = verifyPeer(tlsSocket, sent, opts.serverName, trust);
+    const verdict: PeerVerdict =
+      opts.verify === false
+        ? { failure: null, validatedByExtraCa: false }
+        : verifyPeer(tlsSocket, sent, opts.serverName, trust);
     Object.assign(record, describeSession(tlsSocket, sent), { failure: verdict.failure, t: trace.now() });
-    if (trust.extra.length > 0 && verdict.failure === null) record.x_validated_by_extra_ca = verdict.validatedByExtraCa;
+    if (trust.extra.length > 0 && verdict.failure === null && opts.verify !== false)
+      record.x_validated_by_extra_ca = verdict.validatedByExtraCa;
     wireEvents();
     if (verdict.failure !== null) {
       tlsSocket.destroy();

@@ -12,6 +12,7 @@ import type {
 } from '../model/verdict.ts';
 import { parseIp } from './bogons.ts';
 import type { AsnOf, Lookup } from './dns-compare.ts';
+import type { FollowupFinding } from './followups.ts';
 import type { HttpComparison } from './http-compare.ts';
 import { endpointKey, type MeasurementView } from './input.ts';
 import type { InterceptionFinding } from './interception.ts';
@@ -35,6 +36,8 @@ export interface ExplainInputs {
   siteFault?: SiteFault | null;
   /** the last hop's failure (its own, or the GET's refused redirect) */
   finalFailure?: string | null;
+  /** what the decoy follow-ups showed (followups.ts) */
+  followups?: FollowupFinding[];
 }
 
 const list = (items: string[], max = 3) =>
@@ -65,6 +68,8 @@ export function explain(x: ExplainInputs): string {
     return `; the control resolved ${list(shown, 2)}${ips.length > 0 ? asnText(first) : ''}`;
   };
   const sentences: string[] = [];
+  const followups = x.followups ?? [];
+  const transient = followups.filter((f) => f.kind === 'transient').map(transientSentence);
   for (const method of x.methods) {
     switch (method) {
       case 'dns': {
@@ -112,6 +117,11 @@ export function explain(x: ExplainInputs): string {
         break;
       }
       case 'tls': {
+        const filtered = followups.find((f) => f.layer === 'tls' && f.kind === 'name_filtered');
+        if (filtered) {
+          sentences.push(nameFilteredSentence(filtered, x.controlFetched));
+          break;
+        }
         const failed = view.tls.filter((h) => h.depth === 0 && h.failure !== null);
         const endpoints = [...new Set(failed.map((h) => h.address))];
         const failure = x.layers.tls?.failure ?? failed[0]?.failure ?? 'failure';
@@ -120,6 +130,8 @@ export function explain(x: ExplainInputs): string {
             ? `The TLS handshake with ${list(endpoints, 2)} (SNI ${failed[0]?.serverName || view.host}) failed with ${failure} while the control's handshake succeeded: SNI-based TLS blocking`
             : `The HTTPS fetch of ${hostOf(view.requests[0]?.url) ?? view.host} failed with ${view.requests[0]?.failure ?? failure}${view.requests[0]?.failedOperation === 'tls_handshake' ? ' during the TLS handshake' : ''} while the control's fetch succeeded: TLS blocking`,
         );
+        const unreachable = followups.find((f) => f.layer === 'tls' && f.kind === 'address_unreachable');
+        if (unreachable) sentences.push(unreachableSentence(unreachable));
         break;
       }
       case 'tls_interception': {
@@ -153,11 +165,19 @@ export function explain(x: ExplainInputs): string {
         }
         break;
       }
-      case 'http_failure':
+      case 'http_failure': {
+        const filtered = followups.find((f) => f.layer === 'http' && f.kind === 'name_filtered');
+        if (filtered) {
+          sentences.push(nameFilteredSentence(filtered, x.controlFetched));
+          break;
+        }
         sentences.push(
           `Fetching the page failed with ${x.finalFailure ?? view.recordedHttpFailure ?? 'an unrecorded failure'} while the control fetched it`,
         );
+        const unreachable = followups.find((f) => f.layer === 'http' && f.kind === 'address_unreachable');
+        if (unreachable) sentences.push(unreachableSentence(unreachable));
         break;
+      }
       case 'throttling': {
         const stall = x.layers.http?.evidence.find((e) => e.startsWith('the body stalled after '));
         const slow = x.layers.http?.evidence.find((e) => e.startsWith('the body arrived at '));
@@ -172,6 +192,8 @@ export function explain(x: ExplainInputs): string {
       }
     }
   }
+  // With nothing else decided, the retry that worked is the explanation; otherwise it follows the main sentence.
+  if (x.outcome === 'unknown' && x.methods.length === 0) sentences.push(...transient);
   if (sentences.length === 0) {
     const final = view.requests[0];
     switch (x.outcome) {
@@ -210,6 +232,7 @@ export function explain(x: ExplainInputs): string {
       `The page matches the false-positive fingerprint ${list(names)} (a CDN's own CAPTCHA or error page), not a block page`,
     );
   }
+  if (!(x.outcome === 'unknown' && x.methods.length === 0)) sentences.push(...transient);
   const differs = classicDiffers(x);
   if (differs) sentences.push(differs);
   const confirmedOnly = x.fingerprints.filter((m) => m.confirms);
@@ -283,6 +306,38 @@ function classicDiffers(x: ExplainInputs): string | null {
     return "OONI's classic algorithm gives no verdict here because the probe fetched nothing (it does not dial a forged loopback or private answer)";
   }
   return null;
+}
+
+const TWICE: Record<string, string> = {
+  generic_timeout_error: 'timed out twice',
+  connection_reset: 'was reset twice',
+  eof_error: 'was cut off twice (eof_error)',
+};
+
+/** "timed out twice", or both failures when they differ. */
+function failedTwice(first: string, retry: string | null | undefined): string {
+  if (retry === first) return TWICE[first] ?? `failed twice with ${first}`;
+  return `failed with ${first}, then again with ${retry}`;
+}
+
+function what(f: FollowupFinding, name: string): string {
+  return f.layer === 'tls' ? `The TLS handshake with ${name}` : `The HTTP request with Host ${name}`;
+}
+
+function nameFilteredSentence(f: FollowupFinding, controlFetched: boolean): string {
+  const by = f.layer === 'tls' ? 'server name' : 'Host header';
+  const control = controlFetched ? ` and the control reached the site` : '';
+  return `${what(f, f.name)} to ${f.address} ${failedTwice(f.firstFailure, f.retryFailure)}, while one with ${f.decoy} to the same address was answered${control}: the network filters by ${by}`;
+}
+
+function unreachableSentence(f: FollowupFinding): string {
+  const layer = f.layer === 'tls' ? 'TLS' : 'HTTP';
+  return `${what(f, f.decoy)} to the same address failed too (${f.decoyFailure}): the address itself is unreachable for ${layer} from this network, which does not show filtering by ${f.layer === 'tls' ? 'server name' : 'Host header'}`;
+}
+
+function transientSentence(f: FollowupFinding): string {
+  const by = f.layer === 'tls' ? 'server name' : 'Host header';
+  return `${what(f, f.name)} to ${f.address} first failed with ${f.firstFailure}, then succeeded when retried (after one with ${f.decoy} was answered): the failure was transient, not blocking by ${by}`;
 }
 
 function hostOf(url: string | undefined): string | null {

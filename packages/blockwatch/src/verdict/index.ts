@@ -37,8 +37,9 @@ export {
   PATTERN_TYPES,
   parseFingerprintCsv,
 } from './fingerprints.ts';
+export { decoyAnsweredHttp, decoyAnsweredTls, FOLLOWUP_FAILURES } from './followups.ts';
 export { extractTitle } from './http-compare.ts';
-export { endpointKey, unwrapMeasurement } from './input.ts';
+export { endpointKey, splitEndpoint, unwrapMeasurement } from './input.ts';
 export { MIN_RATE_BYTES, SLOW_TRANSFER_RATIO, type TransferBaseline } from './transfer.ts';
 
 /** The classic comparison keys of a verdict that compared nothing (a failed analysis, a non-web test). */
@@ -133,7 +134,7 @@ function analyze(measurement: unknown, options: AnalyzeOptions): Verdict {
   const control = view.controlFailure === null ? view.control : null;
   const controlFetched = !!control?.http && control.http.failure === null && control.http.status > 0;
   const interception = findInterception(view.tls, control, controlFetched && view.url.protocol === 'https:');
-  const { layers, methods, falsePositivePage, siteFault, finalFailure } = deriveLayers({
+  const { layers, methods, falsePositivePage, siteFault, finalFailure, followups } = deriveLayers({
     view,
     lookup,
     asnOf,
@@ -199,10 +200,11 @@ function analyze(measurement: unknown, options: AnalyzeOptions): Verdict {
       classic,
       siteFault,
       finalFailure,
+      followups,
     }),
   };
   if (siteFault && outcome === 'down') verdict.site_fault = siteFault;
-  if (outcome === 'blocked') verdict.strength = strengthOf({ methods, confirmed, layers });
+  if (outcome === 'blocked') verdict.strength = strengthOf({ methods, confirmed, layers, followups });
   if (interception) {
     verdict.interception = {
       probe_issuer: interception.probe_issuer,

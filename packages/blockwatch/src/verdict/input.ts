@@ -6,6 +6,7 @@
  */
 import { parseIp } from './bogons.ts';
 import { BoundedCache } from './bounded-cache.ts';
+import type { FollowupView } from './followups.ts';
 import { extractTitle } from './http-compare.ts';
 import { utf8Length } from './utf8-length.ts';
 
@@ -119,6 +120,10 @@ export interface MeasurementView {
   recordedHttpFailure: string | null;
   /** the measurement's own v0.5 flags, used to recognise untagged v0.5 data */
   hasLteKeys: boolean;
+  /** our probe's decoy-SNI follow-ups (`x_sni_followups`); unreadable entries are left out */
+  sniFollowups: FollowupView[];
+  /** our probe's decoy-Host follow-ups (`x_host_followups`); unreadable entries are left out */
+  hostFollowups: FollowupView[];
 }
 
 export type ReadResult =
@@ -558,8 +563,41 @@ export function readMeasurement(value: unknown): ReadResult {
       recordedFailures,
       recordedHttpFailure: failureOf(tk.http_experiment_failure),
       hasLteKeys: 'x_blocking_flags' in tk || 'x_dns_flags' in tk,
+      sniFollowups: readFollowups(tk.x_sni_followups, 'server_name', 'decoy_server_name'),
+      hostFollowups: readFollowups(tk.x_host_followups, 'host', 'decoy_host'),
     },
   };
+}
+
+/**
+ * Follow-up entries. An extension key is evidence on top of OONI's, never a reason to refuse the measurement:
+ * entries that cannot be read are skipped instead of becoming a `problem`. A failure that is neither a string nor
+ * null is unreadable; an absent `retry_failure` means the retry did not run.
+ */
+function readFollowups(value: unknown, nameKey: string, decoyKey: string): FollowupView[] {
+  if (!Array.isArray(value)) return [];
+  const out: FollowupView[] = [];
+  // the probe writes at most two per key: a longer list is not ours, and must not cost a scan per handshake
+  for (const e of value.slice(0, 16)) {
+    if (!isObj(e)) continue;
+    const address = str(e.address);
+    const name = str(e[nameKey]);
+    const decoy = str(e[decoyKey]);
+    const decoyFailure = e.decoy_failure;
+    const retry = e.retry_failure;
+    if (address === null || name === null || decoy === null) continue;
+    if (decoyFailure !== null && typeof decoyFailure !== 'string') continue;
+    if (retry !== undefined && retry !== null && typeof retry !== 'string') continue;
+    out.push({
+      address,
+      name,
+      decoy,
+      decoyFailure,
+      decoyStatus: int(e.decoy_status_code),
+      retryFailure: retry,
+    });
+  }
+  return out;
 }
 
 /** Bytes read per transaction id and when, from `network_events` (`operation: "read"`, `num_bytes`, `t`). */

@@ -7,6 +7,7 @@ import type { BlockingMethod, ClassicBlocking, FingerprintMatch, LayerResult, Si
 import { BLOCKING_METHODS } from '../model/verdict.ts';
 import type { AsnOf, Lookup } from './dns-compare.ts';
 import { isNxdomain, isSystemLookup } from './dns-compare.ts';
+import { type FollowupFinding, httpFinding, tlsFindings } from './followups.ts';
 import type { HttpComparison } from './http-compare.ts';
 import { endpointKey, type HttpView, type MeasurementView, splitEndpoint } from './input.ts';
 import type { InterceptionFinding } from './interception.ts';
@@ -44,6 +45,8 @@ export interface LayerView {
   siteFault: SiteFault | null;
   /** the failure of the last hop: its own, or the GET's when the last response was a redirect it did not follow */
   finalFailure: string | null;
+  /** what the decoy follow-ups of the failed handshakes and of the final request showed (followups.ts) */
+  followups: FollowupFinding[];
 }
 
 /** Fingerprints that count as evidence of a block page (not known false positives, not vague words). */
@@ -117,6 +120,10 @@ export function deriveLayers(input: LayerInputs): LayerView {
   const broken = restriction ? null : findBrokenSite(final, finalFailure, control);
   const siteFault = restriction ?? broken;
   const hopLookup = hopLookupFailure(view);
+  const followups: FollowupFinding[] = [];
+  /** a follow-up showed the handshake (or request) succeed on a retry: its first failure proves nothing */
+  let transientTls = false;
+  let transientHttp = false;
 
   /** A cleartext page served from an unconfirmed answer that is not the control's page: the answer was forged. */
   function pageFromForgedAnswer(): string | null {
@@ -256,6 +263,14 @@ export function deriveLayers(input: LayerInputs): LayerView {
       if (relevant.length === 0) status = 'unknown';
       else if (thOk) status = 'blocked';
       else if (thFailed) status = 'down';
+      const found = tlsFindings(view).filter((f) => relevant.some((h) => h.address === f.address));
+      followups.push(...found);
+      for (const f of found) ev.push(tlsFollowupEvidence(f));
+      // One retry that worked outweighs the first failure, unless another address shows filtering by name.
+      if (found.some((f) => f.kind === 'transient') && !found.some((f) => f.kind === 'name_filtered')) {
+        transientTls = true;
+        if (status === 'blocked') status = 'unknown';
+      }
       if (status === 'blocked') {
         methods.add('tls');
         const kinds = [...new Set(relevant.map((h) => h.failure))].join(', ');
@@ -305,6 +320,9 @@ export function deriveLayers(input: LayerInputs): LayerView {
         if (stalled) {
           ev.push(stalled.evidence);
           methods.add('throttling');
+        } else if (phase === 'tls_handshake' && transientTls) {
+          status = 'unknown';
+          ev.push('during the TLS handshake, which succeeded when retried: not counted as blocking');
         } else if (phase === 'tls_handshake') {
           ev.push(
             final.failedOperation
@@ -315,7 +333,17 @@ export function deriveLayers(input: LayerInputs): LayerView {
         } else if (phase === 'connect') {
           ev.push('while connecting');
           methods.add('tcp_ip');
-        } else methods.add('http_failure');
+        } else {
+          const found = httpFinding(view, final);
+          if (found) {
+            followups.push(found);
+            ev.push(httpFollowupEvidence(found));
+          }
+          if (found?.kind === 'transient') {
+            transientHttp = true;
+            status = 'unknown';
+          } else methods.add('http_failure');
+        }
       }
     } else {
       ev.push(fetched());
@@ -348,7 +376,8 @@ export function deriveLayers(input: LayerInputs): LayerView {
   if (classic.blocking === 'dns' && methods.size === 0 && !ownPage) methods.add('dns');
   if (classic.blocking === 'tcp_ip' && methods.size === 0 && layers.tcp?.status !== 'down') methods.add('tcp_ip');
   if (classic.blocking === 'http-diff' && methods.size === 0 && !ownPage) methods.add('http_blockpage');
-  if (classic.blocking === 'http-failure' && methods.size === 0 && !ownPage) {
+  // A failure that a retry did not repeat stays OONI's http-failure, but is no method of ours (docs/verdicts.md).
+  if (classic.blocking === 'http-failure' && methods.size === 0 && !ownPage && !transientTls && !transientHttp) {
     const tls = layers.tls?.status === 'blocked';
     methods.add(tls ? 'tls' : 'http_failure');
     if (!tls && layers.http && layers.http.status !== 'blocked') {
@@ -368,7 +397,32 @@ export function deriveLayers(input: LayerInputs): LayerView {
     falsePositivePage: clearedAsFalsePositive && !restriction && finalFailure === null,
     siteFault,
     finalFailure,
+    followups,
   };
+}
+
+function tlsFollowupEvidence(f: FollowupFinding): string {
+  const decoy = `decoy handshake with ${f.decoy} to ${f.address}`;
+  switch (f.kind) {
+    case 'name_filtered':
+      return `${decoy} was answered (${f.decoyFailure ?? 'completed'}); the retry with SNI ${f.name} failed again: ${f.retryFailure}`;
+    case 'address_unreachable':
+      return `${decoy} failed too: ${f.decoyFailure}`;
+    case 'transient':
+      return `${decoy} was answered and the retry with SNI ${f.name} succeeded: the first failure was transient`;
+  }
+}
+
+function httpFollowupEvidence(f: FollowupFinding): string {
+  const decoy = `decoy request with Host ${f.decoy} to ${f.address}`;
+  switch (f.kind) {
+    case 'name_filtered':
+      return `${decoy} was answered; the retry with Host ${f.name} failed again: ${f.retryFailure}`;
+    case 'address_unreachable':
+      return `${decoy} failed too: ${f.decoyFailure}`;
+    case 'transient':
+      return `${decoy} was answered and the retry with Host ${f.name} succeeded: the first failure was transient`;
+  }
 }
 
 /**

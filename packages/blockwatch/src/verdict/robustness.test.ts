@@ -77,6 +77,34 @@ test('1,000 seeded mutations of real measurements never throw and always give a 
   }
 });
 
+test('real measurements carrying junk follow-up keys (x_sni_followups, x_host_followups) still analyse as before', () => {
+  const rand = random(20261204);
+  const entry = () => ({
+    address: `${REPLACEMENTS[Math.floor(rand() * 4)]}:443`,
+    server_name: 'x',
+    host: 'x',
+    decoy_server_name: 'example.com',
+    decoy_host: 'example.com',
+    decoy_failure: REPLACEMENTS[Math.floor(rand() * REPLACEMENTS.length)],
+    decoy_status_code: REPLACEMENTS[Math.floor(rand() * REPLACEMENTS.length)],
+    retry_failure: REPLACEMENTS[Math.floor(rand() * REPLACEMENTS.length)],
+  });
+  for (let i = 0; i < 300; i++) {
+    const base = REAL[i % REAL.length];
+    const m = structuredClone(base);
+    if (typeof m.test_keys !== 'object' || m.test_keys === null) continue;
+    const pick = () => (rand() < 0.3 ? REPLACEMENTS[Math.floor(rand() * REPLACEMENTS.length)] : [entry(), entry()]);
+    m.test_keys.x_sni_followups = pick();
+    m.test_keys.x_host_followups = pick();
+    const v = analyzeMeasurement(m);
+    assertWellFormed(v, `junk follow-ups ${i} on ${base.input}`);
+    const plain = analyzeMeasurement(base);
+    assert.equal(v.blocking, plain.blocking, base.input);
+    assert.equal(v.accessible, plain.accessible, base.input);
+    assert.deepEqual(v.classic, plain.classic, base.input);
+  }
+});
+
 test('non-objects and missing parts give an unknown verdict whose reason names the problem', () => {
   const cases: [unknown, RegExp][] = [
     [null, /null/],

@@ -4,6 +4,7 @@
  * any fault produces. Pure; reads the layers the verdict already derived.
  */
 import type { BlockingMethod, EvidenceStrength, LayerResult } from '../model/verdict.ts';
+import type { FollowupFinding } from './followups.ts';
 
 /** Failures that are an active answer from the path (an injected RST), not the absence of one. */
 const INJECTED = new Set(['connection_reset']);
@@ -12,9 +13,13 @@ export interface StrengthInputs {
   methods: BlockingMethod[];
   confirmed: boolean;
   layers: { dns?: LayerResult; tcp?: LayerResult; tls?: LayerResult; http?: LayerResult };
+  /** decoy follow-ups: a decoy name answered where the real one failed twice is filtering by name */
+  followups?: FollowupFinding[];
 }
 
-export function strengthOf({ methods, confirmed, layers }: StrengthInputs): EvidenceStrength {
+export function strengthOf({ methods, confirmed, layers, followups = [] }: StrengthInputs): EvidenceStrength {
+  const nameFiltered = (layer: FollowupFinding['layer']) =>
+    followups.some((f) => f.layer === layer && f.kind === 'name_filtered');
   if (confirmed) return 'certain';
   // An answer whose address proves it forged (a known block-page address, a bogon the control did not return):
   // no fault of the site or the network produces that.
@@ -29,10 +34,10 @@ export function strengthOf({ methods, confirmed, layers }: StrengthInputs): Evid
         if (layers.dns?.evidence.some((e) => e.startsWith('the page served from '))) return 'strong';
         break;
       case 'tls':
-        if (INJECTED.has(layers.tls?.failure ?? layers.http?.failure ?? '')) return 'strong';
+        if (INJECTED.has(layers.tls?.failure ?? layers.http?.failure ?? '') || nameFiltered('tls')) return 'strong';
         break;
       case 'http_failure':
-        if (INJECTED.has(layers.http?.failure ?? '')) return 'strong';
+        if (INJECTED.has(layers.http?.failure ?? '') || nameFiltered('http')) return 'strong';
         break;
     }
   }

@@ -21,7 +21,9 @@ import { InvalidArgumentError } from '../../errors.ts';
 import type { AsnLookup } from '../../geo/index.ts';
 import type {
   DnsQuery,
+  HostFollowup,
   HttpTransaction,
+  SniFollowup,
   TcpConnect,
   TlsHandshake,
   Verdict,
@@ -46,6 +48,13 @@ import { createScrubber } from '../../probe/scrub.ts';
 import { isLoopback, noClassicKeys } from '../../verdict/index.ts';
 import type { ProbeIdentity, ResolverIdentity } from '../experiment.ts';
 import { pinnedQuery } from '../urlgetter.ts';
+import {
+  createFollowupGate,
+  type FollowupContext,
+  followUpHost,
+  followUpSni,
+  hostFollowupTarget,
+} from './followups.ts';
 
 /** The headers OONI's probe sends (and the helper forwards), so both fetch the same page. */
 export const REQUEST_HEADERS: Record<string, string> = {
@@ -78,6 +87,8 @@ export interface MeasureOptions {
   ca?: string[];
   /** total budget for the measurement (default 60 s) */
   timeoutMs?: number;
+  /** the TLS step's limit (default 10 s, as OONI); a decoy follow-up step gets at most min(this, 5 s) */
+  tlsTimeoutMs?: number;
   /** wall clock in ms for measurement_start_time (the lab replays days on its own clock); default Date.now */
   nowMs?: () => number;
   probe: ProbeIdentity;
@@ -104,6 +115,8 @@ interface EndpointResult {
   endpoint: Endpoint;
   tcp: TcpConnect;
   tls?: TlsHandshake;
+  /** the decoy follow-up of a handshake that failed without an answer (followups.ts) */
+  followup?: Promise<SniFollowup>;
   localAddress?: string;
   ok: boolean;
 }
@@ -242,6 +255,17 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
       : Promise.resolve(null);
 
   const secure = url.protocol === 'https:';
+  const tlsStepMs = options.tlsTimeoutMs ?? STEP_MS.tls;
+  const followupContext: FollowupContext = {
+    trace,
+    stepLimitMs: tlsStepMs,
+    remainingMs: () => deadline - (trace.zeroMs + trace.now() * 1000),
+    headers: REQUEST_HEADERS,
+    ...(options.ca ? { ca: options.ca } : {}),
+    ...(signal ? { signal } : {}),
+  };
+  const mayFollowUp = createFollowupGate(followupContext);
+  const alpn = ['h2', 'http/1.1'];
   let pickHttpEndpoint!: (e: Endpoint | null) => void;
   const httpEndpoint = new Promise<Endpoint | null>((resolve) => {
     pickHttpEndpoint = resolve;
@@ -262,9 +286,9 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
           trace,
           address: formatEndpoint(endpoint.ip, port),
           serverName: host,
-          alpn: ['h2', 'http/1.1'],
+          alpn,
           ...(options.ca ? { ca: options.ca } : {}),
-          timeoutMs: budget(STEP_MS.tls),
+          timeoutMs: budget(tlsStepMs),
           signal,
         });
         tls.record.tags = [...(tls.record.tags ?? []), ...endpoint.tags];
@@ -275,6 +299,9 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
     } finally {
       open?.destroy();
     }
+    // An IP-literal URL sends no SNI: there is no name to swap for the decoy.
+    if (result.tls && !literal && mayFollowUp(result.tls.failure))
+      result.followup = followUpSni(endpoint.ip, port, host, alpn, followupContext);
     return result;
   };
   // System-resolver addresses win the HTTP fetch; others only when no classic endpoint works. With a single
@@ -312,6 +339,14 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
   });
 
   const [controlResult, results, http] = await Promise.all([controlPromise, connectivity, httpPromise]);
+  // Follow-ups run beside the HTTP step (they need no socket of it), so the fetch keeps its budget.
+  const hostTarget = hostFollowupTarget(http?.requests[0]);
+  const [sniFollowups, hostFollowups] = await Promise.all([
+    Promise.all(results.flatMap((r) => (r.followup ? [r.followup] : []))),
+    hostTarget && mayFollowUp(http?.requests[0]?.failure ?? null)
+      ? followUpHost(hostTarget, followupContext).then((f): HostFollowup[] => [f])
+      : Promise.resolve([] as HostFollowup[]),
+  ]);
 
   // --- test keys ----------------------------------------------------------------------------------------
   const control = controlResult?.control;
@@ -342,6 +377,9 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
     blocking: null,
     accessible: null,
     x_dns_duplicate_responses: duplicates,
+    // absent when none ran (not measured), so OONI-shaped consumers see the keys they know
+    ...(sniFollowups.length > 0 ? { x_sni_followups: sniFollowups.sort((a, b) => a.t0 - b.t0) } : {}),
+    ...(hostFollowups.length > 0 ? { x_host_followups: hostFollowups } : {}),
   };
   // Without a helper there is no control: say so the way OONI does (a failure string), not with null.
   if (!controlResult) testKeys.control_failure = unknownFailure('no control helper was configured (--helper)');
