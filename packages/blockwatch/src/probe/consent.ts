@@ -28,8 +28,10 @@ RISKS
   organisation you trust before measuring.
 - Visibility. Your internet provider, your employer, your government and anyone else watching this network
   can see that your device connects to these sites and to the blockwatch control helper. The traffic is
-  not hidden and blockwatch does not try to disguise itself. Do not run it on a network or device you are
-  not allowed to use this way.
+  not hidden and blockwatch does not try to disguise itself. When a site's connection fails in a way that
+  can mean filtering by name, the probe tries that address once with the neutral name example.com and once
+  more with the site's name, so a blocked site can be contacted twice in one measurement. Do not run it on a
+  network or device you are not allowed to use this way.
 - Publication. If you submit measurements (--submit), they are meant to be published as open data. They
   include your country and your network's ASN (provider), the time, and the sites tested. Someone who knows
   you ran a probe on a small network could link measurements to you.

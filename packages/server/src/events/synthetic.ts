@@ -99,13 +99,18 @@ const NOISE_METHODS: BlockingMethod[] = ['tcp_ip', 'tls', 'http_failure', 'dns']
 /**
  * Share of blocking episodes, per method, whose verdicts carry strong evidence (see EVIDENCE_STRENGTHS): DNS
  * blocking mostly forges answers (block-page addresses, bogons) rather than failing lookups; a block page always
- * is one; SNI filtering and HTTP filtering inject a reset about half the time (else they drop); IP blocking only
- * ever times out or refuses. A censor does it the same way every time, so the strength is drawn per episode.
+ * is one; SNI filtering injects a reset about half the time, and when it drops instead the probe's decoy follow-up
+ * (the same address answers a handshake for example.com, the real name fails twice: `x_sni_followups`) proves it,
+ * except where the censor blocks the whole client–server pair after the name or the server refuses the decoy
+ * name (taken as one drop in five); HTTP filtering injects a reset about half the time, and its drops usually use
+ * up the budget before a follow-up; IP blocking only ever times out or refuses. A censor does it the same way
+ * every time, so the strength is drawn per episode. These are our probe's measurements: imported OONI ones carry
+ * no follow-ups.
  */
 export const STRONG_SHARE: Readonly<Partial<Record<BlockingMethod, number>>> = {
   dns: 0.8,
   http_blockpage: 1,
-  tls: 0.5,
+  tls: 0.9,
   http_failure: 0.5,
 };
 /** Of DNS blocking with strong evidence, the share whose answer proves itself (a known block-page address, a bogon). */
