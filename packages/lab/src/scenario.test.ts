@@ -94,6 +94,9 @@ test('verdicts are compared only on the keys a scenario names', () => {
     { key: 'layers.tcp', expected: 'ok', actual: null },
   ]);
   assert.equal(compareVerdict({ blocking: null }, null)[0].key, 'verdict');
+  assert.deepEqual(compareVerdict({ strength: 'strong' }, { ...verdict, strength: 'weak' }), [
+    { key: 'strength', expected: 'strong', actual: 'weak' },
+  ]);
 });
 
 test('observations substitute the ISP hosts and bound throughput', () => {

@@ -3,7 +3,7 @@
  * correct engine must say about each. A new case is a data file, not code. Format: docs/lab.md. Pure (parsing,
  * comparison); the runner does the I/O.
  */
-import { SITE_FAULTS } from 'blockwatch/model/verdict.ts';
+import { EVIDENCE_STRENGTHS, SITE_FAULTS } from 'blockwatch/model/verdict.ts';
 import { z } from 'zod';
 import { policySchema } from './policy.ts';
 import { siteSchema } from './sites.ts';
@@ -19,6 +19,8 @@ export const expectedVerdictSchema = z.strictObject({
   confirmed: z.boolean().optional(),
   failure: z.boolean().optional(),
   method: z.union([z.string(), z.null()]).optional(),
+  /** how much a blocked verdict's evidence proves (a dropped ClientHello proven by the decoy follow-up: strong) */
+  strength: z.enum(EVIDENCE_STRENGTHS).optional(),
   /** methods that must all be present (others may be too) */
   methods: z.array(z.string()).optional(),
   /** the site's own fault behind a `down` outcome (restriction, broken redirect…), or null for none */

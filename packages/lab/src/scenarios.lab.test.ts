@@ -39,9 +39,9 @@ test('every scenario of the catalogue passes', { skip, timeout: 10 * 60_000 }, a
   });
   const failed = results.filter((r) => !r.pass);
   assert.equal(failed.length, 0, formatResults(failed));
-  // Beyond the scenario format (which checks no strength): a dropped or closed ClientHello, and a reset Host, were
-  // followed up with the decoy name, which the censor let through: one measurement is strong evidence of a name
-  // filter. tls-drop-sni is the case the follow-up exists for.
+  // The scenario files check that these verdicts are strong; here, why: a dropped or closed ClientHello, and a reset
+  // Host, were followed up with the decoy name, which the censor let through, and the evidence and the sentence say
+  // so. tls-drop-sni is the case the follow-up exists for.
   const byName: [scenario: string, layer: 'tls' | 'http', evidence: RegExp, sentence: RegExp][] = [
     [
       'tls-drop-sni',
@@ -70,7 +70,6 @@ test('every scenario of the catalogue passes', { skip, timeout: 10 * 60_000 }, a
     assert.ok(blocked.length >= 1, `${scenario} measured a blocked URL`);
     for (const u of blocked) {
       const layers = u.verdict?.layers as Record<string, { evidence?: string[] } | undefined> | undefined;
-      assert.equal(u.verdict?.strength, 'strong', `${scenario} ${u.url}`);
       assert.ok(
         layers?.[layer]?.evidence?.some((e) => evidence.test(e)),
         `${scenario} ${u.url}: ${JSON.stringify(layers?.[layer]?.evidence)}`,
