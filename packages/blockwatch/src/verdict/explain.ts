@@ -119,7 +119,9 @@ export function explain(x: ExplainInputs): string {
       case 'tls': {
         const filtered = followups.find((f) => f.layer === 'tls' && f.kind === 'name_filtered');
         if (filtered) {
-          sentences.push(nameFilteredSentence(filtered, x.controlFetched));
+          sentences.push(
+            nameFilteredSentence(filtered, x.controlFetched, filtered.name !== view.host ? view.host : null),
+          );
           break;
         }
         const failed = view.tls.filter((h) => h.depth === 0 && h.failure !== null);
@@ -324,10 +326,12 @@ function what(f: FollowupFinding, name: string): string {
   return f.layer === 'tls' ? `The TLS handshake with ${name}` : `The HTTP request with Host ${name}`;
 }
 
-function nameFilteredSentence(f: FollowupFinding, controlFetched: boolean): string {
+/** `hopOf`: the measured URL's host when the follow-up was of a redirect hop to another host. */
+function nameFilteredSentence(f: FollowupFinding, controlFetched: boolean, hopOf: string | null = null): string {
   const by = f.layer === 'tls' ? 'server name' : 'Host header';
   const control = controlFetched ? ` and the control reached the site` : '';
-  return `${what(f, f.name)} to ${f.address} ${failedTwice(f.firstFailure, f.retryFailure)}, while one with ${f.decoy} to the same address was answered${control}: the network filters by ${by}`;
+  const hop = hopOf ? `, a redirect hop of ${hopOf},` : '';
+  return `${what(f, f.name)}${hop} to ${f.address} ${failedTwice(f.firstFailure, f.retryFailure)}, while one with ${f.decoy} to the same address was answered${control}: the network filters by ${by}`;
 }
 
 function unreachableSentence(f: FollowupFinding): string {

@@ -228,3 +228,66 @@ test('junk follow-up entries are skipped, never a reason to refuse the measureme
     assert.equal(v.strength, 'weak');
   }
 });
+
+/** http://short.example/ answers 302 to https://meduza.example/, whose handshake then fails inside the HTTP step. */
+function redirectToBlocked(hopFailure: string, followups?: unknown) {
+  const SHORT_IP = '10.0.0.9';
+  const m = measurement({ url: 'http://short.example/', ...(followups === undefined ? {} : { sni: followups }) });
+  const tk = m.test_keys as Record<string, unknown>;
+  tk.queries = [
+    {
+      engine: 'system',
+      hostname: 'short.example',
+      query_type: 'ANY',
+      failure: null,
+      answers: [{ answer_type: 'A', ipv4: SHORT_IP, asn: 15133 }],
+      transaction_id: 1,
+    },
+  ];
+  tk.tcp_connect = [
+    { ip: SHORT_IP, port: 80, status: { success: true, failure: null }, tags: ['depth=0'], transaction_id: 2 },
+  ];
+  tk.requests = [
+    {
+      address: `${IP}:443`,
+      failure: hopFailure,
+      request: { url: `https://${HOST}/`, method: 'GET', headers: {} },
+      response: null,
+      x_failed_operation: 'tls_handshake',
+      transaction_id: 5,
+    },
+    {
+      address: `${SHORT_IP}:80`,
+      failure: null,
+      request: { url: 'http://short.example/', method: 'GET', headers: {} },
+      response: { code: 302, headers: { Location: `https://${HOST}/` }, body: '' },
+      transaction_id: 4,
+    },
+  ];
+  (tk.control as Record<string, unknown>).dns = { failure: null, addrs: [SHORT_IP] };
+  (tk.control as Record<string, unknown>).tcp_connect = { [`${SHORT_IP}:80`]: { status: true, failure: null } };
+  return m;
+}
+
+test('a redirect hop whose handshake timed out twice while the decoy was answered: tls, strong, the hop named', () => {
+  const plain = analyzeMeasurement(redirectToBlocked('generic_timeout_error'));
+  assert.equal(plain.method, 'tls');
+  assert.equal(plain.strength, 'weak', 'without a follow-up the hop is weak, as before');
+  const v = analyzeMeasurement(redirectToBlocked('generic_timeout_error', sni(null, 'generic_timeout_error')));
+  assert.deepEqual(classicOf(v), classicOf(plain), 'OONI keys unchanged');
+  assert.equal(v.outcome, 'blocked');
+  assert.equal(v.method, 'tls');
+  assert.equal(v.strength, 'strong');
+  assert.ok(v.layers.http?.evidence.some((e) => e.startsWith(`decoy handshake with example.com to ${IP}:443`)));
+  assert.match(
+    v.explanation,
+    /^The TLS handshake with meduza\.example, a redirect hop of short\.example, to 10\.0\.0\.5:443 timed out twice, while one with example\.com to the same address was answered/,
+  );
+});
+
+test('a redirect hop whose handshake succeeded when retried: transient, no method of ours', () => {
+  const v = analyzeMeasurement(redirectToBlocked('generic_timeout_error', sni(null, null)));
+  assert.deepEqual(v.methods, []);
+  assert.notEqual(v.outcome, 'blocked');
+  assert.equal(v.layers.http?.status, 'unknown');
+});

@@ -95,6 +95,23 @@ export function tlsFindings(view: MeasurementView): FollowupFinding[] {
   return out;
 }
 
+/**
+ * The finding for the final hop's TLS handshake (a redirect to another host, made inside the HTTP step), when it
+ * failed without an answer and was followed up.
+ */
+export function hopTlsFinding(view: MeasurementView, final: HttpView | undefined): FollowupFinding | null {
+  if (!final || final.failure === null || !FOLLOWUP_FAILURES.has(final.failure)) return null;
+  if (!final.url.startsWith('https://')) return null;
+  let host = '';
+  try {
+    host = new URL(final.url).hostname;
+  } catch {
+    return null;
+  }
+  const f = view.sniFollowups.find((x) => x.address === final.address && x.name === host);
+  return f ? classify('tls', f, final.failure, decoyAnsweredTls(f.decoyFailure)) : null;
+}
+
 /** The finding for the final plain-HTTP request, when it failed without an answer and was followed up. */
 export function httpFinding(view: MeasurementView, final: HttpView | undefined): FollowupFinding | null {
   if (!final || final.failure === null || !FOLLOWUP_FAILURES.has(final.failure)) return null;

@@ -7,7 +7,7 @@ import type { BlockingMethod, ClassicBlocking, FingerprintMatch, LayerResult, Si
 import { BLOCKING_METHODS } from '../model/verdict.ts';
 import type { AsnOf, Lookup } from './dns-compare.ts';
 import { isNxdomain, isSystemLookup } from './dns-compare.ts';
-import { type FollowupFinding, httpFinding, tlsFindings } from './followups.ts';
+import { type FollowupFinding, hopTlsFinding, httpFinding, tlsFindings } from './followups.ts';
 import type { HttpComparison } from './http-compare.ts';
 import { endpointKey, type HttpView, type MeasurementView, splitEndpoint } from './input.ts';
 import type { InterceptionFinding } from './interception.ts';
@@ -324,12 +324,25 @@ export function deriveLayers(input: LayerInputs): LayerView {
           status = 'unknown';
           ev.push('during the TLS handshake, which succeeded when retried: not counted as blocking');
         } else if (phase === 'tls_handshake') {
-          ev.push(
-            final.failedOperation
-              ? 'during the TLS handshake'
-              : 'probably during the TLS handshake (no successful handshake with that host)',
-          );
-          methods.add('tls');
+          // a redirect hop's handshake, followed up after the HTTP step (the first hop's are read in the TLS layer)
+          const hop = hopTlsFinding(view, final);
+          const found = hop && !followups.some((f) => f.address === hop.address && f.name === hop.name) ? hop : null;
+          if (found) {
+            followups.push(found);
+            ev.push(tlsFollowupEvidence(found));
+          }
+          if (found?.kind === 'transient') {
+            transientTls = true;
+            status = 'unknown';
+            ev.push('during the TLS handshake, which succeeded when retried: not counted as blocking');
+          } else {
+            ev.push(
+              final.failedOperation
+                ? 'during the TLS handshake'
+                : 'probably during the TLS handshake (no successful handshake with that host)',
+            );
+            methods.add('tls');
+          }
         } else if (phase === 'connect') {
           ev.push('while connecting');
           methods.add('tcp_ip');

@@ -299,3 +299,36 @@ test('a plain-HTTP request reset once: the retry is answered and nothing is call
     await censor.close();
   }
 });
+
+test('a redirect to a host whose ClientHello is reset: that hop is followed up after the HTTP step, and named', async () => {
+  const censor = await startCensor(https.port, (hello) => (hello.includes(BLOCKED) ? 'reset' : 'pass'));
+  const redirector = await startSite({ redirectTo: `https://${BLOCKED}:${censor.port}/` });
+  try {
+    const m = await measureUrl(`http://short.test:${redirector.port}/`, {
+      ...base(),
+      pins: parseResolvePins([`short.test:${redirector.port}:127.0.0.1`, `${BLOCKED}:${censor.port}:127.0.0.1`]),
+    });
+    assert.deepEqual(validateMeasurement(m), { ok: true });
+    const tk = m.test_keys;
+    const verdict = tk.x_blockwatch_verdict as Verdict;
+    assert.equal(tk.requests?.[0].x_failed_operation, 'tls_handshake');
+    assert.equal(tk.tls_handshakes?.length ?? 0, 0, 'the first hop is plain HTTP: no handshake of its own');
+    assert.equal(tk.x_sni_followups?.length, 1);
+    const [f] = tk.x_sni_followups ?? [];
+    assert.equal(f?.server_name, BLOCKED);
+    assert.equal(f?.address, `127.0.0.1:${censor.port}`);
+    assert.equal(f?.decoy_failure, null);
+    assert.equal(f?.retry_failure, 'connection_reset');
+    assert.equal(verdict.method, 'tls');
+    assert.equal(verdict.strength, 'strong');
+    assert.match(
+      verdict.explanation,
+      new RegExp(
+        `The TLS handshake with ${BLOCKED}, a redirect hop of short\\.test, to 127\\.0\\.0\\.1:${censor.port} was reset twice`,
+      ),
+    );
+  } finally {
+    await redirector.close();
+    await censor.close();
+  }
+});

@@ -14,6 +14,7 @@
  * strings, on a trace that shares the measurement's clock but records no network events and no OONI records:
  * the results go to `x_sni_followups` / `x_host_followups` only (docs/probe.md).
  */
+import { isIP } from 'node:net';
 import type { HostFollowup, HttpTransaction, SniFollowup } from '../../model/index.ts';
 import { formatEndpoint, httpGet, type Trace, tcpConnect, tlsHandshake } from '../../netx/index.ts';
 import { decoyAnsweredHttp, decoyAnsweredTls, FOLLOWUP_FAILURES, splitEndpoint } from '../../verdict/index.ts';
@@ -118,6 +119,30 @@ export async function followUpSni(
     out.retry_failure = await handshakeOnce(ip, port, serverName, alpn, true, ctx, trace);
   out.t = trace.now();
   return out;
+}
+
+/**
+ * The final hop's address and host when its TLS handshake failed without an answer (a redirect to another host
+ * whose ClientHello a censor drops), unless a follow-up of that address and name already ran (the first hop's
+ * own handshakes are followed up where they are made).
+ */
+export function hopTlsFollowupTarget(
+  hop: HttpTransaction | undefined,
+  followedUp: readonly { address: string; serverName: string }[],
+): { ip: string; port: number; host: string } | null {
+  if (!hop || hop.failure === null || !FOLLOWUP_FAILURES.has(hop.failure)) return null;
+  if (hop.x_failed_operation !== 'tls_handshake' || !hop.address) return null;
+  let url: URL;
+  try {
+    url = new URL(hop.request.url);
+  } catch {
+    return null;
+  }
+  // an IP literal sends no server name: nothing to filter by, nothing to follow up
+  if (url.protocol !== 'https:' || isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) return null;
+  if (followedUp.some((f) => f.address === hop.address && f.serverName === url.hostname)) return null;
+  const { ip, port } = splitEndpoint(hop.address);
+  return { ip, port, host: url.hostname };
 }
 
 /** The failed hop's address and host, when it is a plain-HTTP request that failed after TCP connected. */

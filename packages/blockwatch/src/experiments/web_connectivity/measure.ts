@@ -53,6 +53,7 @@ import {
   type FollowupContext,
   followUpHost,
   followUpSni,
+  hopTlsFollowupTarget,
   hostFollowupTarget,
 } from './followups.ts';
 
@@ -340,13 +341,23 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
 
   const [controlResult, results, http] = await Promise.all([controlPromise, connectivity, httpPromise]);
   // Follow-ups run beside the HTTP step (they need no socket of it), so the fetch keeps its budget.
-  const hostTarget = hostFollowupTarget(http?.requests[0]);
-  const [sniFollowups, hostFollowups] = await Promise.all([
+  const finalHop = http?.requests[0];
+  const hostTarget = hostFollowupTarget(finalHop);
+  // A redirect hop's handshake is made inside the HTTP step: its follow-up can only start once that step ended.
+  const hopTarget = hopTlsFollowupTarget(
+    finalHop,
+    results.flatMap((r) => (r.tls && r.followup ? [{ address: r.tls.address, serverName: r.tls.server_name }] : [])),
+  );
+  const [sniFollowups, hostFollowups, hopFollowups] = await Promise.all([
     Promise.all(results.flatMap((r) => (r.followup ? [r.followup] : []))),
-    hostTarget && mayFollowUp(http?.requests[0]?.failure ?? null)
+    hostTarget && mayFollowUp(finalHop?.failure ?? null)
       ? followUpHost(hostTarget, followupContext).then((f): HostFollowup[] => [f])
       : Promise.resolve([] as HostFollowup[]),
+    hopTarget && mayFollowUp(finalHop?.failure ?? null)
+      ? followUpSni(hopTarget.ip, hopTarget.port, hopTarget.host, alpn, followupContext).then((f): SniFollowup[] => [f])
+      : Promise.resolve([] as SniFollowup[]),
   ]);
+  sniFollowups.push(...hopFollowups);
 
   // --- test keys ----------------------------------------------------------------------------------------
   const control = controlResult?.control;
