@@ -96,32 +96,35 @@ export function tlsFindings(view: MeasurementView): FollowupFinding[] {
 }
 
 /**
- * The finding for the final hop's TLS handshake (a redirect to another host, made inside the HTTP step), when it
- * failed without an answer and was followed up.
+ * The finding for the final request, when it failed without an answer and was followed up: its own TLS handshake
+ * (`tls`: a redirect to another host, whose handshake the HTTP step makes; matched by the SNI, the URL's hostname)
+ * or its plain-HTTP exchange (`http`: matched by the Host header, the URL's host with its port).
  */
-export function hopTlsFinding(view: MeasurementView, final: HttpView | undefined): FollowupFinding | null {
+function finalRequestFinding(
+  view: MeasurementView,
+  final: HttpView | undefined,
+  layer: 'tls' | 'http',
+): FollowupFinding | null {
   if (!final || final.failure === null || !FOLLOWUP_FAILURES.has(final.failure)) return null;
-  if (!final.url.startsWith('https://')) return null;
-  let host = '';
+  if (!final.url.startsWith(layer === 'tls' ? 'https://' : 'http://')) return null;
+  let name = '';
   try {
-    host = new URL(final.url).hostname;
+    const url = new URL(final.url);
+    name = layer === 'tls' ? url.hostname : url.host;
   } catch {
     return null;
   }
-  const f = view.sniFollowups.find((x) => x.address === final.address && x.name === host);
-  return f ? classify('tls', f, final.failure, decoyAnsweredTls(f.decoyFailure)) : null;
+  const followups = layer === 'tls' ? view.sniFollowups : view.hostFollowups;
+  const f = followups.find((x) => x.address === final.address && x.name === name);
+  if (!f) return null;
+  const answered = layer === 'tls' ? decoyAnsweredTls(f.decoyFailure) : decoyAnsweredHttp(f.decoyStatus);
+  return classify(layer, f, final.failure, answered);
 }
 
-/** The finding for the final plain-HTTP request, when it failed without an answer and was followed up. */
-export function httpFinding(view: MeasurementView, final: HttpView | undefined): FollowupFinding | null {
-  if (!final || final.failure === null || !FOLLOWUP_FAILURES.has(final.failure)) return null;
-  if (!final.url.startsWith('http://')) return null;
-  let host = '';
-  try {
-    host = new URL(final.url).host;
-  } catch {
-    return null;
-  }
-  const f = view.hostFollowups.find((x) => x.address === final.address && x.name === host);
-  return f ? classify('http', f, final.failure, decoyAnsweredHttp(f.decoyStatus)) : null;
-}
+/** The finding for the final hop's TLS handshake (a redirect hop's, made inside the HTTP step). */
+export const hopTlsFinding = (view: MeasurementView, final: HttpView | undefined) =>
+  finalRequestFinding(view, final, 'tls');
+
+/** The finding for the final plain-HTTP request. */
+export const httpFinding = (view: MeasurementView, final: HttpView | undefined) =>
+  finalRequestFinding(view, final, 'http');
