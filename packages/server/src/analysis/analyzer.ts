@@ -12,6 +12,7 @@ import { createAsnLookup, loadGeoRegistry } from 'blockwatch/geo/index.ts';
 import type { Measurement, Verdict } from 'blockwatch/model';
 import type { AnalyzeOptions, TransferBaseline } from 'blockwatch/verdict';
 import { parseCsv } from 'blockwatch/verdict/csv.ts';
+import { timeMsOf } from '../events/observation.ts';
 import { asnNumber, domainOf, type OoniVerdict, sqlTime } from '../store/rows.ts';
 
 export interface AnalyzerOptions {
@@ -134,7 +135,7 @@ function baselineFor(
   const asn = asnNumber(measurement.probe_asn);
   if (!domain || asn === 0) return {};
   const start = sqlTime(measurement.measurement_start_time);
-  const timeMs = start === UNKNOWN_TIME ? undefined : Date.parse(`${start.replace(' ', 'T')}Z`);
+  const timeMs = start === UNKNOWN_TIME ? undefined : timeMsOf(start);
   const found = baseline(String(measurement.probe_cc ?? ''), domain, asn, timeMs);
   return found ? { transferBaseline: found } : {};
 }

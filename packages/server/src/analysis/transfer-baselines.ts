@@ -16,7 +16,7 @@
  * head too, so the peers' rate errs low and the check errs towards "accessible".
  */
 import type { TransferBaseline } from 'blockwatch/verdict';
-import { TIMINGS_SQL } from '../events/observation.ts';
+import { TIMINGS_SQL, timeMsOf } from '../events/observation.ts';
 import type { Store } from '../store/store.ts';
 
 export interface TransferBaselines {
@@ -74,7 +74,7 @@ export function createTransferBaselines(store: Store, options: TransferBaselineO
         `SELECT toString(max(measurement_start_time)) AS at, count() AS n FROM measurements
          WHERE test_name = 'web_connectivity'`,
       );
-      const newestMs = newest && Number(newest.n) > 0 ? Date.parse(`${newest.at.replace(' ', 'T')}Z`) : Number.NaN;
+      const newestMs = newest && Number(newest.n) > 0 ? timeMsOf(newest.at) : Number.NaN;
       const toMs = Number.isFinite(newestMs) ? Math.min(nowMs(), newestMs) : nowMs();
       const since = sqlTime(toMs - windowMs);
       const rows = await store.query<{ cc: string; domain: string; asn: number | string; kbps: number }>(
