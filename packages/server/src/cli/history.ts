@@ -7,7 +7,7 @@ import { UsageError } from 'blockwatch/errors.ts';
 import { ccOption, resolveSource, SOURCE_OPTIONS, table, withStore, writeJson } from '../events/cli-support.ts';
 import { listEvents, readTargetObservations } from '../events/event-store.ts';
 import { buildHistory, type History } from '../events/history.ts';
-import { serviceNameOf } from '../events/subject.ts';
+import { isSubjectInput } from '../events/subject.ts';
 import { METHOD_LABELS } from '../events/summarize.ts';
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
@@ -34,7 +34,7 @@ Examples:
     if (positionals.length > 1) throw new UsageError('give one URL or service');
     const input = positionals[0];
     if (!input === !values.domain) throw new UsageError('give either a URL, a service or --domain');
-    if (input && !/^https?:\/\//i.test(input) && serviceNameOf(input) === null)
+    if (input && !isSubjectInput(input))
       throw new UsageError(`'${input}' is neither an http(s) URL nor a service (telegram, whatsapp, signal)`);
     const target = input ? { cc, input } : { cc, domain: values.domain!.toLowerCase() };
     const source = resolveSource(values, ctx.env, ctx.cwd);

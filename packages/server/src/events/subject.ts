@@ -41,6 +41,11 @@ export function subjectOf(testName: string, input: string): Subject | null {
   return null;
 }
 
+/** Whether `input` can be an event's subject: an http(s) URL or a service's test name. */
+export function isSubjectInput(input: string): boolean {
+  return URL_INPUT.test(input) || SERVICE_NAMES.has(input);
+}
+
 /** The service an event's subject names ("Telegram"), or null when the subject is a URL. */
 export function serviceNameOf(input: string): string | null {
   return SERVICE_NAMES.get(input) ?? null;
