@@ -122,6 +122,25 @@ export async function followUpSni(
 }
 
 /**
+ * A hop that failed without an answer after TCP connected (so its address is known), at one of `operations`, on a
+ * URL of `protocol`: the hop's address and URL, or null.
+ */
+function failedHop(
+  hop: HttpTransaction | undefined,
+  operations: readonly string[],
+  protocol: 'http:' | 'https:',
+): { address: string; url: URL } | null {
+  if (!hop || hop.failure === null || !FOLLOWUP_FAILURES.has(hop.failure) || !hop.address) return null;
+  if (!operations.includes(hop.x_failed_operation ?? '')) return null;
+  try {
+    const url = new URL(hop.request.url);
+    return url.protocol === protocol ? { address: hop.address, url } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * The final hop's address and host when its TLS handshake failed without an answer (a redirect to another host
  * whose ClientHello a censor drops), unless a follow-up of that address and name already ran (the first hop's
  * own handshakes are followed up where they are made).
@@ -130,33 +149,20 @@ export function hopTlsFollowupTarget(
   hop: HttpTransaction | undefined,
   followedUp: readonly { address: string; serverName: string }[],
 ): { ip: string; port: number; host: string } | null {
-  if (!hop || hop.failure === null || !FOLLOWUP_FAILURES.has(hop.failure)) return null;
-  if (hop.x_failed_operation !== 'tls_handshake' || !hop.address) return null;
-  let url: URL;
-  try {
-    url = new URL(hop.request.url);
-  } catch {
-    return null;
-  }
+  const failed = failedHop(hop, ['tls_handshake'], 'https:');
+  if (!failed) return null;
+  const { address, url } = failed;
   // an IP literal sends no server name: nothing to filter by, nothing to follow up
-  if (url.protocol !== 'https:' || isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) return null;
-  if (followedUp.some((f) => f.address === hop.address && f.serverName === url.hostname)) return null;
-  const { ip, port } = splitEndpoint(hop.address);
+  if (isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) return null;
+  if (followedUp.some((f) => f.address === address && f.serverName === url.hostname)) return null;
+  const { ip, port } = splitEndpoint(address);
   return { ip, port, host: url.hostname };
 }
 
 /** The failed hop's address and host, when it is a plain-HTTP request that failed after TCP connected. */
 export function hostFollowupTarget(hop: HttpTransaction | undefined): { address: string; ip: string; url: URL } | null {
-  if (!hop || hop.failure === null || !FOLLOWUP_FAILURES.has(hop.failure)) return null;
-  if (hop.x_failed_operation !== 'http_round_trip' && hop.x_failed_operation !== 'read') return null;
-  let url: URL;
-  try {
-    url = new URL(hop.request.url);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'http:' || !hop.address) return null;
-  return { address: hop.address, ip: splitEndpoint(hop.address).ip, url };
+  const failed = failedHop(hop, ['http_round_trip', 'read'], 'http:');
+  return failed ? { ...failed, ip: splitEndpoint(failed.address).ip } : null;
 }
 
 /** One request, no redirect followed, the body barely read: its own failure and status code. */

@@ -340,10 +340,11 @@ export async function measureUrl(input: string, options: MeasureOptions): Promis
   });
 
   const [controlResult, results, http] = await Promise.all([controlPromise, connectivity, httpPromise]);
-  // Follow-ups run beside the HTTP step (they need no socket of it), so the fetch keeps its budget.
+  // The first hop's TLS follow-ups started beside the HTTP step (they need no socket of it), so the fetch kept its
+  // budget. The final hop's own failure (a plain-HTTP request, or a redirect hop's handshake, made inside the HTTP
+  // step) can only be followed up now that the step has ended.
   const finalHop = http?.requests[0];
   const hostTarget = hostFollowupTarget(finalHop);
-  // A redirect hop's handshake is made inside the HTTP step: its follow-up can only start once that step ended.
   const hopTarget = hopTlsFollowupTarget(
     finalHop,
     results.flatMap((r) => (r.tls && r.followup ? [{ address: r.tls.address, serverName: r.tls.server_name }] : [])),
