@@ -326,22 +326,23 @@ function what(f: FollowupFinding, name: string): string {
   return f.layer === 'tls' ? `The TLS handshake with ${name}` : `The HTTP request with Host ${name}`;
 }
 
+/** What a name filter at the follow-up's layer reads. */
+const filteredBy = (f: FollowupFinding) => (f.layer === 'tls' ? 'server name' : 'Host header');
+
 /** `hopOf`: the measured URL's host when the follow-up was of a redirect hop to another host. */
 function nameFilteredSentence(f: FollowupFinding, controlFetched: boolean, hopOf: string | null = null): string {
-  const by = f.layer === 'tls' ? 'server name' : 'Host header';
   const control = controlFetched ? ` and the control reached the site` : '';
   const hop = hopOf ? `, a redirect hop of ${hopOf},` : '';
-  return `${what(f, f.name)}${hop} to ${f.address} ${failedTwice(f.firstFailure, f.retryFailure)}, while one with ${f.decoy} to the same address was answered${control}: the network filters by ${by}`;
+  return `${what(f, f.name)}${hop} to ${f.address} ${failedTwice(f.firstFailure, f.retryFailure)}, while one with ${f.decoy} to the same address was answered${control}: the network filters by ${filteredBy(f)}`;
 }
 
 function unreachableSentence(f: FollowupFinding): string {
   const layer = f.layer === 'tls' ? 'TLS' : 'HTTP';
-  return `${what(f, f.decoy)} to the same address failed too (${f.decoyFailure}): the address itself is unreachable for ${layer} from this network, which does not show filtering by ${f.layer === 'tls' ? 'server name' : 'Host header'}`;
+  return `${what(f, f.decoy)} to the same address failed too (${f.decoyFailure}): the address itself is unreachable for ${layer} from this network, which does not show filtering by ${filteredBy(f)}`;
 }
 
 function transientSentence(f: FollowupFinding): string {
-  const by = f.layer === 'tls' ? 'server name' : 'Host header';
-  return `${what(f, f.name)} to ${f.address} first failed with ${f.firstFailure}, then succeeded when retried (after one with ${f.decoy} was answered): the failure was transient, not blocking by ${by}`;
+  return `${what(f, f.name)} to ${f.address} first failed with ${f.firstFailure}, then succeeded when retried (after one with ${f.decoy} was answered): the failure was transient, not blocking by ${filteredBy(f)}`;
 }
 
 function hostOf(url: string | undefined): string | null {

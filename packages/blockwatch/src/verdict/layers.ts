@@ -265,7 +265,7 @@ export function deriveLayers(input: LayerInputs): LayerView {
       else if (thFailed) status = 'down';
       const found = tlsFindings(view).filter((f) => relevant.some((h) => h.address === f.address));
       followups.push(...found);
-      for (const f of found) ev.push(tlsFollowupEvidence(f));
+      for (const f of found) ev.push(followupEvidence(f));
       // One retry that worked outweighs the first failure, unless another address shows filtering by name.
       if (found.some((f) => f.kind === 'transient') && !found.some((f) => f.kind === 'name_filtered')) {
         transientTls = true;
@@ -329,7 +329,7 @@ export function deriveLayers(input: LayerInputs): LayerView {
           const found = hop && !followups.some((f) => f.address === hop.address && f.name === hop.name) ? hop : null;
           if (found) {
             followups.push(found);
-            ev.push(tlsFollowupEvidence(found));
+            ev.push(followupEvidence(found));
           }
           if (found?.kind === 'transient') {
             transientTls = true;
@@ -350,7 +350,7 @@ export function deriveLayers(input: LayerInputs): LayerView {
           const found = httpFinding(view, final);
           if (found) {
             followups.push(found);
-            ev.push(httpFollowupEvidence(found));
+            ev.push(followupEvidence(found));
           }
           if (found?.kind === 'transient') {
             transientHttp = true;
@@ -414,27 +414,21 @@ export function deriveLayers(input: LayerInputs): LayerView {
   };
 }
 
-function tlsFollowupEvidence(f: FollowupFinding): string {
-  const decoy = `decoy handshake with ${f.decoy} to ${f.address}`;
+/** A follow-up as a layer's evidence line: what the decoy and the retry answered. */
+function followupEvidence(f: FollowupFinding): string {
+  const tls = f.layer === 'tls';
+  const decoy = tls
+    ? `decoy handshake with ${f.decoy} to ${f.address}`
+    : `decoy request with Host ${f.decoy} to ${f.address}`;
+  const retry = `the retry with ${tls ? 'SNI' : 'Host'} ${f.name}`;
   switch (f.kind) {
     case 'name_filtered':
-      return `${decoy} was answered (${f.decoyFailure ?? 'completed'}); the retry with SNI ${f.name} failed again: ${f.retryFailure}`;
+      // a TLS decoy's answer may be an alert: say which
+      return `${decoy} was answered${tls ? ` (${f.decoyFailure ?? 'completed'})` : ''}; ${retry} failed again: ${f.retryFailure}`;
     case 'address_unreachable':
       return `${decoy} failed too: ${f.decoyFailure}`;
     case 'transient':
-      return `${decoy} was answered and the retry with SNI ${f.name} succeeded: the first failure was transient`;
-  }
-}
-
-function httpFollowupEvidence(f: FollowupFinding): string {
-  const decoy = `decoy request with Host ${f.decoy} to ${f.address}`;
-  switch (f.kind) {
-    case 'name_filtered':
-      return `${decoy} was answered; the retry with Host ${f.name} failed again: ${f.retryFailure}`;
-    case 'address_unreachable':
-      return `${decoy} failed too: ${f.decoyFailure}`;
-    case 'transient':
-      return `${decoy} was answered and the retry with Host ${f.name} succeeded: the first failure was transient`;
+      return `${decoy} was answered and ${retry} succeeded: the first failure was transient`;
   }
 }
 
